@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,7 +30,7 @@ class ViewPropertyTest {
         Random rnd = new Random(seed);
         try (MemoryScope scope = MemoryScope.open()) {
             Dense ref = randomDense(rnd, randomShape(rnd, 4));
-            Tensor t = Tensor.of(ref.data(), ref.shape());
+            Tensor t = randomLayout(rnd, ref);
             List<String> log = new ArrayList<>(List.of("start " + Arrays.toString(ref.shape())));
             for (int step = 0; step < STEPS; step++) {
                 Step s = randomStep(rnd, t, ref);
@@ -45,13 +46,26 @@ class ViewPropertyTest {
 
     record Step(Tensor tensor, Dense ref, String description, boolean view) {}
 
+    /** The stride of a size-1 dim must not stop a view from merging the dims around it. */
+    @Test void viewMergesAcrossASizeOneDimWhateverItsStride() {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Tensor base = Tensor.of(0, 1, 2, 3, 4, 5);
+            Tensor t = new Tensor(base.storage(), DType.F32, new int[]{2, 1, 3}, new long[]{3, 77, 1}, 0);
+            Tensor flat = t.view(6);
+            assertSame(base.storage(), flat.storage());
+            assertArrayEquals(new float[]{0, 1, 2, 3, 4, 5}, flat.toFloatArray());
+            assertArrayEquals(new float[]{0, 1, 2, 3, 4, 5}, t.view(3, 2).toFloatArray());
+        }
+    }
+
     private static Step randomStep(Random rnd, Tensor t, Dense ref) {
         int r = ref.rank();
         int[] shape = ref.shape();
         while (true) {
-            switch (rnd.nextInt(11)) {
+            switch (rnd.nextInt(12)) {
                 case 0 -> {     // view: must succeed exactly when some strides reproduce the elements' offsets
-                    int[] target = randomShapeWithCount(rnd, Dense.count(shape));
+                    int[] target = rnd.nextBoolean() ? randomShapeWithCount(rnd, Dense.count(shape))
+                            : mergeAndSplit(rnd, shape);
                     int[] asked = maybeInferOne(rnd, target);
                     boolean possible = viewIsPossible(t, target);
                     Tensor v;
@@ -67,7 +81,8 @@ class ViewPropertyTest {
                     return new Step(v, ref.reshape(target), "view" + Arrays.toString(asked), true);
                 }
                 case 1 -> {     // reshape: a view when possible, a copy otherwise
-                    int[] target = randomShapeWithCount(rnd, Dense.count(shape));
+                    int[] target = rnd.nextBoolean() ? randomShapeWithCount(rnd, Dense.count(shape))
+                            : mergeAndSplit(rnd, shape);
                     int[] asked = maybeInferOne(rnd, target);
                     boolean possible = viewIsPossible(t, target);
                     Tensor v = t.reshape(asked);
@@ -89,7 +104,8 @@ class ViewPropertyTest {
                 case 4 -> {
                     if (r < 1) continue;
                     int d = rnd.nextInt(r);
-                    int start = rnd.nextInt(shape[d] + 1), length = rnd.nextInt(shape[d] - start + 1);
+                    int start = rnd.nextInt(shape[d] + 1), room = shape[d] - start;
+                    int length = room > 0 && rnd.nextInt(8) > 0 ? 1 + rnd.nextInt(room) : rnd.nextInt(room + 1);
                     return new Step(t.narrow(negate(rnd, d, r), start, length), ref.narrow(d, start, length),
                             "narrow(" + d + "," + start + "," + length + ")", true);
                 }
@@ -106,9 +122,9 @@ class ViewPropertyTest {
                     int lead = r >= 5 ? 0 : rnd.nextInt(3);
                     int[] target = new int[lead + r];
                     int[] asked = new int[lead + r];
-                    for (int k = 0; k < lead; k++) target[k] = asked[k] = rnd.nextInt(4);
+                    for (int k = 0; k < lead; k++) target[k] = asked[k] = smallDim(rnd);
                     for (int k = 0; k < r; k++) {
-                        target[lead + k] = shape[k] == 1 ? rnd.nextInt(4) : shape[k];
+                        target[lead + k] = shape[k] == 1 ? smallDim(rnd) : shape[k];
                         asked[lead + k] = target[lead + k] == shape[k] && rnd.nextInt(3) == 0 ? -1 : target[lead + k];
                     }
                     if (Dense.count(target) > MAX_NUMEL) continue;
@@ -133,6 +149,10 @@ class ViewPropertyTest {
                     if (t.isContiguous()) assertSame(t, c, "contiguous() of a contiguous tensor is itself");
                     else assertNotSame(t.storage(), c.storage());
                     return new Step(c, ref, "contiguous", t.isContiguous());
+                }
+                case 10 -> {    // the stride of a size-1 dim is never used to find an element, so any value is valid
+                    if (!Arrays.stream(shape).anyMatch(size -> size == 1)) continue;
+                    return new Step(oddStridesOnSizeOneDims(rnd, t), ref, "restride size-1 dims", true);
                 }
                 default -> {
                     if (r < 2) continue;
@@ -356,11 +376,13 @@ class ViewPropertyTest {
     /** Rank 0..maxRank, dims 0..4 with size 1 frequent and size 0 occasional. */
     static int[] randomShape(Random rnd, int maxRank) {
         int[] s = new int[rnd.nextInt(maxRank + 1)];
-        for (int k = 0; k < s.length; k++) {
-            int c = rnd.nextInt(10);
-            s[k] = c == 0 ? 0 : c <= 3 ? 1 : 2 + rnd.nextInt(3);
-        }
+        for (int k = 0; k < s.length; k++) s[k] = rnd.nextInt(20) == 0 ? 0 : smallDim(rnd);
         return s;
+    }
+
+    /** 1 to 4, with 1 (the size that broadcasts and squeezes) a third of the time. */
+    static int smallDim(Random rnd) {
+        return rnd.nextInt(3) == 0 ? 1 : 2 + rnd.nextInt(3);
     }
 
     /** Distinct-ish values that are exact in float: quarters in [-8, 8], no zero (so division is safe). */
@@ -376,22 +398,32 @@ class ViewPropertyTest {
         int r = d.rank();
         int kind = rnd.nextInt(3);
         if (kind == 1 && r >= 2) {
-            int a = rnd.nextInt(r), b = rnd.nextInt(r);
+            int a = rnd.nextInt(r), b = (a + 1 + rnd.nextInt(r - 1)) % r;
             Dense swapped = d.transpose(a, b);
             return Tensor.of(swapped.data(), swapped.shape()).transpose(a, b);
         }
         if (kind == 2 && r >= 1) {
+            int p = rnd.nextInt(r);   // pad one dim on both sides with NaN, then narrow the padding away
             int[] big = d.shape().clone();
-            big[0] += 2;
+            big[p] += 2;
             Dense padded = Dense.build(big, idx -> {
-                if (idx[0] == 0 || idx[0] == big[0] - 1) return Float.NaN;   // must never be read
+                if (idx[p] == 0 || idx[p] == big[p] - 1) return Float.NaN;   // must never be read
                 int[] inner = idx.clone();
-                inner[0] -= 1;
+                inner[p] -= 1;
                 return d.at(inner);
             });
-            return Tensor.of(padded.data(), big).narrow(0, 1, d.shape()[0]);
+            return Tensor.of(padded.data(), big).narrow(p, 1, d.shape()[p]);
         }
-        return Tensor.of(d.data(), d.shape());
+        Tensor t = Tensor.of(d.data(), d.shape());
+        return rnd.nextBoolean() ? t : oddStridesOnSizeOneDims(rnd, t);
+    }
+
+    /** The same elements, with random strides on the size-1 dims (as PyTorch can produce, e.g. by transpose). */
+    static Tensor oddStridesOnSizeOneDims(Random rnd, Tensor t) {
+        int[] shape = t.shape();
+        long[] strides = t.strides();
+        for (int d = 0; d < shape.length; d++) if (shape[d] == 1) strides[d] = rnd.nextInt(50);
+        return new Tensor(t.storage(), t.dtype(), shape, strides, t.offset());
     }
 
     /** A random shape holding exactly n elements (rank 0..4, 1s inserted freely; at least one 0 when n is 0). */
@@ -416,6 +448,28 @@ class ViewPropertyTest {
             }
             while (dims.size() < 4 && rnd.nextInt(3) == 0) dims.add(rnd.nextInt(dims.size() + 1), 1);
             java.util.Collections.shuffle(dims, rnd);
+        }
+        return dims.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The shape with a run of adjacent dims merged into one, then maybe one dim split in two: typical views. */
+    static int[] mergeAndSplit(Random rnd, int[] shape) {
+        List<Integer> dims = new ArrayList<>();
+        for (int d : shape) dims.add(d);
+        if (dims.size() >= 2) {
+            int i = rnd.nextInt(dims.size() - 1), j = i + 1 + rnd.nextInt(dims.size() - 1 - i);   // merge i..j
+            int merged = 1;
+            for (int k = i; k <= j; k++) merged *= dims.get(k);
+            for (int k = j; k > i; k--) dims.remove(k);
+            dims.set(i, merged);
+        }
+        if (!dims.isEmpty() && rnd.nextBoolean()) {
+            int i = rnd.nextInt(dims.size()), size = dims.get(i);
+            List<Integer> divisors = new ArrayList<>();
+            for (int a = 1; a <= size; a++) if (size % a == 0) divisors.add(a);
+            int a = divisors.isEmpty() ? 0 : divisors.get(rnd.nextInt(divisors.size()));   // size 0 splits as (0, k)
+            dims.set(i, a == 0 ? 0 : size / a);
+            dims.add(i, a == 0 ? rnd.nextInt(3) : a);
         }
         return dims.stream().mapToInt(Integer::intValue).toArray();
     }
