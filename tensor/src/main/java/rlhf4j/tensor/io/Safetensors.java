@@ -207,6 +207,7 @@ public final class Safetensors {
     /** Copies a tensor's elements, row-major, into the file at position; returns the bytes written. */
     private static long writeData(Tensor t, MemorySegment out, long position) {
         long n = t.numel();
+        if (n == 0) return 0;   // an empty view's offset may even lie past the end of its storage
         try (MemoryScope scope = MemoryScope.open()) {    // frees the copy made for a non-contiguous tensor
             Tensor c = t.contiguous();
             long srcByteOffset = c.offset() * c.dtype().byteSize();

@@ -29,6 +29,7 @@ class SafetensorsTest {
             src.put("scalar", Tensor.scalar(2.5));
             src.put("empty", Tensor.zeros(0, 3));
             src.put("empty.middle", Tensor.zeros(2, 0, 5));
+            src.put("empty.view", Tensor.randn(2, 2, 3, 4).narrow(0, 2, 0).narrow(2, 4, 0));   // offset past the end
             src.put("ids", Tensor.ofInts(new int[]{-3, 0, 7, Integer.MAX_VALUE, Integer.MIN_VALUE, 42}, 2, 3));
             src.put("transposed", Tensor.randn(2, 4, 3).mT());                   // strides (1, 3)
             src.put("narrowed", Tensor.randn(3, 5, 6).narrow(1, 2, 3));          // a window with a row gap
@@ -40,7 +41,7 @@ class SafetensorsTest {
             Safetensors.write(file, src, meta);
 
             Safetensors.Contents back = Safetensors.read(file);
-            assertEquals(List.of("empty", "empty.middle", "expanded", "ids", "matrix", "narrowed", "permuted", "scalar",
+            assertEquals(List.of("empty", "empty.middle", "empty.view", "expanded", "ids", "matrix", "narrowed", "permuted", "scalar",
                     "transposed"), List.copyOf(back.tensors().keySet()), "sorted names, in file order");
             assertEquals(meta, back.metadata());
             for (var e : src.entrySet()) {
