@@ -181,6 +181,18 @@ class SafetensorsTest {
         }
     }
 
+    @Test void readsOnlyTheWantedTensors() throws IOException {
+        Path file = dir.resolve("subset.safetensors");
+        try (MemoryScope scope = MemoryScope.open()) {
+            Safetensors.write(file, Map.of("h.0.w", Tensor.of(1f, 2f), "h.1.w", Tensor.of(3f), "lm_head", Tensor.zeros(8)));
+            long before = CpuAllocator.liveBytes();
+            Map<String, Tensor> t = Safetensors.read(file, rlhf4j.tensor.Device.CPU, name -> name.startsWith("h.")).tensors();
+            assertEquals(List.of("h.0.w", "h.1.w"), List.copyOf(t.keySet()));
+            assertArrayEquals(new float[]{3f}, t.get("h.1.w").toFloatArray());
+            assertEquals(2 * CpuAllocator.ALIGNMENT, CpuAllocator.liveBytes() - before, "two small blocks, no lm_head");
+        }
+    }
+
     @Test void readsAnEmptyFile() throws IOException {
         Path file = dir.resolve("nothing.safetensors");
         Safetensors.write(file, Map.of());
