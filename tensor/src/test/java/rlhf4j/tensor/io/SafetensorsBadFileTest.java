@@ -189,7 +189,8 @@ class SafetensorsBadFileTest {
         Files.write(file, bytes);
         long live = CpuAllocator.liveBytes();
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> Safetensors.read(file));
-        assertEquals(live, CpuAllocator.liveBytes(), "a failed read must free what it allocated");
+        // at most: the GC's cleaner may free other tests' long-lived tensors meanwhile, never add any
+        assertTrue(CpuAllocator.liveBytes() <= live, "a failed read must free what it allocated");
         assertEquals(file, e.file());
         assertTrue(e.getMessage().contains(file.toString()), "message names the file: " + e.getMessage());
         for (String f : fragments)
