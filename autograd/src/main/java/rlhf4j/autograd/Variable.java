@@ -139,12 +139,14 @@ public sealed class Variable permits Parameter {
         if (!requiresGrad)
             throw new IllegalStateException("backward() on a value that does not require a gradient: no input of it"
                     + " requires one, or it was computed inside Grad.off()");
-        if (graphFreed)
-            throw new IllegalStateException("backward() through a graph that an earlier backward() already freed");
         if (!Arrays.equals(seed.shape(), value.shape()))
             throw new IllegalArgumentException("seed gradient shape " + Shapes.str(seed.shape()) + " differs from value shape "
                     + Shapes.str(value.shape()));
         List<Variable> order = topologicalOrder();
+        for (Variable node : order)
+            if (node.graphFreed)
+                throw new IllegalStateException("backward() through a graph that an earlier backward() already freed"
+                        + " (a " + node.op + " result); recompute the forward pass");
         accumulateGrad(seed);
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable node = order.get(i);
@@ -313,6 +315,15 @@ public sealed class Variable permits Parameter {
             b.accumulateGrad(() -> dy.mul(bWins));
         }, a, b);
     }
+
+    /** With a constant tensor operand (no gradient flows into it). */
+    public Variable add(Tensor b) { return add(constant(b)); }
+
+    public Variable sub(Tensor b) { return sub(constant(b)); }
+
+    public Variable mul(Tensor b) { return mul(constant(b)); }
+
+    public Variable div(Tensor b) { return div(constant(b)); }
 
     public Variable add(double c) { return unary(UnaryOp.ADD_SCALAR, c); }        // dx = dy
 
