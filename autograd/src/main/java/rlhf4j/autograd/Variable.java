@@ -600,6 +600,21 @@ public sealed class Variable permits Parameter {
         return fromOp("contiguous", x.value.contiguous(), x::accumulateGrad, x);
     }
 
+    /**
+     * Splits a dim into equal chunks (views; e.g. GPT-2's fused q, k, v projection). Each chunk is a narrow, so
+     * each carries its own slice of the gradient back.
+     */
+    public Variable[] chunk(int chunks, int dim) {
+        int d = Shapes.dim(dim, dim());
+        if (chunks <= 0 || size(d) % chunks != 0)
+            throw new IllegalArgumentException("cannot split dim " + dim + " of size " + size(d) + " into " + chunks
+                    + " equal chunks (shape " + Shapes.str(shape()) + ")");
+        int len = size(d) / chunks;
+        Variable[] out = new Variable[chunks];
+        for (int i = 0; i < chunks; i++) out[i] = narrow(d, i * len, len);
+        return out;
+    }
+
     /** Concatenates along dim.  Each input's gradient is its slice of dy. */
     public static Variable cat(int dim, Variable... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("cat of no variables");

@@ -104,6 +104,10 @@ class OpGradientTest {
         check.check("squeeze/unsqueeze", v -> v[0].unsqueeze(1).mul(v[0].unsqueeze(1)).squeeze(1), randn(54, 3, 4));
         check.check("expand", v -> v[0].expand(2, 3, 4).mul(randn(55, 2, 3, 4)), randn(56, 3, 1));
         check.check("contiguous", v -> v[0].contiguous(), randn(57, 4, 3).transpose(0, 1));
+        check.check("chunk", v -> {
+            Variable[] qkv = v[0].chunk(3, -1);
+            return qkv[0].mul(qkv[1]).add(qkv[2]);
+        }, randn(58, 2, 6));
     }
 
     @Test void catAndStack() {
