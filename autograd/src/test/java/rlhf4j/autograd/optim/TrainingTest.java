@@ -88,7 +88,7 @@ class TrainingTest {
         Sequential model = new Sequential(new Linear(3, 32, true, seed), Sequential.of(Variable::gelu),
                 new rlhf4j.autograd.nn.Dropout(0.1, seed), new Linear(32, 3, true, seed + 1));
         AdamW opt = new AdamW(model.namedParameters(), 1e-2, 0.9, 0.99, 1e-8, 0.01).decayOnly(n -> n.endsWith("weight"));
-        CosineSchedule schedule = new CosineSchedule(1e-2, 1e-3, 10, steps);
+        CosineSchedule schedule = new CosineSchedule(1e-2, 1e-3, Math.min(10, steps), steps);
         Tensor[] batch = classificationBatch(17, 256);
         for (int i = 0; i < steps; i++) {
             schedule.apply(opt, i);
