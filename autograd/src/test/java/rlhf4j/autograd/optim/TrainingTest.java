@@ -124,4 +124,15 @@ class TrainingTest {
                 losses.length);
         assertTrue(last < first / 5, "loss should fall at least 5x: " + first + " -> " + last);
     }
+
+    @Test void steadyStateStepsAllocateNoLongLivedMemory() {
+        Sequential model = mlp(3, 16, 1, 5);
+        SGD opt = new SGD(model.namedParameters(), 0.05, 0.9, 0);
+        Tensor[] batch = regressionBatch(3, 64);
+        step(model, opt, batch[0], batch[1]);                // allocates gradient buffers and momentum state
+        long live = rlhf4j.tensor.cpu.CpuAllocator.liveBytes();
+        for (int i = 0; i < 5; i++) step(model, opt, batch[0], batch[1]);
+        assertTrue(rlhf4j.tensor.cpu.CpuAllocator.liveBytes() <= live,
+                "live bytes grew from " + live + " to " + rlhf4j.tensor.cpu.CpuAllocator.liveBytes());
+    }
 }
