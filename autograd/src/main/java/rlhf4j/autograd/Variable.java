@@ -46,10 +46,12 @@ public sealed class Variable permits Parameter {
     private final Tensor value;
     private final boolean requiresGrad;
     private final String op;                 // the op that made this value ("leaf" for inputs and parameters)
+    private final boolean leaf;              // made by no recorded op: gradients end here and accumulate
     private Variable[] parents;
     private Backward backwardFn;
     private Tensor grad;
     private boolean graphFreed;
+    private boolean retainGrad;              // keep an intermediate gradient after backward (for inspection)
 
     Variable(Tensor value, boolean requiresGrad, String op, Variable[] parents, Backward backwardFn) {
         if (value == null) throw new IllegalArgumentException("a Variable needs a value");
@@ -60,6 +62,7 @@ public sealed class Variable permits Parameter {
         this.op = op;
         this.parents = parents;
         this.backwardFn = backwardFn;
+        this.leaf = backwardFn == null;
     }
 
     // ============================================================================================ creation
@@ -91,7 +94,7 @@ public sealed class Variable permits Parameter {
     public boolean requiresGrad() { return requiresGrad; }
 
     /** True for inputs and parameters, false for values computed by an op that is part of a graph. */
-    public boolean isLeaf() { return backwardFn == null && !graphFreed; }
+    public boolean isLeaf() { return leaf; }
 
     /** The op that produced this value ("leaf" for inputs). */
     public String op() { return op; }
@@ -112,6 +115,12 @@ public sealed class Variable permits Parameter {
 
     /** Clears this leaf's gradient: zeroes the long-lived buffer in place so it is reused next step. */
     public void zeroGrad() { if (grad != null) grad.fill(0); }
+
+    /** Keeps this intermediate value's gradient after backward() (leaves always keep theirs). Returns this. */
+    public Variable retainGrad() {
+        retainGrad = true;
+        return this;
+    }
 
     /** Drops this leaf's gradient buffer entirely (frees it on the next GC or explicit close). */
     public void clearGrad() { grad = null; }
@@ -150,7 +159,7 @@ public sealed class Variable permits Parameter {
         accumulateGrad(seed);
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable node = order.get(i);
-            if (node.backwardFn == null) continue;            // a leaf: its grad stays
+            if (node.leaf) continue;                          // its grad stays for the optimizer
             if (node.grad != null) node.backwardFn.apply(node.grad);
             node.freeGraph();
         }
@@ -187,7 +196,7 @@ public sealed class Variable permits Parameter {
     private void freeGraph() {
         backwardFn = null;
         parents = NO_PARENTS;
-        grad = null;
+        if (!retainGrad) grad = null;
         graphFreed = true;
     }
 
@@ -199,10 +208,9 @@ public sealed class Variable permits Parameter {
     void accumulateGrad(Tensor g) {
         if (!requiresGrad) return;
         Tensor d = sumToShape(g, value.shape());
-        if (backwardFn == null) {
-            if (grad == null) grad = MemoryScope.unscoped(() -> Tensor.empty(DType.F32, value.device(), value.shape()));
-            else { grad.addInPlace(d); return; }
-            grad.copyFrom(d);
+        if (leaf) {
+            if (grad == null) grad = MemoryScope.unscoped(() -> Tensor.empty(DType.F32, value.device(), value.shape())).copyFrom(d);
+            else grad.addInPlace(d);
         } else {
             grad = grad == null ? d : grad.add(d);
         }
@@ -219,7 +227,7 @@ public sealed class Variable permits Parameter {
      * else gets a fresh zeroed tensor, which {@link #commitGradSink} then accumulates.
      */
     Tensor gradSink() {
-        if (requiresGrad && backwardFn == null) {
+        if (requiresGrad && leaf) {
             if (grad == null) grad = MemoryScope.unscoped(() -> Tensor.zeros(DType.F32, value.device(), value.shape()));
             return grad;
         }

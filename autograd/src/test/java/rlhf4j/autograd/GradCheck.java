@@ -1,7 +1,5 @@
 package rlhf4j.autograd;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.util.Arrays;
 import java.util.function.Function;
 import rlhf4j.tensor.MemoryScope;
@@ -15,6 +13,8 @@ import rlhf4j.tensor.Tensor;
  * seed of {@code y.backward(w)}; numerically, each input element is nudged by ±eps in place (views keep their
  * strides, so non-contiguous inputs are checked as they are) and L is evaluated in double on the host:
  * dL/dx ≈ (L(x + eps) − L(x − eps)) / 2eps. Agreement means |a − n| ≤ atol + rtol·max(|a|, |n|).
+ *
+ * <p>Plain Java (throws AssertionError), so other modules' tests can reuse it.
  */
 public final class GradCheck {
     private final double eps, rtol, atol;
@@ -56,7 +56,7 @@ public final class GradCheck {
                     double numeric = (plus - minus) / (2 * eps);
                     double a = analytic[j];
                     if (!(Math.abs(a - numeric) <= atol + rtol * Math.max(Math.abs(a), Math.abs(numeric))))
-                        fail(name + ": gradient of input " + i + " " + Arrays.toString(shape) + " at " + Arrays.toString(idx)
+                        throw new AssertionError(name + ": gradient of input " + i + " " + Arrays.toString(shape) + " at " + Arrays.toString(idx)
                                 + ": analytic " + a + " vs numeric " + numeric);
                     for (int d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
                 }
