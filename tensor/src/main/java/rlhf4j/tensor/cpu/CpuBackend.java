@@ -55,7 +55,7 @@ public final class CpuBackend implements Backend {
         MemorySegment s = seg(src), d = seg(dst);
         boolean fromF = src.dtype() == DType.F32, toF = dst.dtype() == DType.F32;
         Strided.Layout l = Strided.layout(src, dst);
-        Strided.forRows(l, new long[]{src.offset(), dst.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{src.offset(), dst.offset()}, (off, n, st) -> {
             long si = off[0], di = off[1];
             if (fromF == toF && st[0] == 1 && st[1] == 1) {
                 MemorySegment.copy(s, si * 4, d, di * 4, n * 4L);   // same dtype, dense row: bulk copy
@@ -76,7 +76,7 @@ public final class CpuBackend implements Backend {
         float fv = (float) value;
         int iv = (int) value;
         Strided.Layout l = Strided.layout(dst);
-        Strided.forRows(l, new long[]{dst.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{dst.offset()}, (off, n, st) -> {
             long di = off[0];
             for (int j = 0; j < n; j++, di += st[0]) {
                 if (f) d.setAtIndex(F, di, fv); else d.setAtIndex(I, di, iv);
@@ -88,14 +88,37 @@ public final class CpuBackend implements Backend {
         requireContiguous("randomUniform", out);
         MemorySegment d = seg(out);
         long n = out.numel(), o = out.offset();
-        for (long i = 0; i < n; i++) d.setAtIndex(F, o + i, lo + (hi - lo) * CounterRng.uniform(seed, i));
+        Parallel.forRange(n, 8, (s, e) -> {
+            for (long i = s; i < e; i++) d.setAtIndex(F, o + i, lo + (hi - lo) * CounterRng.uniform(seed, i));
+        });
     }
 
     @Override public void randomNormal(Tensor out, long seed, float mean, float std) {
         requireContiguous("randomNormal", out);
         MemorySegment d = seg(out);
         long n = out.numel(), o = out.offset();
-        for (long i = 0; i < n; i++) d.setAtIndex(F, o + i, mean + std * CounterRng.normal(seed, i));
+        Parallel.forRange(n, 32, (s, e) -> {
+            for (long i = s; i < e; i++) d.setAtIndex(F, o + i, mean + std * CounterRng.normal(seed, i));
+        });
+    }
+
+    /**
+     * Visits every row of a layout, split over threads. A contiguous tensor is one long row, which is cut into
+     * pieces instead, so elementwise ops on big dense tensors use every core too.
+     */
+    static void eachRow(Strided.Layout l, long[] base, Strided.RowBody body) {
+        int k = base.length;
+        if (l.shape().length == 1) {
+            long[] inner = new long[k];
+            for (int i = 0; i < k; i++) inner[i] = l.strides()[i][0];
+            Parallel.forRange(l.rowLength(), 1, (s, e) -> {
+                long[] off = new long[k];
+                for (int i = 0; i < k; i++) off[i] = base[i] + s * inner[i];
+                body.row(off, (int) (e - s), inner);
+            });
+        } else {
+            Parallel.forRange(l.rows(), l.rowLength(), (r0, r1) -> Strided.forRows(l, base, r0, r1, body));
+        }
     }
 
     // ---- elementwise -----------------------------------------------------------------------------------------
@@ -105,8 +128,12 @@ public final class CpuBackend implements Backend {
         MemorySegment xs = seg(x), os = seg(out);
         float pf = (float) p;
         Strided.Layout l = Strided.layout(x, out);
-        Strided.forRows(l, new long[]{x.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{x.offset(), out.offset()}, (off, n, st) -> {
             long xi = off[0], oi = off[1];
+            if (st[0] == 1 && st[1] == 1) {   // dense row: vectorised
+                FastKernels.unaryRow(op, xs, xi, pf, os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, xi += st[0], oi += st[1])
                 os.setAtIndex(F, oi, ScalarMath.unary(op, xs.getAtIndex(F, xi), pf));
         });
@@ -117,8 +144,12 @@ public final class CpuBackend implements Backend {
         MemorySegment xs = seg(x), ys = seg(y), dys = seg(dy), dxs = seg(dx);
         float pf = (float) p;
         Strided.Layout l = Strided.layout(x, y, dy, dx);
-        Strided.forRows(l, new long[]{x.offset(), y.offset(), dy.offset(), dx.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{x.offset(), y.offset(), dy.offset(), dx.offset()}, (off, n, st) -> {
             long xi = off[0], yi = off[1], gi = off[2], oi = off[3];
+            if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 1) {
+                FastKernels.unaryBackwardRow(op, xs, xi, ys, yi, pf, dys, gi, dxs, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, xi += st[0], yi += st[1], gi += st[2], oi += st[3])
                 dxs.setAtIndex(F, oi, dys.getAtIndex(F, gi)
                         * ScalarMath.derivative(op, xs.getAtIndex(F, xi), ys.getAtIndex(F, yi), pf));
@@ -130,8 +161,12 @@ public final class CpuBackend implements Backend {
         checkSameShape(op.name(), b, out);
         MemorySegment as = seg(a), bs = seg(b), os = seg(out);
         Strided.Layout l = Strided.layout(a, b, out);
-        Strided.forRows(l, new long[]{a.offset(), b.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ai = off[0], bi = off[1], oi = off[2];
+            if (st[2] == 1 && (st[0] == 0 || st[0] == 1) && (st[1] == 0 || st[1] == 1)) {   // dense or broadcast
+                FastKernels.binaryRow(op, as, ai, st[0], bs, bi, st[1], os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, ai += st[0], bi += st[1], oi += st[2])
                 os.setAtIndex(F, oi, ScalarMath.binary(op, as.getAtIndex(F, ai), bs.getAtIndex(F, bi)));
         });
@@ -141,7 +176,7 @@ public final class CpuBackend implements Backend {
         MemorySegment cs = seg(cond), as = seg(a), bs = seg(b), os = seg(out);
         boolean condF = cond.dtype() == DType.F32;
         Strided.Layout l = Strided.layout(cond, a, b, out);
-        Strided.forRows(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ci = off[0], ai = off[1], bi = off[2], oi = off[3];
             for (int j = 0; j < n; j++, ci += st[0], ai += st[1], bi += st[2], oi += st[3]) {
                 boolean c = condF ? cs.getAtIndex(F, ci) != 0f : cs.getAtIndex(I, ci) != 0;
@@ -161,40 +196,38 @@ public final class CpuBackend implements Backend {
         int j = 0;
         for (int d = 0; d < rank; d++) if (!reduced[d]) order[j++] = d;
         for (int d : dims) order[j++] = d;
-        Tensor xp = x.permute(order).contiguous();
         long r = 1;
         for (int d : dims) r *= x.size(d);
         long rows = out.numel();
-        MemorySegment xs = seg(xp), os = seg(out);
-        long xo = xp.offset(), oo = out.offset();
-        for (long row = 0; row < rows; row++) {
-            long base = xo + row * r;
-            switch (op) {
-                case SUM, MEAN -> {
-                    double acc = 0;
-                    for (long i = 0; i < r; i++) acc += xs.getAtIndex(F, base + i);
-                    os.setAtIndex(F, oo + row, (float) (op == ReduceOp.MEAN ? acc / r : acc));
-                }
-                case MAX, MIN -> {
-                    float best = op == ReduceOp.MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
-                    for (long i = 0; i < r; i++) {
-                        float v = xs.getAtIndex(F, base + i);
-                        if (Float.isNaN(v)) { best = v; break; }
-                        best = op == ReduceOp.MAX ? Math.max(best, v) : Math.min(best, v);
-                    }
-                    os.setAtIndex(F, oo + row, best);
-                }
-                case ARGMAX -> {
-                    int bi = 0;
-                    float best = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < r; i++) {
-                        float v = xs.getAtIndex(F, base + i);
-                        if (v > best || (Float.isNaN(v) && !Float.isNaN(best))) { best = v; bi = i; }
-                    }
-                    os.setAtIndex(I, oo + row, bi);
-                }
+        requireContiguous("reduce output", out);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            Tensor xp = x.permute(order).contiguous();
+            MemorySegment xs = seg(xp), os = seg(out);
+            long xo = xp.offset(), oo = out.offset();
+            if (op == ReduceOp.ARGMAX) {
+                argmaxRows(xs, xo, rows, Math.toIntExact(r), os, oo);
+            } else if (rows == 1) {
+                os.setAtIndex(F, oo, FastKernels.reduceLongRow(op, xs, xo, r));   // one long row: split it
+            } else {
+                FastKernels.reduceRows(op, xs, xo, rows, Math.toIntExact(r), os, oo);
             }
         }
+    }
+
+    /** Index of the first maximum of each row (a NaN counts as the maximum). */
+    private static void argmaxRows(MemorySegment xs, long xo, long rows, int r, MemorySegment os, long oo) {
+        Parallel.forRange(rows, r, (r0, r1) -> {
+            for (long row = r0; row < r1; row++) {
+                long base = xo + row * r;
+                int bi = 0;
+                float best = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < r; i++) {
+                    float v = xs.getAtIndex(F, base + i);
+                    if (v > best || (Float.isNaN(v) && !Float.isNaN(best))) { best = v; bi = i; }
+                }
+                os.setAtIndex(I, oo + row, bi);
+            }
+        });
     }
 
     // ---- linear algebra --------------------------------------------------------------------------------------
@@ -239,7 +272,8 @@ public final class CpuBackend implements Backend {
 
     // ---- fused neural-network kernels ------------------------------------------------------------------------
     // Each method checks shapes, makes strided inputs contiguous inside a MemoryScope (so the copies are freed on
-    // return), and hands flat row-major buffers to the kernels in ReferenceKernels.
+    // return), and hands flat row-major buffers to FastKernels (vectorised, parallel) or, for gather/scatterAdd,
+    // to ReferenceKernels. Every fast kernel has a scalar twin in ReferenceKernels that the tests compare it with.
 
     @Override public void softmax(Tensor x, Tensor out, boolean log) {
         String op = log ? "logSoftmax" : "softmax";
@@ -247,7 +281,7 @@ public final class CpuBackend implements Backend {
         requireOutput(op, out);
         int c = lastDim(x), n = rows(x, c);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.softmaxForward(FloatPtr.of(out), in(op, x), n, c, log);
+            FastKernels.softmaxForward(FloatPtr.of(out), in(op, x), n, c, log);
         }
     }
 
@@ -258,7 +292,7 @@ public final class CpuBackend implements Backend {
         requireOutput(op, dx);
         int c = lastDim(y), n = rows(y, c);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.softmaxBackward(FloatPtr.of(dx), in(op, y), in(op, dy), n, c, log);
+            FastKernels.softmaxBackward(FloatPtr.of(dx), in(op, y), in(op, dy), n, c, log);
         }
     }
 
@@ -273,7 +307,7 @@ public final class CpuBackend implements Backend {
         requireOutput("layerNorm mean", mean);
         requireOutput("layerNorm rstd", rstd);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.layerNormForward(FloatPtr.of(out), FloatPtr.of(mean), FloatPtr.of(rstd),
+            FastKernels.layerNormForward(FloatPtr.of(out), FloatPtr.of(mean), FloatPtr.of(rstd),
                     in("layerNorm", x), in("layerNorm", weight), in("layerNorm", bias), n, c, eps);
         }
     }
@@ -293,7 +327,7 @@ public final class CpuBackend implements Backend {
         requireOutput(op + " dweight", dweight);
         requireOutput(op + " dbias", dbias);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.layerNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), FloatPtr.of(dbias),
+            FastKernels.layerNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), FloatPtr.of(dbias),
                     in(op, dy), in(op, x), in(op, weight), in(op, mean), in(op, rstd), n, c);
         }
     }
@@ -306,7 +340,7 @@ public final class CpuBackend implements Backend {
         requireOutput("rmsNorm", out);
         requireOutput("rmsNorm rstd", rstd);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.rmsNormForward(FloatPtr.of(out), FloatPtr.of(rstd), in("rmsNorm", x),
+            FastKernels.rmsNormForward(FloatPtr.of(out), FloatPtr.of(rstd), in("rmsNorm", x),
                     in("rmsNorm", weight), n, c, eps);
         }
     }
@@ -322,7 +356,7 @@ public final class CpuBackend implements Backend {
         requireOutput(op, dx);
         requireOutput(op + " dweight", dweight);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.rmsNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), in(op, dy), in(op, x),
+            FastKernels.rmsNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), in(op, dy), in(op, x),
                     in(op, weight), in(op, rstd), n, c);
         }
     }
@@ -333,7 +367,7 @@ public final class CpuBackend implements Backend {
         checkEmbeddingShapes("embedding", ids, out, c);
         requireOutput("embedding", out);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.embeddingForward(FloatPtr.of(out), in("embedding", weight), ids(ids), (int) ids.numel(), v, c);
+            FastKernels.embeddingForward(FloatPtr.of(out), in("embedding", weight), ids(ids), (int) ids.numel(), v, c);
         }
     }
 
@@ -343,7 +377,7 @@ public final class CpuBackend implements Backend {
         checkEmbeddingShapes("embedding backward", ids, dout, c);
         requireOutput("embedding backward dweight", dweight);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.embeddingBackward(FloatPtr.of(dweight), in("embedding backward", dout), ids(ids),
+            FastKernels.embeddingBackward(FloatPtr.of(dweight), in("embedding backward", dout), ids(ids),
                     (int) ids.numel(), v, c);
         }
     }
@@ -364,7 +398,7 @@ public final class CpuBackend implements Backend {
         requireOutput("crossEntropy losses", losses);
         requireOutput("crossEntropy logsumexp", logsumexp);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.crossEntropyForward(FloatPtr.of(losses), FloatPtr.of(logsumexp), in("crossEntropy", logits),
+            FastKernels.crossEntropyForward(FloatPtr.of(losses), FloatPtr.of(logsumexp), in("crossEntropy", logits),
                     ids(targets), ignoreIndex, nv[0], nv[1]);
         }
     }
@@ -378,7 +412,7 @@ public final class CpuBackend implements Backend {
         checkNumel(op + " dlosses", dlosses, nv[0]);
         requireOutput(op, dlogits);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.crossEntropyBackward(FloatPtr.of(dlogits), in(op, logits), ids(targets),
+            FastKernels.crossEntropyBackward(FloatPtr.of(dlogits), in(op, logits), ids(targets),
                     in(op, logsumexp), in(op, dlosses), ignoreIndex, nv[0], nv[1]);
         }
     }
@@ -399,7 +433,7 @@ public final class CpuBackend implements Backend {
         int t = x.size(-2), s = x.size(-1);
         int b = t == 0 || s == 0 ? 0 : (int) (x.numel() / ((long) t * s));
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.causalMask(FloatPtr.of(out), in("causalMask", x), b, t, s, offset, value);
+            FastKernels.causalMask(FloatPtr.of(out), in("causalMask", x), b, t, s, offset, value);
         }
     }
 
@@ -410,7 +444,7 @@ public final class CpuBackend implements Backend {
         requireOutput("dropout", out);
         requireOutput("dropout mask", mask);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.dropout(FloatPtr.of(out), FloatPtr.of(mask), in("dropout", x), x.numel(), p, seed);
+            FastKernels.dropout(FloatPtr.of(out), FloatPtr.of(mask), in("dropout", x), x.numel(), p, seed);
         }
     }
 
@@ -456,7 +490,7 @@ public final class CpuBackend implements Backend {
         requireOutput("adamW m", m);
         requireOutput("adamW v", v);
         try (MemoryScope tmp = MemoryScope.open()) {
-            ReferenceKernels.adamW(FloatPtr.of(param), in("adamW", grad), FloatPtr.of(m), FloatPtr.of(v), param.numel(),
+            FastKernels.adamW(FloatPtr.of(param), in("adamW", grad), FloatPtr.of(m), FloatPtr.of(v), param.numel(),
                     lr, beta1, beta2, eps, weightDecay, step);
         }
     }
