@@ -515,17 +515,17 @@ public sealed class Variable permits Parameter {
     public Variable matmul(Variable b) {
         Variable a = this;
         if (b.dim() == 1) return a.matmul(b.unsqueeze(1)).squeeze(-1);
+        if (b.dim() == 2 && a.dim() > 2) {
+            // a shared weight (Linear): fold the batch into the rows, so one large GEMM runs instead of many small
+            // ones, in backward too (db = aᵀ dy over all rows at once, no per-batch partials to sum)
+            int[] outShape = a.shape();
+            outShape[outShape.length - 1] = b.size(1);
+            return a.reshape(-1, a.size(-1)).matmul(b).view(outShape);
+        }
         Tensor y = a.value.matmul(b.value);
         return fromOp("matmul", y, dy -> {
             a.accumulateGrad(() -> dy.matmul(b.value.mT()));
-            b.accumulateGrad(() -> {
-                if (b.dim() == 2 && a.dim() > 2) {
-                    // a shared weight: fold the batch into the rows, one GEMM instead of a batch then a sum
-                    int k = a.size(-1), n = b.size(-1);
-                    return a.value.reshape(-1, k).mT().matmul(dy.reshape(-1, n));
-                }
-                return a.value.mT().matmul(dy);
-            });
+            b.accumulateGrad(() -> a.value.mT().matmul(dy));
         }, a, b);
     }
 

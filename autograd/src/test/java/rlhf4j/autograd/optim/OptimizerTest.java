@@ -117,15 +117,17 @@ class OptimizerTest {
 
     @Test void optimizerStateRoundTripResumesExactly() {
         // run A: 5 steps straight; run B: 3 steps, save, restore into fresh objects, 2 more steps
-        float[] a = train(5, -1);
-        float[] b = train(3, 2);
-        assertArrayEquals(a, b);
+        java.util.function.Function<Parameter, Optimizer> sgd = p -> new SGD(Map.of("p", p), 0.05, 0.9, 0.01);
+        assertArrayEquals(train(sgd, 5, -1), train(sgd, 3, 2));
+        java.util.function.Function<Parameter, Optimizer> adam = p -> new AdamW(Map.of("p", p), 0.05, 0.9, 0.99, 1e-8, 0.1);
+        assertArrayEquals(train(adam, 5, -1), train(adam, 3, 2));
+        assertTrue(!java.util.Arrays.equals(train(adam, 5, -1), train(adam, 4, -1)), "the steps do change the weights");
     }
 
-    /** SGD with momentum on a tiny quadratic; with thenMore ≥ 0, checkpoints after steps and resumes in new objects. */
-    private static float[] train(int steps, int thenMore) {
+    /** Trains a tiny quadratic; with thenMore ≥ 0, checkpoints after steps and resumes in new objects. */
+    private static float[] train(java.util.function.Function<Parameter, Optimizer> make, int steps, int thenMore) {
         Parameter p = new Parameter(Init.normal(1, 1.0, 6));
-        SGD opt = new SGD(Map.of("p", p), 0.05, 0.9, 0.01);
+        Optimizer opt = make.apply(p);
         Tensor target = Tensor.of(1f, 2f, 3f, -1f, -2f, -3f);
         for (int i = 0; i < steps; i++) quadraticStep(p, opt, target);
         if (thenMore < 0) return p.value().toFloatArray();
@@ -134,7 +136,7 @@ class OptimizerTest {
 
         Parameter q = new Parameter(Init.zeros(6));
         q.set(savedP);
-        SGD opt2 = new SGD(Map.of("p", q), 0.05, 0.9, 0.01);
+        Optimizer opt2 = make.apply(q);
         opt2.loadStateDict(saved);
         assertEquals(steps, opt2.stepCount());
         for (int i = 0; i < thenMore; i++) quadraticStep(q, opt2, target);
