@@ -177,7 +177,11 @@ public final class Llama2cCheckpoints {
 
     // ================================================================================================ writing
 
-    /** Writes the legacy format (run.c can read it); freq_cis holds the interleaved rotary cos/sin tables. */
+    /**
+     * Writes the legacy format (run.c can read it); freq_cis holds the interleaved rotary cos/sin tables. As in both
+     * formats, lm_head.weight is written only when {@code config.sharedClassifier()} is false. A half-split
+     * checkpoint is permuted back to interleaved rows first.
+     */
     public static void writeLegacy(Path file, LlamaCheckpoint ckpt) throws IOException { write(file, ckpt, Format.LEGACY); }
 
     /** Writes the version-1 format. */

@@ -227,6 +227,20 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
         return isSpecial[id] ? new String(tokenBytes[id], StandardCharsets.UTF_8) : ByteUnicode.encode(tokenBytes[id]);
     }
 
+    /**
+     * This tokenizer with one more special token at id {@code vocabSize()}; e.g. a pad token for GPT-2's files,
+     * which have only {@value #END_OF_TEXT}. (A model using it needs an embedding row for the new id.)
+     */
+    public BpeTokenizer withSpecialToken(String text) {
+        if (specialIds.containsKey(text)) throw new IllegalArgumentException("special token " + text + " exists already");
+        if (text.isEmpty()) throw new IllegalArgumentException("a special token needs text");
+        byte[][] bytes = Arrays.copyOf(tokenBytes, tokenBytes.length + 1);
+        bytes[tokenBytes.length] = text.getBytes(StandardCharsets.UTF_8);
+        Map<String, Integer> specials = new LinkedHashMap<>(specialIds);
+        specials.put(text, tokenBytes.length);
+        return new BpeTokenizer(bytes, merges, specials);
+    }
+
     // ================================================================================================ files
 
     /**

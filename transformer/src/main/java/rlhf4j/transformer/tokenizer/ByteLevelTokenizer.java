@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
  * {@code decodeBytes(encodeBytes(b))} returns {@code b} exactly.
  *
  * <p>{@link #decode(int[])} turns the bytes into a String; invalid UTF-8 (e.g. a multi-byte character cut between
- * two generated tokens) becomes U+FFFD there, which is why the byte-level methods exist.
+ * two generated tokens) becomes U+FFFD there, which is why the byte-level methods exist. Likewise a String with
+ * an unpaired surrogate is not valid Unicode: {@link #encode(String)} sees it as '?', as Java's UTF-8 encoder does.
  */
 public interface ByteLevelTokenizer extends Tokenizer {
 

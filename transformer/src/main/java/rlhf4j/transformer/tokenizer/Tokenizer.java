@@ -11,7 +11,10 @@ public interface Tokenizer {
     /** The ids a model is fed for this text (including a BOS where the tokenizer's convention prepends one). */
     int[] encode(String text);
 
-    /** The text of these ids; control tokens (BOS/EOS of a sentencepiece vocabulary) render as nothing. */
+    /**
+     * The text of these ids. Special tokens render as the tokenizer's convention has it: sentencepiece's BOS/EOS
+     * as nothing, GPT-2's {@code <|endoftext|>} as its own text.
+     */
     String decode(int[] ids);
 
     /** Number of distinct ids: every id lies in [0, vocabSize). */

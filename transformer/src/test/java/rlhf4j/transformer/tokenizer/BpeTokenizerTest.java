@@ -168,6 +168,11 @@ class BpeTokenizerTest {
         assertArrayEquals(new int[]{'t' - '!', 'h' - '!', 259}, tok.encode("this"));
         assertArrayEquals(new int[]{258, 260}, tok.encode(" the is"));   // "Ġ is" (rank 4) after "i s" (rank 3) can't apply
         assertArrayEquals(new int[]{258, 261}, tok.encode(" the<|endoftext|>", true));
+        BpeTokenizer padded = tok.withSpecialToken(BpeTokenizer.PAD);
+        assertEquals(262, padded.padId());
+        assertEquals(261, padded.eosId());
+        assertArrayEquals(new int[]{258, 262, 261}, padded.encode(" the<|pad|><|endoftext|>", true));
+        assertEquals(" the<|pad|>", padded.decode(new int[]{258, 262}));
     }
 
     @Test void saveThenLoadGivesTheSameTokenizerAndFiles(@TempDir Path dir) throws Exception {
