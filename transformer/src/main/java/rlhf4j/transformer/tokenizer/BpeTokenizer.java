@@ -72,6 +72,7 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
         this.specialIds = Collections.unmodifiableMap(sortedSpecials);
         for (var e : specialIds.entrySet()) {
             int id = checkId(e.getValue(), n, "special token " + e.getKey());
+            if (isSpecial[id]) throw new IllegalArgumentException("two special tokens share id " + id);
             isSpecial[id] = true;
         }
         for (int id = 0; id < n; id++) {
