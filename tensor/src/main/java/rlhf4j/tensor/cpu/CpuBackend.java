@@ -7,6 +7,7 @@ import rlhf4j.tensor.BinaryOp;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.DType;
 import rlhf4j.tensor.Device;
+import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.ReduceOp;
 import rlhf4j.tensor.Shapes;
 import rlhf4j.tensor.Storage;
@@ -54,7 +55,7 @@ public final class CpuBackend implements Backend {
         MemorySegment s = seg(src), d = seg(dst);
         boolean fromF = src.dtype() == DType.F32, toF = dst.dtype() == DType.F32;
         Strided.Layout l = Strided.layout(src, dst);
-        Strided.forRows(l, new long[]{src.offset(), dst.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{src.offset(), dst.offset()}, (off, n, st) -> {
             long si = off[0], di = off[1];
             if (fromF == toF && st[0] == 1 && st[1] == 1) {
                 MemorySegment.copy(s, si * 4, d, di * 4, n * 4L);   // same dtype, dense row: bulk copy
@@ -75,7 +76,7 @@ public final class CpuBackend implements Backend {
         float fv = (float) value;
         int iv = (int) value;
         Strided.Layout l = Strided.layout(dst);
-        Strided.forRows(l, new long[]{dst.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{dst.offset()}, (off, n, st) -> {
             long di = off[0];
             for (int j = 0; j < n; j++, di += st[0]) {
                 if (f) d.setAtIndex(F, di, fv); else d.setAtIndex(I, di, iv);
@@ -87,14 +88,37 @@ public final class CpuBackend implements Backend {
         requireContiguous("randomUniform", out);
         MemorySegment d = seg(out);
         long n = out.numel(), o = out.offset();
-        for (long i = 0; i < n; i++) d.setAtIndex(F, o + i, lo + (hi - lo) * CounterRng.uniform(seed, i));
+        Parallel.forRange(n, 8, (s, e) -> {
+            for (long i = s; i < e; i++) d.setAtIndex(F, o + i, lo + (hi - lo) * CounterRng.uniform(seed, i));
+        });
     }
 
     @Override public void randomNormal(Tensor out, long seed, float mean, float std) {
         requireContiguous("randomNormal", out);
         MemorySegment d = seg(out);
         long n = out.numel(), o = out.offset();
-        for (long i = 0; i < n; i++) d.setAtIndex(F, o + i, mean + std * CounterRng.normal(seed, i));
+        Parallel.forRange(n, 32, (s, e) -> {
+            for (long i = s; i < e; i++) d.setAtIndex(F, o + i, mean + std * CounterRng.normal(seed, i));
+        });
+    }
+
+    /**
+     * Visits every row of a layout, split over threads. A contiguous tensor is one long row, which is cut into
+     * pieces instead, so elementwise ops on big dense tensors use every core too.
+     */
+    static void eachRow(Strided.Layout l, long[] base, Strided.RowBody body) {
+        int k = base.length;
+        if (l.shape().length == 1) {
+            long[] inner = new long[k];
+            for (int i = 0; i < k; i++) inner[i] = l.strides()[i][0];
+            Parallel.forRange(l.rowLength(), 1, (s, e) -> {
+                long[] off = new long[k];
+                for (int i = 0; i < k; i++) off[i] = base[i] + s * inner[i];
+                body.row(off, (int) (e - s), inner);
+            });
+        } else {
+            Parallel.forRange(l.rows(), l.rowLength(), (r0, r1) -> Strided.forRows(l, base, r0, r1, body));
+        }
     }
 
     // ---- elementwise -----------------------------------------------------------------------------------------
@@ -104,8 +128,12 @@ public final class CpuBackend implements Backend {
         MemorySegment xs = seg(x), os = seg(out);
         float pf = (float) p;
         Strided.Layout l = Strided.layout(x, out);
-        Strided.forRows(l, new long[]{x.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{x.offset(), out.offset()}, (off, n, st) -> {
             long xi = off[0], oi = off[1];
+            if (st[0] == 1 && st[1] == 1) {   // dense row: vectorised
+                FastKernels.unaryRow(op, xs, xi, pf, os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, xi += st[0], oi += st[1])
                 os.setAtIndex(F, oi, ScalarMath.unary(op, xs.getAtIndex(F, xi), pf));
         });
@@ -116,8 +144,12 @@ public final class CpuBackend implements Backend {
         MemorySegment xs = seg(x), ys = seg(y), dys = seg(dy), dxs = seg(dx);
         float pf = (float) p;
         Strided.Layout l = Strided.layout(x, y, dy, dx);
-        Strided.forRows(l, new long[]{x.offset(), y.offset(), dy.offset(), dx.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{x.offset(), y.offset(), dy.offset(), dx.offset()}, (off, n, st) -> {
             long xi = off[0], yi = off[1], gi = off[2], oi = off[3];
+            if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 1) {
+                FastKernels.unaryBackwardRow(op, xs, xi, ys, yi, pf, dys, gi, dxs, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, xi += st[0], yi += st[1], gi += st[2], oi += st[3])
                 dxs.setAtIndex(F, oi, dys.getAtIndex(F, gi)
                         * ScalarMath.derivative(op, xs.getAtIndex(F, xi), ys.getAtIndex(F, yi), pf));
@@ -129,8 +161,12 @@ public final class CpuBackend implements Backend {
         checkSameShape(op.name(), b, out);
         MemorySegment as = seg(a), bs = seg(b), os = seg(out);
         Strided.Layout l = Strided.layout(a, b, out);
-        Strided.forRows(l, new long[]{a.offset(), b.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ai = off[0], bi = off[1], oi = off[2];
+            if (st[2] == 1 && (st[0] == 0 || st[0] == 1) && (st[1] == 0 || st[1] == 1)) {   // dense or broadcast
+                FastKernels.binaryRow(op, as, ai, st[0], bs, bi, st[1], os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, ai += st[0], bi += st[1], oi += st[2])
                 os.setAtIndex(F, oi, ScalarMath.binary(op, as.getAtIndex(F, ai), bs.getAtIndex(F, bi)));
         });
@@ -140,7 +176,7 @@ public final class CpuBackend implements Backend {
         MemorySegment cs = seg(cond), as = seg(a), bs = seg(b), os = seg(out);
         boolean condF = cond.dtype() == DType.F32;
         Strided.Layout l = Strided.layout(cond, a, b, out);
-        Strided.forRows(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, 0, l.rows(), (off, n, st) -> {
+        eachRow(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ci = off[0], ai = off[1], bi = off[2], oi = off[3];
             for (int j = 0; j < n; j++, ci += st[0], ai += st[1], bi += st[2], oi += st[3]) {
                 boolean c = condF ? cs.getAtIndex(F, ci) != 0f : cs.getAtIndex(I, ci) != 0;
@@ -160,40 +196,38 @@ public final class CpuBackend implements Backend {
         int j = 0;
         for (int d = 0; d < rank; d++) if (!reduced[d]) order[j++] = d;
         for (int d : dims) order[j++] = d;
-        Tensor xp = x.permute(order).contiguous();
         long r = 1;
         for (int d : dims) r *= x.size(d);
         long rows = out.numel();
-        MemorySegment xs = seg(xp), os = seg(out);
-        long xo = xp.offset(), oo = out.offset();
-        for (long row = 0; row < rows; row++) {
-            long base = xo + row * r;
-            switch (op) {
-                case SUM, MEAN -> {
-                    double acc = 0;
-                    for (long i = 0; i < r; i++) acc += xs.getAtIndex(F, base + i);
-                    os.setAtIndex(F, oo + row, (float) (op == ReduceOp.MEAN ? acc / r : acc));
-                }
-                case MAX, MIN -> {
-                    float best = op == ReduceOp.MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
-                    for (long i = 0; i < r; i++) {
-                        float v = xs.getAtIndex(F, base + i);
-                        if (Float.isNaN(v)) { best = v; break; }
-                        best = op == ReduceOp.MAX ? Math.max(best, v) : Math.min(best, v);
-                    }
-                    os.setAtIndex(F, oo + row, best);
-                }
-                case ARGMAX -> {
-                    int bi = 0;
-                    float best = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < r; i++) {
-                        float v = xs.getAtIndex(F, base + i);
-                        if (v > best || (Float.isNaN(v) && !Float.isNaN(best))) { best = v; bi = i; }
-                    }
-                    os.setAtIndex(I, oo + row, bi);
-                }
+        requireContiguous("reduce output", out);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            Tensor xp = x.permute(order).contiguous();
+            MemorySegment xs = seg(xp), os = seg(out);
+            long xo = xp.offset(), oo = out.offset();
+            if (op == ReduceOp.ARGMAX) {
+                argmaxRows(xs, xo, rows, Math.toIntExact(r), os, oo);
+            } else if (rows == 1) {
+                os.setAtIndex(F, oo, FastKernels.reduceLongRow(op, xs, xo, r));   // one long row: split it
+            } else {
+                FastKernels.reduceRows(op, xs, xo, rows, Math.toIntExact(r), os, oo);
             }
         }
+    }
+
+    /** Index of the first maximum of each row (a NaN counts as the maximum). */
+    private static void argmaxRows(MemorySegment xs, long xo, long rows, int r, MemorySegment os, long oo) {
+        Parallel.forRange(rows, r, (r0, r1) -> {
+            for (long row = r0; row < r1; row++) {
+                long base = xo + row * r;
+                int bi = 0;
+                float best = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < r; i++) {
+                    float v = xs.getAtIndex(F, base + i);
+                    if (v > best || (Float.isNaN(v) && !Float.isNaN(best))) { best = v; bi = i; }
+                }
+                os.setAtIndex(I, oo + row, bi);
+            }
+        });
     }
 
     // ---- linear algebra --------------------------------------------------------------------------------------
@@ -237,48 +271,255 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- fused neural-network kernels ------------------------------------------------------------------------
+    // Each method checks shapes, makes strided inputs contiguous inside a MemoryScope (so the copies are freed on
+    // return), and hands flat row-major buffers to FastKernels (vectorised, parallel) or, for gather/scatterAdd,
+    // to ReferenceKernels. Every fast kernel has a scalar twin in ReferenceKernels that the tests compare it with.
 
-    @Override public void softmax(Tensor x, Tensor out, boolean log) { throw todo("softmax"); }
+    @Override public void softmax(Tensor x, Tensor out, boolean log) {
+        String op = log ? "logSoftmax" : "softmax";
+        checkSameShape(op, x, out);
+        requireOutput(op, out);
+        int c = lastDim(x), n = rows(x, c);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.softmaxForward(FloatPtr.of(out), in(op, x), n, c, log);
+        }
+    }
 
-    @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx, boolean log) { throw todo("softmaxBackward"); }
+    @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx, boolean log) {
+        String op = log ? "logSoftmax backward" : "softmax backward";
+        checkSameShape(op, y, dx);
+        checkSameShape(op, dy, dx);
+        requireOutput(op, dx);
+        int c = lastDim(y), n = rows(y, c);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.softmaxBackward(FloatPtr.of(dx), in(op, y), in(op, dy), n, c, log);
+        }
+    }
 
     @Override public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor rstd) {
-        throw todo("layerNorm");
+        int c = lastDim(x), n = rows(x, c);
+        checkSameShape("layerNorm", x, out);
+        checkNumel("layerNorm weight", weight, c);
+        checkNumel("layerNorm bias", bias, c);
+        checkNumel("layerNorm mean", mean, n);
+        checkNumel("layerNorm rstd", rstd, n);
+        requireOutput("layerNorm", out);
+        requireOutput("layerNorm mean", mean);
+        requireOutput("layerNorm rstd", rstd);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.layerNormForward(FloatPtr.of(out), FloatPtr.of(mean), FloatPtr.of(rstd),
+                    in("layerNorm", x), in("layerNorm", weight), in("layerNorm", bias), n, c, eps);
+        }
     }
 
     @Override public void layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
-                                            Tensor dx, Tensor dweight, Tensor dbias) { throw todo("layerNormBackward"); }
-
-    @Override public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) { throw todo("rmsNorm"); }
-
-    @Override public void rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
-        throw todo("rmsNormBackward");
+                                            Tensor dx, Tensor dweight, Tensor dbias) {
+        String op = "layerNorm backward";
+        int c = lastDim(x), n = rows(x, c);
+        checkSameShape(op, dy, x);
+        checkSameShape(op, dx, x);
+        checkNumel(op + " weight", weight, c);
+        checkNumel(op + " dweight", dweight, c);
+        checkNumel(op + " dbias", dbias, c);
+        checkNumel(op + " mean", mean, n);
+        checkNumel(op + " rstd", rstd, n);
+        requireOutput(op, dx);
+        requireOutput(op + " dweight", dweight);
+        requireOutput(op + " dbias", dbias);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.layerNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), FloatPtr.of(dbias),
+                    in(op, dy), in(op, x), in(op, weight), in(op, mean), in(op, rstd), n, c);
+        }
     }
 
-    @Override public void embedding(Tensor weight, Tensor ids, Tensor out) { throw todo("embedding"); }
+    @Override public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out, Tensor rstd) {
+        int c = lastDim(x), n = rows(x, c);
+        checkSameShape("rmsNorm", x, out);
+        checkNumel("rmsNorm weight", weight, c);
+        checkNumel("rmsNorm rstd", rstd, n);
+        requireOutput("rmsNorm", out);
+        requireOutput("rmsNorm rstd", rstd);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.rmsNormForward(FloatPtr.of(out), FloatPtr.of(rstd), in("rmsNorm", x),
+                    in("rmsNorm", weight), n, c, eps);
+        }
+    }
 
-    @Override public void embeddingBackward(Tensor dout, Tensor ids, Tensor dweight) { throw todo("embeddingBackward"); }
+    @Override public void rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
+        String op = "rmsNorm backward";
+        int c = lastDim(x), n = rows(x, c);
+        checkSameShape(op, dy, x);
+        checkSameShape(op, dx, x);
+        checkNumel(op + " weight", weight, c);
+        checkNumel(op + " dweight", dweight, c);
+        checkNumel(op + " rstd", rstd, n);
+        requireOutput(op, dx);
+        requireOutput(op + " dweight", dweight);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.rmsNormBackward(FloatPtr.of(dx), FloatPtr.of(dweight), in(op, dy), in(op, x),
+                    in(op, weight), in(op, rstd), n, c);
+        }
+    }
+
+    @Override public void embedding(Tensor weight, Tensor ids, Tensor out) {
+        if (weight.dim() != 2) throw new IllegalArgumentException("embedding: weight must be (V, C), got " + weight);
+        int v = weight.size(0), c = weight.size(1);
+        checkEmbeddingShapes("embedding", ids, out, c);
+        requireOutput("embedding", out);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.embeddingForward(FloatPtr.of(out), in("embedding", weight), ids(ids), (int) ids.numel(), v, c);
+        }
+    }
+
+    @Override public void embeddingBackward(Tensor dout, Tensor ids, Tensor dweight) {
+        if (dweight.dim() != 2) throw new IllegalArgumentException("embedding backward: dweight must be (V, C), got " + dweight);
+        int v = dweight.size(0), c = dweight.size(1);
+        checkEmbeddingShapes("embedding backward", ids, dout, c);
+        requireOutput("embedding backward dweight", dweight);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.embeddingBackward(FloatPtr.of(dweight), in("embedding backward", dout), ids(ids),
+                    (int) ids.numel(), v, c);
+        }
+    }
+
+    private static void checkEmbeddingShapes(String op, Tensor ids, Tensor rows, int c) {
+        if (ids.dtype() != DType.I32) throw new IllegalArgumentException(op + ": ids must be I32, got " + ids);
+        int[] expected = java.util.Arrays.copyOf(ids.shape(), ids.dim() + 1);
+        expected[ids.dim()] = c;
+        if (!java.util.Arrays.equals(expected, rows.shape()))
+            throw new IllegalArgumentException(op + ": ids " + Shapes.str(ids.shape()) + " need rows of shape "
+                    + Shapes.str(expected) + ", got " + Shapes.str(rows.shape()));
+    }
 
     @Override public void crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logsumexp) {
-        throw todo("crossEntropy");
+        int[] nv = checkCrossEntropyShapes("crossEntropy", logits, targets);
+        checkNumel("crossEntropy losses", losses, nv[0]);
+        checkNumel("crossEntropy logsumexp", logsumexp, nv[0]);
+        requireOutput("crossEntropy losses", losses);
+        requireOutput("crossEntropy logsumexp", logsumexp);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.crossEntropyForward(FloatPtr.of(losses), FloatPtr.of(logsumexp), in("crossEntropy", logits),
+                    ids(targets), ignoreIndex, nv[0], nv[1]);
+        }
     }
 
     @Override public void crossEntropyBackward(Tensor logits, Tensor targets, int ignoreIndex, Tensor logsumexp,
-                                               Tensor dlosses, Tensor dlogits) { throw todo("crossEntropyBackward"); }
+                                               Tensor dlosses, Tensor dlogits) {
+        String op = "crossEntropy backward";
+        int[] nv = checkCrossEntropyShapes(op, logits, targets);
+        checkSameShape(op, logits, dlogits);
+        checkNumel(op + " logsumexp", logsumexp, nv[0]);
+        checkNumel(op + " dlosses", dlosses, nv[0]);
+        requireOutput(op, dlogits);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.crossEntropyBackward(FloatPtr.of(dlogits), in(op, logits), ids(targets),
+                    in(op, logsumexp), in(op, dlosses), ignoreIndex, nv[0], nv[1]);
+        }
+    }
 
-    @Override public void causalMask(Tensor x, int offset, float value, Tensor out) { throw todo("causalMask"); }
+    /** Returns {N, V} for logits (N, V) and targets (N). */
+    private static int[] checkCrossEntropyShapes(String op, Tensor logits, Tensor targets) {
+        if (logits.dim() != 2) throw new IllegalArgumentException(op + ": logits must be (N, V), got " + logits);
+        if (targets.dtype() != DType.I32) throw new IllegalArgumentException(op + ": targets must be I32, got " + targets);
+        int n = logits.size(0), v = logits.size(1);
+        checkNumel(op + " targets", targets, n);
+        return new int[]{n, v};
+    }
 
-    @Override public void dropout(Tensor x, float p, long seed, Tensor out, Tensor mask) { throw todo("dropout"); }
+    @Override public void causalMask(Tensor x, int offset, float value, Tensor out) {
+        if (x.dim() < 2) throw new IllegalArgumentException("causalMask needs (..., T, S), got " + x);
+        checkSameShape("causalMask", x, out);
+        requireOutput("causalMask", out);
+        int t = x.size(-2), s = x.size(-1);
+        int b = t == 0 || s == 0 ? 0 : (int) (x.numel() / ((long) t * s));
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.causalMask(FloatPtr.of(out), in("causalMask", x), b, t, s, offset, value);
+        }
+    }
 
-    @Override public void gather(Tensor x, int dim, Tensor index, Tensor out) { throw todo("gather"); }
+    @Override public void dropout(Tensor x, float p, long seed, Tensor out, Tensor mask) {
+        if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout probability must be in [0, 1], got " + p);
+        checkSameShape("dropout", x, out);
+        checkSameShape("dropout mask", x, mask);
+        requireOutput("dropout", out);
+        requireOutput("dropout mask", mask);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.dropout(FloatPtr.of(out), FloatPtr.of(mask), in("dropout", x), x.numel(), p, seed);
+        }
+    }
 
-    @Override public void scatterAdd(Tensor dout, int dim, Tensor index, Tensor dx) { throw todo("scatterAdd"); }
+    @Override public void gather(Tensor x, int dim, Tensor index, Tensor out) {
+        int d = checkGatherShapes("gather", x, dim, index, out);
+        requireOutput("gather", out);
+        if (x.dtype() != DType.F32) throw new IllegalArgumentException("gather needs an F32 source, got " + x);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            // x is read through its own strides: no copy even for views
+            ReferenceKernels.gather(FloatPtr.of(out), FloatPtr.ofView(x), x.strides(), x.size(d), d, ids(index), index.shape());
+        }
+    }
+
+    @Override public void scatterAdd(Tensor dout, int dim, Tensor index, Tensor dx) {
+        int d = checkGatherShapes("scatterAdd", dx, dim, index, dout);
+        requireOutput("scatterAdd", dx);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            ReferenceKernels.scatterAdd(FloatPtr.of(dx), dx.strides(), dx.size(d), in("scatterAdd", dout), d,
+                    ids(index), index.shape());
+        }
+    }
+
+    /** x is the indexed tensor, rows the tensor of index's shape; returns the normalised dim. */
+    private static int checkGatherShapes(String op, Tensor x, int dim, Tensor index, Tensor rows) {
+        if (index.dtype() != DType.I32) throw new IllegalArgumentException(op + ": index must be I32, got " + index);
+        checkSameShape(op, index, rows);
+        int d = Shapes.dim(dim, x.dim());
+        boolean ok = x.dim() == index.dim();
+        for (int i = 0; ok && i < x.dim(); i++) ok = i == d || index.size(i) <= x.size(i);
+        if (!ok)
+            throw new IllegalArgumentException(op + " along dim " + dim + ": index " + Shapes.str(index.shape())
+                    + " does not fit tensor " + Shapes.str(x.shape()) + " (same rank, other dims no larger)");
+        return d;
+    }
 
     @Override public void adamW(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                                float eps, float weightDecay, int step) { throw todo("adamW"); }
+                                float eps, float weightDecay, int step) {
+        if (step < 1) throw new IllegalArgumentException("adamW: step counts from 1, got " + step);
+        checkSameShape("adamW grad", param, grad);
+        checkSameShape("adamW m", param, m);
+        checkSameShape("adamW v", param, v);
+        requireOutput("adamW param", param);
+        requireOutput("adamW m", m);
+        requireOutput("adamW v", v);
+        try (MemoryScope tmp = MemoryScope.open()) {
+            FastKernels.adamW(FloatPtr.of(param), in("adamW", grad), FloatPtr.of(m), FloatPtr.of(v), param.numel(),
+                    lr, beta1, beta2, eps, weightDecay, step);
+        }
+    }
 
-    private static UnsupportedOperationException todo(String op) {
-        return new UnsupportedOperationException(op + " is not implemented on the CPU backend yet");
+    // ---- helpers for the fused kernels -------------------------------------------------------------------------
+
+    /** Length of the last dim (1 for a scalar). */
+    static int lastDim(Tensor t) { return t.dim() == 0 ? 1 : t.size(-1); }
+
+    /** Number of rows of length c (everything but the last dim). */
+    static int rows(Tensor t, int c) { return c == 0 ? 0 : Math.toIntExact(t.numel() / c); }
+
+    /** An F32 input as a flat pointer, copied into the current scope when it is not contiguous. */
+    static FloatPtr in(String op, Tensor t) {
+        if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + " needs F32 inputs, got " + t);
+        return FloatPtr.of(t.contiguous());
+    }
+
+    /** An I32 input as a flat pointer, copied into the current scope when it is not contiguous. */
+    static IntPtr ids(Tensor t) { return IntPtr.of(t.contiguous()); }
+
+    static void requireOutput(String op, Tensor t) {
+        if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + " writes an F32 tensor, got " + t);
+        requireContiguous(op, t);
+    }
+
+    static void checkNumel(String what, Tensor t, long n) {
+        if (t.numel() != n)
+            throw new IllegalArgumentException(what + ": expected " + n + " elements, got shape " + Shapes.str(t.shape()));
     }
 
     // ---- checks ----------------------------------------------------------------------------------------------
