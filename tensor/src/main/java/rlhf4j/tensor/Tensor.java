@@ -533,9 +533,14 @@ public final class Tensor {
         int[] ds = normalizeDims(dims);
         int[] kept = shape.clone();
         for (int d : ds) kept[d] = 1;
-        Tensor out = empty(op == ReduceOp.ARGMAX ? DType.I32 : DType.F32, device(), kept);
         if (op == ReduceOp.ARGMAX && ds.length != 1)
             throw new IllegalArgumentException("argmax reduces exactly one dim, got " + Arrays.toString(dims));
+        if (op != ReduceOp.SUM && op != ReduceOp.MEAN)
+            for (int d : ds)
+                if (shape[d] == 0)
+                    throw new IllegalArgumentException(op.name().toLowerCase() + " over dim " + d
+                            + " of size 0 has no identity (shape " + Shapes.str(shape) + ")");
+        Tensor out = empty(op == ReduceOp.ARGMAX ? DType.I32 : DType.F32, device(), kept);
         backend().reduce(op, this, ds, out);
         if (keepDim) return out;
         int[] dropped = new int[shape.length - ds.length];
