@@ -16,7 +16,14 @@ import rlhf4j.tensor.UnaryOp;
 import rlhf4j.tensor.blas.Blas;
 import rlhf4j.tensor.blas.BlasRegistry;
 
-/** The CPU backend: host memory from {@link CpuAllocator}, GEMM through {@link Blas}, kernels in Java. */
+/**
+ * The CPU backend: host memory from {@link CpuAllocator}, GEMM through {@link Blas}, kernels in Java.
+ *
+ * <p>Elementwise ops walk their operands row by row with {@link Strided}; dense (and broadcast) rows go to the
+ * vectorised {@link FastKernels}, other rows take the scalar {@link ScalarMath} loop. The fused NN kernels run in
+ * {@link FastKernels}, each with a scalar twin in {@link ReferenceKernels}. Work is split over the cores by
+ * {@link Parallel}, with split points that depend only on sizes, so results are bit-identical run after run.
+ */
 public final class CpuBackend implements Backend {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;

@@ -221,29 +221,11 @@ public final class FastKernels {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float mu = mean.get(i), s = rstd.get(i);
                     // first pass: Σ dn and Σ dn·n with n = (x − μ)·rstd, dn = dy·w
-                    FloatVector aDn = FloatVector.zero(S), aDnN = FloatVector.zero(S);
-                    double sumDn = 0, sumDnN = 0;
-                    int j = 0;
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector n = load(xs, xi + j).sub(mu).mul(s);
-                        FloatVector dn = load(gs, gi + j).mul(load(ws, wo + j));
-                        aDn = aDn.add(dn);
-                        aDnN = aDnN.add(dn.mul(n));
-                        if ((j & (BLOCK - 1)) == BLOCK - L) {   // flush the lanes every BLOCK elements
-                            sumDn += aDn.reduceLanes(ADD); sumDnN += aDnN.reduceLanes(ADD);
-                            aDn = FloatVector.zero(S); aDnN = FloatVector.zero(S);
-                        }
-                    }
-                    sumDn += aDn.reduceLanes(ADD);
-                    sumDnN += aDnN.reduceLanes(ADD);
-                    for (; j < C; j++) {
-                        float n = (get(xs, xi + j) - mu) * s, dn = get(gs, gi + j) * get(ws, wo + j);
-                        sumDn += dn;
-                        sumDnN += (double) dn * n;
-                    }
+                    double sumDn = rowDot(gs, gi, ws, wo, C);
+                    double sumDnN = rowDotNorm(gs, gi, ws, wo, xs, xi, mu, s, C);
                     float meanDn = (float) (sumDn / C), meanDnN = (float) (sumDnN / C);
                     // second pass: dx, and the parameter gradients into this chunk's scratch rows
-                    j = 0;
+                    int j = 0;
                     for (int b = S.loopBound(C); j < b; j += L) {
                         FloatVector g = load(gs, gi + j);
                         FloatVector n = load(xs, xi + j).sub(mu).mul(s);
@@ -265,6 +247,21 @@ public final class FastKernels {
                 addRow(ps, 2L * c * C + C, dbias, C);
             }
         }
+    }
+
+    /** Σ (dy·w)·((x − mu)·s) over a row: the Σ dn·n of the norm backward passes (mu = 0 for RMSNorm). */
+    static double rowDotNorm(MemorySegment dy, long go, MemorySegment w, long wo, MemorySegment x, long xo,
+                             float mu, float s, int n) {
+        double total = 0;
+        int j = 0, bound = S.loopBound(n);
+        while (j < bound) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
+                acc = acc.add(load(dy, go + j).mul(load(w, wo + j)).mul(load(x, xo + j).sub(mu).mul(s)));
+            total += acc.reduceLanes(ADD);
+        }
+        for (; j < n; j++) total += (double) (get(dy, go + j) * get(w, wo + j)) * ((get(x, xo + j) - mu) * s);
+        return total;
     }
 
     /** dst[0 .. n) += src[so .. so+n). */
@@ -310,16 +307,8 @@ public final class FastKernels {
                 for (long i = r0; i < r1; i++) {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float s = rstd.get(i);
-                    // Σ dn·n = rstd · Σ dy·w·x
-                    double sumDnN = 0;
+                    double sumDnN = rowDotNorm(gs, gi, ws, wo, xs, xi, 0f, s, C);   // Σ dn·n
                     int j = 0, bound = S.loopBound(C);
-                    while (j < bound) {
-                        FloatVector acc = FloatVector.zero(S);
-                        for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
-                            acc = acc.add(load(gs, gi + j).mul(load(ws, wo + j)).mul(load(xs, xi + j).mul(s)));
-                        sumDnN += acc.reduceLanes(ADD);
-                    }
-                    for (; j < C; j++) sumDnN += (double) get(gs, gi + j) * get(ws, wo + j) * (get(xs, xi + j) * s);
                     float meanDnN = (float) (sumDnN / C);
                     j = 0;
                     for (; j < bound; j += L) {
@@ -345,6 +334,7 @@ public final class FastKernels {
     public static void crossEntropyForward(FloatPtr losses, FloatPtr logsumexp, FloatPtr logits, IntPtr targets,
                                            int ignoreIndex, int N, int V) {
         // logits: (N, V)   targets, losses, logsumexp: (N)
+        checkTargets(targets, ignoreIndex, N, V);
         MemorySegment xs = logits.seg();
         long xo = logits.off();
         Parallel.forRange(N, 2L * V, (r0, r1) -> {
@@ -355,7 +345,7 @@ public final class FastKernels {
                 logsumexp.set(i, lse);
                 int t = targets.get(i);
                 if (t == ignoreIndex) losses.set(i, 0f);
-                else losses.set(i, lse - get(xs, xi + ReferenceKernels.checkTarget(t, i, V, ignoreIndex)));
+                else losses.set(i, lse - get(xs, xi + t));
             }
         });
     }
@@ -364,6 +354,7 @@ public final class FastKernels {
     public static void crossEntropyBackward(FloatPtr dlogits, FloatPtr logits, IntPtr targets, FloatPtr logsumexp,
                                             FloatPtr dlosses, int ignoreIndex, int N, int V) {
         // logits, dlogits: (N, V)   targets, logsumexp, dlosses: (N)
+        checkTargets(targets, ignoreIndex, N, V);
         MemorySegment xs = logits.seg(), ds = dlogits.seg();
         long xo = logits.off(), dxo = dlogits.off();
         Parallel.forRange(N, 2L * V, (r0, r1) -> {
@@ -374,7 +365,6 @@ public final class FastKernels {
                     ds.asSlice(di << 2, (long) V << 2).fill((byte) 0);
                     continue;
                 }
-                ReferenceKernels.checkTarget(t, i, V, ignoreIndex);
                 float lse = logsumexp.get(i), g = dlosses.get(i);
                 int j = 0;
                 for (int b = S.loopBound(V); j < b; j += L)
@@ -387,14 +377,23 @@ public final class FastKernels {
         });
     }
 
+    /** Checks every target on the calling thread, so a bad one fails with a clear message before any work. */
+    static void checkTargets(IntPtr targets, int ignoreIndex, int N, int V) {
+        for (int i = 0; i < N; i++) {
+            int t = targets.get(i);
+            if (t != ignoreIndex) ReferenceKernels.checkTarget(t, i, V, ignoreIndex);
+        }
+    }
+
     // ============================================================================================== embedding
 
     /** See {@link ReferenceKernels#embeddingForward}: one bulk copy per row, rows split over threads. */
     public static void embeddingForward(FloatPtr out, FloatPtr weight, IntPtr ids, int N, int V, int C) {
         // out: (N, C)   weight: (V, C)   ids: (N)
+        for (int n = 0; n < N; n++) ReferenceKernels.checkId(ids.get(n), n, V);   // fail before writing anything
         Parallel.forRange(N, C, (r0, r1) -> {
             for (long n = r0; n < r1; n++) {
-                int id = ReferenceKernels.checkId(ids.get(n), n, V);
+                int id = ids.get(n);
                 MemorySegment.copy(weight.seg(), (weight.off() + (long) id * C) << 2,
                         out.seg(), (out.off() + n * C) << 2, (long) C << 2);
             }
@@ -495,95 +494,116 @@ public final class FastKernels {
     static final float GELU_C = ScalarMath.GELU_C;
     static final float GELU_A = 0.044715f;
 
-    /** out[oo + j] = op(x[xo + j]) for j < n; the scalar tail is {@link ScalarMath#unary}. out may be x. */
+    static final FloatVector ONE = FloatVector.broadcast(S, 1f), ZERO = FloatVector.zero(S);
+    static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+
+    /**
+     * out[oo + j] = op(x[xo + j]) for j < n, the vector twin of {@link ScalarMath#unary} (which does the tail).
+     * One loop per op: a per-vector switch would be too big to inline, and the vectors would then be boxed.
+     */
     public static void unaryRow(UnaryOp op, MemorySegment x, long xo, float p, MemorySegment out, long oo, int n) {
-        int j = 0;
-        for (int b = S.loopBound(n); j < b; j += L) store(unary(op, load(x, xo + j), p), out, oo + j);
+        int b = S.loopBound(n), j = 0;
+        switch (op) {
+            case NEG -> { for (; j < b; j += L) store(load(x, xo + j).neg(), out, oo + j); }
+            case EXP -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.EXP), out, oo + j); }
+            case LOG -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.LOG), out, oo + j); }
+            case TANH -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.TANH), out, oo + j); }
+            case SIGMOID -> { for (; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j); }
+            case RELU -> { for (; j < b; j += L) store(relu(load(x, xo + j)), out, oo + j); }
+            case GELU -> { for (; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j); }
+            case SILU -> { for (; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j); }
+            case SQRT -> { for (; j < b; j += L) store(load(x, xo + j).sqrt(), out, oo + j); }
+            case RSQRT -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j).sqrt()), out, oo + j); }
+            case ABS -> { for (; j < b; j += L) store(load(x, xo + j).abs(), out, oo + j); }
+            case SQUARE -> { for (; j < b; j += L) store(square(load(x, xo + j)), out, oo + j); }
+            case RECIPROCAL -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j)), out, oo + j); }
+            case SOFTPLUS -> { for (; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j); }
+            case POW -> { for (; j < b; j += L) store(load(x, xo + j).pow(p), out, oo + j); }
+            case SCALE -> { for (; j < b; j += L) store(load(x, xo + j).mul(p), out, oo + j); }
+            case ADD_SCALAR -> { for (; j < b; j += L) store(load(x, xo + j).add(p), out, oo + j); }
+            case CLAMP_MIN -> { for (; j < b; j += L) store(load(x, xo + j).max(p), out, oo + j); }
+            case CLAMP_MAX -> { for (; j < b; j += L) store(load(x, xo + j).min(p), out, oo + j); }
+            case GT_SCALAR -> { for (; j < b; j += L) store(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, p)), out, oo + j); }
+        }
         for (; j < n; j++) set(out, oo + j, ScalarMath.unary(op, get(x, xo + j), p));
     }
 
-    /** One vector of {@link ScalarMath#unary}: the same formulas lane by lane. */
-    static FloatVector unary(UnaryOp op, FloatVector x, float p) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> x.lanewise(VectorOperators.EXP);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case TANH -> x.lanewise(VectorOperators.TANH);
-            case SIGMOID -> sigmoid(x);
-            case RELU -> FloatVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0f));   // NaN → 0, like the scalar
-            case GELU -> gelu(x);
-            case SILU -> x.mul(sigmoid(x));
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(x.sqrt());
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(x);
-            case SOFTPLUS -> x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
-            case POW -> x.pow(p);
-            case SCALE -> x.mul(p);
-            case ADD_SCALAR -> x.add(p);
-            case CLAMP_MIN -> x.max(p);
-            case CLAMP_MAX -> x.min(p);
-            case GT_SCALAR -> FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, p));
-        };
+    /** max(x, 0) with NaN → 0, like the scalar {@code x > 0 ? x : 0}. */
+    static FloatVector relu(FloatVector x) { return ZERO.blend(x, x.compare(VectorOperators.GT, 0f)); }
+
+    static FloatVector square(FloatVector x) { return x.mul(x); }
+
+    /** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which never overflows. */
+    static FloatVector softplus(FloatVector x) {
+        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
     }
 
     /** σ(x) = 1/(1 + e^−x), computed from s = e^−|x| ≤ 1 so nothing overflows: x ≥ 0 ? 1/(1+s) : s/(1+s). */
     static FloatVector sigmoid(FloatVector x) {
         FloatVector s = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector inv = FloatVector.broadcast(S, 1f).div(s.add(1f));
+        FloatVector inv = ONE.div(s.add(1f));
         return inv.mul(s).blend(inv, x.compare(VectorOperators.GE, 0f));
     }
 
-    /** GPT-2's tanh GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    /** SiLU: x·σ(x). */
+    static FloatVector silu(FloatVector x) { return x.mul(sigmoid(x)); }
+
+    /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
+    static FloatVector siluDerivative(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(x.mul(ONE.sub(s)).add(1f));
+    }
+
+    /** GPT-2's tanh GELU: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). */
     static FloatVector gelu(FloatVector x) {
         FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
         return x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f));
     }
 
-    /** dx[j] = dy[j] · op'(x[j]) given y = op(x); the scalar tail is {@link ScalarMath#derivative}. */
-    public static void unaryBackwardRow(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, float p,
-                                        MemorySegment dy, long go, MemorySegment dx, long dxo, int n) {
-        int j = 0;
-        for (int b = S.loopBound(n); j < b; j += L)
-            store(load(dy, go + j).mul(derivative(op, load(x, xo + j), load(y, yo + j), p)), dx, dxo + j);
-        for (; j < n; j++)
-            set(dx, dxo + j, get(dy, go + j) * ScalarMath.derivative(op, get(x, xo + j), get(y, yo + j), p));
+    /** d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx, du/dx = √(2/π)·(1 + 3·0.044715·x²). */
+    static FloatVector geluDerivative(FloatVector x) {
+        FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
+        FloatVector t = u.lanewise(VectorOperators.TANH);
+        FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
+        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(ONE.sub(t.mul(t))).mul(du));
     }
 
-    /** One vector of {@link ScalarMath#derivative}. */
-    static FloatVector derivative(UnaryOp op, FloatVector x, FloatVector y, float p) {
-        FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
-        return switch (op) {
-            case NEG -> one.neg();
-            case EXP -> y;
-            case LOG -> one.div(x);
-            case TANH -> one.sub(y.mul(y));
-            case SIGMOID -> y.mul(one.sub(y));
-            case RELU -> zero.blend(1f, x.compare(VectorOperators.GT, 0f));
-            case GELU -> {
-                FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
-                FloatVector t = u.lanewise(VectorOperators.TANH);
-                FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
-                yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(du));
-            }
-            case SILU -> {
-                FloatVector s = sigmoid(x);
-                yield s.mul(x.mul(one.sub(s)).add(1f));
-            }
-            case SQRT -> FloatVector.broadcast(S, 0.5f).div(y);
-            case RSQRT -> y.mul(-0.5f).mul(y).mul(y);
-            case ABS -> zero.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
-            case SQUARE -> x.mul(2f);
-            case RECIPROCAL -> y.mul(y).neg();
-            case SOFTPLUS -> sigmoid(x);
-            case POW -> x.pow(p - 1).mul(p);
-            case SCALE -> FloatVector.broadcast(S, p);
-            case ADD_SCALAR -> one;
-            case CLAMP_MIN -> zero.blend(1f, x.compare(VectorOperators.GE, p));
-            case CLAMP_MAX -> zero.blend(1f, x.compare(VectorOperators.LE, p));
-            case GT_SCALAR -> zero;
-        };
+    /** sign(x) as 1, −1 or 0 (the derivative of |x|, 0 at 0). */
+    static FloatVector sign(FloatVector x) {
+        return ZERO.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
+    }
+
+    /**
+     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector twin of {@link ScalarMath#derivative} (which does the
+     * tail), one loop per op like {@link #unaryRow}.
+     */
+    public static void unaryBackwardRow(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, float p,
+                                        MemorySegment dy, long go, MemorySegment dx, long dxo, int n) {
+        int b = S.loopBound(n), j = 0;
+        switch (op) {
+            case NEG -> { for (; j < b; j += L) store(load(dy, go + j).neg(), dx, dxo + j); }
+            case EXP -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j)), dx, dxo + j); }
+            case LOG -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.div(load(x, xo + j))), dx, dxo + j); }
+            case TANH -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.sub(square(load(y, yo + j)))), dx, dxo + j); }
+            case SIGMOID -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(ONE.sub(load(y, yo + j)))), dx, dxo + j); }
+            case RELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, 0f))), dx, dxo + j); }
+            case GELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(geluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case SILU -> { for (; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case SQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(HALF.div(load(y, yo + j))), dx, dxo + j); }
+            case RSQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(-0.5f).mul(load(y, yo + j)).mul(load(y, yo + j))), dx, dxo + j); }
+            case ABS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sign(load(x, xo + j))), dx, dxo + j); }
+            case SQUARE -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).mul(2f)), dx, dxo + j); }
+            case RECIPROCAL -> { for (; j < b; j += L) store(load(dy, go + j).mul(square(load(y, yo + j)).neg()), dx, dxo + j); }
+            case SOFTPLUS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j); }
+            case POW -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).pow(p - 1).mul(p)), dx, dxo + j); }
+            case SCALE -> { for (; j < b; j += L) store(load(dy, go + j).mul(p), dx, dxo + j); }
+            case ADD_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j), dx, dxo + j); }
+            case CLAMP_MIN -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GE, p))), dx, dxo + j); }
+            case CLAMP_MAX -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.LE, p))), dx, dxo + j); }
+            case GT_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j).mul(0f), dx, dxo + j); }
+        }
+        for (; j < n; j++)
+            set(dx, dxo + j, get(dy, go + j) * ScalarMath.derivative(op, get(x, xo + j), get(y, yo + j), p));
     }
 
     /**
