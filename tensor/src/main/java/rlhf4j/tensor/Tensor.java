@@ -135,8 +135,9 @@ public final class Tensor {
 
     public Backend backend() { return storage.backend(); }
 
-    /** Row-major with no gaps (size-1 dims may have any stride). */
+    /** Row-major with no gaps (size-1 dims may have any stride; a tensor with no elements always is). */
     public boolean isContiguous() {
+        if (numel() == 0) return true;   // nothing to lay out: its strides can never be observed
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) return false;
@@ -358,6 +359,7 @@ public final class Tensor {
         Tensor src = contiguous();
         Tensor out = empty(dtype, target, shape);
         long bytes = numel() * dtype.byteSize();
+        if (bytes == 0) return out;        // nothing to move, and an empty view's offset may be past its storage
         if (device().isCpu()) {
             MemorySegment host = ((HostAccessible) src.storage).hostSegment();  // host memory: no staging copy
             out.backend().copyFromHost(host.asSlice(src.offset * dtype.byteSize(), bytes), out.storage, 0, bytes);
@@ -385,6 +387,7 @@ public final class Tensor {
     public float[] toFloatArray() {
         Tensor t = (dtype == DType.F32 ? this : to(DType.F32)).contiguous();
         float[] out = new float[Math.toIntExact(numel())];
+        if (out.length == 0) return out;   // an empty view's offset may lie at or past the end of its storage
         t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
         return out;
     }
@@ -393,6 +396,7 @@ public final class Tensor {
     public int[] toIntArray() {
         Tensor t = (dtype == DType.I32 ? this : to(DType.I32)).contiguous();
         int[] out = new int[Math.toIntExact(numel())];
+        if (out.length == 0) return out;   // an empty view's offset may lie at or past the end of its storage
         t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
         return out;
     }

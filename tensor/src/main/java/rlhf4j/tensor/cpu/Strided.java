@@ -16,10 +16,11 @@ final class Strided {
 
     /** Merged shape and per-operand strides of operands that share {@code shape}. */
     record Layout(int[] shape, long[][] strides) {
+        /** Rows of the walk; none when there are no elements (a zero-length row may start past the storage's end). */
         long rows() {
             long r = 1;
             for (int i = 0; i < shape.length - 1; i++) r *= shape[i];
-            return r;
+            return rowLength() == 0 ? 0 : r;
         }
 
         int rowLength() { return shape.length == 0 ? 1 : shape[shape.length - 1]; }
@@ -68,6 +69,7 @@ final class Strided {
      * row-major over all dims but the last, so callers can split the range over threads.
      */
     static void forRows(Layout l, long[] base, long rowStart, long rowEnd, RowBody body) {
+        if (rowStart >= rowEnd) return;   // nothing to visit (also keeps a zero dim out of the decoding below)
         int rank = l.shape().length;
         int k = base.length;
         long[] inner = new long[k];
