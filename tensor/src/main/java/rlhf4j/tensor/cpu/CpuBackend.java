@@ -115,6 +115,7 @@ public final class CpuBackend implements Backend {
      */
     static void eachRow(Strided.Layout l, long[] base, Strided.RowBody body) {
         int k = base.length;
+        if (l.rowLength() == 0) return;   // no elements: nothing to visit
         if (l.shape().length == 1) {
             long[] inner = new long[k];
             for (int i = 0; i < k; i++) inner[i] = l.strides()[i][0];
