@@ -538,15 +538,14 @@ public final class FastKernels {
         return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
     }
 
-    /** σ(x) = 1/(1 + e^−x), computed from s = e^−|x| ≤ 1 so nothing overflows: x ≥ 0 ? 1/(1+s) : s/(1+s). */
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector s = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector inv = ONE.div(s.add(1f));
-        return inv.mul(s).blend(inv, x.compare(VectorOperators.GE, 0f));
-    }
+    /**
+     * σ(x) = 1/(1 + e^−x). In float this needs no branch: for x below about −88, e^−x overflows to ∞ and the result
+     * is 0, the correctly rounded limit; for large x, e^−x is 0 and the result 1.
+     */
+    static FloatVector sigmoid(FloatVector x) { return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
 
-    /** SiLU: x·σ(x). */
-    static FloatVector silu(FloatVector x) { return x.mul(sigmoid(x)); }
+    /** SiLU: x·σ(x) = x/(1 + e^−x). */
+    static FloatVector silu(FloatVector x) { return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
 
     /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
     static FloatVector siluDerivative(FloatVector x) {
@@ -554,18 +553,25 @@ public final class FastKernels {
         return s.mul(x.mul(ONE.sub(s)).add(1f));
     }
 
-    /** GPT-2's tanh GELU: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). */
+    /**
+     * GPT-2's tanh GELU, 0.5·x·(1 + tanh u) with u = √(2/π)·(x + 0.044715·x³), computed as x·σ(2u) (the same
+     * function, since 0.5·(1 + tanh u) = σ(2u)): one exp and one division instead of a tanh, and no cancellation
+     * in 1 + tanh u for negative x.
+     */
     static FloatVector gelu(FloatVector x) {
-        FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
-        return x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f));
+        FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
+        return x.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
     }
 
-    /** d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx, du/dx = √(2/π)·(1 + 3·0.044715·x²). */
+    /**
+     * d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx with du/dx = √(2/π)·(1 + 3·0.044715·x²);
+     * with s = σ(2u): 0.5·(1 + tanh u) = s and 1 − tanh² u = 4s(1 − s), so it is s·(1 + 2x·(1 − s)·du/dx).
+     */
     static FloatVector geluDerivative(FloatVector x) {
-        FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
-        FloatVector t = u.lanewise(VectorOperators.TANH);
+        FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
+        FloatVector s = ONE.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
         FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
-        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(ONE.sub(t.mul(t))).mul(du));
+        return s.mul(x.mul(2f).mul(ONE.sub(s)).mul(du).add(1f));
     }
 
     /** sign(x) as 1, −1 or 0 (the derivative of |x|, 0 at 0). */
