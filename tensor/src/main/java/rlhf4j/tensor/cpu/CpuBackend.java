@@ -85,6 +85,10 @@ public final class CpuBackend implements Backend {
         Strided.Layout l = Strided.layout(dst);
         eachRow(l, new long[]{dst.offset()}, (off, n, st) -> {
             long di = off[0];
+            if (f && st[0] == 1) {
+                FastKernels.fillRow(d, di, fv, n);
+                return;
+            }
             for (int j = 0; j < n; j++, di += st[0]) {
                 if (f) d.setAtIndex(F, di, fv); else d.setAtIndex(I, di, iv);
             }

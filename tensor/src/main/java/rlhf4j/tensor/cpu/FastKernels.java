@@ -8,10 +8,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import rlhf4j.tensor.BinaryOp;
+import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.UnaryOp;
 
 /**
@@ -438,18 +441,44 @@ public final class FastKernels {
         });
     }
 
-    /** See {@link ReferenceKernels#dropout}; mask element i depends only on (seed, i), so any split gives the same bits. */
+    /**
+     * See {@link ReferenceKernels#dropout}. Mask element i depends only on (seed, i), so any split over threads
+     * gives the same bits. The uniforms are {@link CounterRng#uniform} computed eight (or four) at a time in long
+     * lanes: the same SplitMix64 finaliser, with the stream's own mix(seed) hoisted out of the loop.
+     */
     public static void dropout(FloatPtr out, FloatPtr mask, FloatPtr x, long n, float p, long seed) {
         // x, out, mask: (n)
         float scale = 1f / (1f - p);
-        Parallel.forRange(n, 4, (s, e) -> {
-            for (long i = s; i < e; i++) {
-                float m = rlhf4j.tensor.CounterRng.uniform(seed, i) >= p ? scale : 0f;
-                mask.set(i, m);
-                out.set(i, x.get(i) * m);
+        long mixedSeed = CounterRng.mix(seed);
+        MemorySegment xs = x.seg(), os = out.seg(), ms = mask.seg();
+        long xo = x.off(), oo = out.off(), mo = mask.off();
+        int lanes = LS.length();
+        Parallel.forRange(n, 8, (s, e) -> {
+            long i = s;
+            for (long b = s + LS.loopBound(e - s); i < b; i += lanes) {
+                // counters i+1 .. i+lanes, times the golden-ratio increment, plus the mixed seed
+                LongVector z = LongVector.broadcast(LS, i + 1).addIndex(1).mul(GOLDEN).add(mixedSeed);
+                z = z.lanewise(VectorOperators.LSHR, 30).lanewise(VectorOperators.XOR, z).mul(M1);
+                z = z.lanewise(VectorOperators.LSHR, 27).lanewise(VectorOperators.XOR, z).mul(M2);
+                z = z.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.XOR, z);
+                FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40)
+                        .convertShape(VectorOperators.L2F, HS, 0)).mul(0x1.0p-24f);
+                FloatVector m = FloatVector.zero(HS).blend(scale, u.compare(VectorOperators.GE, p));
+                m.intoMemorySegment(ms, (mo + i) << 2, ORDER);
+                FloatVector.fromMemorySegment(HS, xs, (xo + i) << 2, ORDER).mul(m).intoMemorySegment(os, (oo + i) << 2, ORDER);
+            }
+            for (; i < e; i++) {
+                float m = CounterRng.uniform(seed, i) >= p ? scale : 0f;
+                set(ms, mo + i, m);
+                set(os, oo + i, get(xs, xo + i) * m);
             }
         });
     }
+
+    /** Long lanes for the counter RNG, and float lanes of the same count for its uniforms. */
+    static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> HS = VectorSpecies.of(float.class, VectorShape.forBitSize(LS.vectorBitSize() / 2));
+    static final long GOLDEN = 0x9E3779B97F4A7C15L, M1 = 0xbf58476d1ce4e5b9L, M2 = 0x94d049bb133111ebL;
 
     // ============================================================================================== AdamW
 
@@ -626,6 +655,14 @@ public final class FastKernels {
             store(binary(op, va, vb), out, oi + j);
         }
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
+    }
+
+    /** out[oo .. oo+n) = value. */
+    public static void fillRow(MemorySegment out, long oo, float value, int n) {
+        FloatVector v = FloatVector.broadcast(S, value);
+        int j = 0;
+        for (int b = S.loopBound(n); j < b; j += L) store(v, out, oo + j);
+        for (; j < n; j++) set(out, oo + j, value);
     }
 
     /** One vector of {@link ScalarMath#binary}. */

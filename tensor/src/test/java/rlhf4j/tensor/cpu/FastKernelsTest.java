@@ -241,6 +241,9 @@ class FastKernelsTest {
         assertArrayEquals(m2, again, "same seed, same mask");
         FastKernels.dropout(FloatPtr.of(new float[n]), FloatPtr.of(again), FloatPtr.of(x), n, p, 1235);
         assertFalse(Arrays.equals(m2, again), "another seed, another mask");
+        FastKernels.dropout(FloatPtr.of(o2), FloatPtr.of(m2), FloatPtr.of(x), n, 0f, 99);
+        assertArrayEquals(x, o2, "p = 0 keeps everything unscaled");
+        FastKernels.dropout(FloatPtr.of(o2), FloatPtr.of(m2), FloatPtr.of(x), n, p, 1234);
 
         long dropped = 0;
         double sum = 0;
@@ -349,6 +352,16 @@ class FastKernelsTest {
             CPU.binary(op, at.mT().contiguous().mT(), bt, out);
             assertClose(e1, out.toFloatArray(), 2e-5, 1e-6, op + " strided");
         }
+    }
+
+    @Test void fillDenseAndStrided() {
+        Tensor t = Tensor.zeros(37, 1001);
+        CPU.fill(t, 2.5);
+        for (float v : t.toFloatArray()) assertEquals(2.5f, v);
+        CPU.fill(t.narrow(1, 3, 5), -1);   // a strided block: rows of 5 at stride 1001
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < 37; i++)
+            for (int j = 0; j < 1001; j++) assertEquals(j >= 3 && j < 8 ? -1f : 2.5f, v[i * 1001 + j], i + "," + j);
     }
 
     // ============================================================================================== reductions
