@@ -212,6 +212,12 @@ public final class CpuBackend implements Backend {
         for (int d : dims) r *= x.size(d);
         long rows = out.numel();
         requireContiguous("reduce output", out);
+        boolean leading = true;   // are the reduced dims 0..k−1, so each output is a column of x seen as (r, rows)?
+        for (int i = 0; i < dims.length; i++) leading &= dims[i] == i;
+        if (op != ReduceOp.ARGMAX && leading && rows > 1 && x.isContiguous()) {
+            FastKernels.reduceColumns(op, seg(x), x.offset(), r, Math.toIntExact(rows), seg(out), out.offset());
+            return;
+        }
         try (MemoryScope tmp = MemoryScope.open()) {
             Tensor xp = x.permute(order).contiguous();
             MemorySegment xs = seg(xp), os = seg(out);

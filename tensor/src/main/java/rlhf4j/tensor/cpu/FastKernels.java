@@ -702,6 +702,69 @@ public final class FastKernels {
         });
     }
 
+    /**
+     * out[j] = op over i < R of x[i, j] for a contiguous x (R, cols): leading dims reduced, as for a bias gradient.
+     * Threads own blocks of one vector of columns and walk every row, so no copy or transpose is needed and each
+     * column's order of additions is fixed. Sums add float partials of 64 rows into doubles.
+     */
+    public static void reduceColumns(rlhf4j.tensor.ReduceOp op, MemorySegment x, long xo, long R, int cols,
+                                     MemorySegment out, long oo) {
+        // x: (R, cols)   out: (cols)
+        long blocks = (cols + L - 1) / L;
+        Parallel.forRange(blocks, R * L, (b0, b1) -> {
+            float[] lanes = new float[L];
+            double[] total = new double[L];
+            for (long blk = b0; blk < b1; blk++) {
+                int c0 = (int) (blk * L), width = Math.min(L, cols - c0);
+                if (width < L) {   // the last, partial block: scalar
+                    for (int c = c0; c < cols; c++) set(out, oo + c, reduceColumnScalar(op, x, xo + c, R, cols));
+                    continue;
+                }
+                switch (op) {
+                    case SUM, MEAN -> {
+                        java.util.Arrays.fill(total, 0);
+                        for (long i0 = 0; i0 < R; i0 += 64) {
+                            FloatVector acc = FloatVector.zero(S);
+                            for (long i = i0, end = Math.min(R, i0 + 64); i < end; i++) acc = acc.add(load(x, xo + i * cols + c0));
+                            acc.intoArray(lanes, 0);
+                            for (int k = 0; k < L; k++) total[k] += lanes[k];
+                        }
+                        for (int k = 0; k < L; k++) set(out, oo + c0 + k, (float) (op == rlhf4j.tensor.ReduceOp.MEAN ? total[k] / R : total[k]));
+                    }
+                    case MAX -> {
+                        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                        for (long i = 0; i < R; i++) acc = acc.max(load(x, xo + i * cols + c0));
+                        store(acc, out, oo + c0);
+                    }
+                    case MIN -> {
+                        FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                        for (long i = 0; i < R; i++) acc = acc.min(load(x, xo + i * cols + c0));
+                        store(acc, out, oo + c0);
+                    }
+                    case ARGMAX -> throw new IllegalArgumentException("argmax is not a vector reduction");
+                }
+            }
+        });
+    }
+
+    /** One column of {@link #reduceColumns}, scalar. */
+    static float reduceColumnScalar(rlhf4j.tensor.ReduceOp op, MemorySegment x, long o, long R, int stride) {
+        double acc = switch (op) {
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+            default -> 0;
+        };
+        for (long i = 0; i < R; i++) {
+            float v = get(x, o + i * stride);
+            acc = switch (op) {
+                case MAX -> Math.max(acc, v);
+                case MIN -> Math.min(acc, v);
+                default -> acc + v;
+            };
+        }
+        return (float) (op == rlhf4j.tensor.ReduceOp.MEAN ? acc / R : acc);
+    }
+
     /** min over a row; NaN if any element is NaN. */
     static float rowMin(MemorySegment x, long o, int n) {
         FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);

@@ -393,6 +393,35 @@ class FastKernelsTest {
         }
     }
 
+    @Test void reductionsOverLeadingDimsMatchDoubleLoops() {
+        // (R, cols) over dim 0, and (2, R/2, cols) over dims 0 and 1: the column path, with a partial column block
+        int rows = 1000, cols = 1003;
+        float[] x = randn(11, rows * cols, 1f);
+        x[5 * cols + 7] = Float.NaN;   // column 7 becomes NaN, its neighbours stay clean
+        for (ReduceOp op : new ReduceOp[]{ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
+            float[] expected = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : op == ReduceOp.MIN ? Double.POSITIVE_INFINITY : 0;
+                for (int i = 0; i < rows; i++) {
+                    float v = x[i * cols + j];
+                    acc = switch (op) {
+                        case MAX -> Math.max(acc, v);
+                        case MIN -> Math.min(acc, v);
+                        default -> acc + v;
+                    };
+                }
+                expected[j] = (float) (op == ReduceOp.MEAN ? acc / rows : acc);
+            }
+            Tensor out = Tensor.empty(1, cols);
+            CPU.reduce(op, Tensor.of(x, rows, cols), new int[]{0}, out);
+            assertClose(expected, out.toFloatArray(), 1e-5, 1e-6 * Math.sqrt(rows), op + " over dim 0");
+            assertTrue(Float.isNaN(out.get(0, 7)) && !Float.isNaN(out.get(0, 6)), op + " NaN stays in its column");
+            Tensor out3 = Tensor.empty(1, 1, cols);
+            CPU.reduce(op, Tensor.of(x, 2, rows / 2, cols), new int[]{0, 1}, out3);
+            assertClose(expected, out3.toFloatArray(), 1e-5, 1e-6 * Math.sqrt(rows), op + " over dims 0, 1");
+        }
+    }
+
     @Test void fullReductionOfALongTensorIsSplitAndDeterministic() {
         int n = 1_000_003;
         float[] x = randn(5, n, 1f);
@@ -409,7 +438,7 @@ class FastKernelsTest {
         }
         CPU.reduce(ReduceOp.MAX, t, new int[]{0}, out);
         assertEquals((float) max, out.get(0));
-        // over dim 0 of a 2-D tensor: a permuted copy, then rows
+        // over dim 0 of a 2-D tensor: the column path
         Tensor m = Tensor.of(Arrays.copyOf(x, 1000 * 999), 1000, 999);
         Tensor colSums = Tensor.empty(1, 999);
         CPU.reduce(ReduceOp.SUM, m, new int[]{0}, colSums);
