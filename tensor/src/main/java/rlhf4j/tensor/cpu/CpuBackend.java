@@ -190,6 +190,10 @@ public final class CpuBackend implements Backend {
         Strided.Layout l = Strided.layout(cond, a, b, out);
         eachRow(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ci = off[0], ai = off[1], bi = off[2], oi = off[3];
+            if (st[3] == 1 && (st[0] | st[1] | st[2]) >>> 1 == 0) {   // every input dense or broadcast
+                FastKernels.whereRow(condF, cs, ci, st[0], as, ai, st[1], bs, bi, st[2], os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, ci += st[0], ai += st[1], bi += st[2], oi += st[3]) {
                 boolean c = condF ? cs.getAtIndex(F, ci) != 0f : cs.getAtIndex(I, ci) != 0;
                 os.setAtIndex(F, oi, c ? as.getAtIndex(F, ai) : bs.getAtIndex(F, bi));

@@ -8,8 +8,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import rlhf4j.tensor.BinaryOp;
@@ -656,6 +658,31 @@ public final class FastKernels {
             store(binary(op, va, vb), out, oi + j);
         }
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
+    }
+
+    static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;   // as many int lanes as float lanes
+
+    /**
+     * out[j] = cond[j] != 0 ? a[j] : b[j] for j < n, each input dense (stride 1) or broadcast (stride 0); cond is
+     * F32 or I32. A NaN condition counts as true, like the scalar {@code c != 0f}.
+     */
+    public static void whereRow(boolean condF32, MemorySegment c, long ci, long sc, MemorySegment a, long ai, long sa,
+                                MemorySegment b, long bi, long sb, MemorySegment out, long oi, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            VectorMask<Float> m = condF32
+                    ? (sc == 0 ? FloatVector.broadcast(S, get(c, ci)) : load(c, ci + j)).compare(VectorOperators.NE, 0f)
+                    : (sc == 0 ? IntVector.broadcast(IS, c.getAtIndex(ValueLayout.JAVA_INT, ci))
+                               : IntVector.fromMemorySegment(IS, c, (ci + j) << 2, ORDER))
+                            .compare(VectorOperators.NE, 0).cast(S);
+            FloatVector va = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : load(a, ai + j);
+            FloatVector vb = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : load(b, bi + j);
+            store(vb.blend(va, m), out, oi + j);
+        }
+        for (; j < n; j++) {
+            boolean t = condF32 ? get(c, ci + j * sc) != 0f : c.getAtIndex(ValueLayout.JAVA_INT, ci + j * sc) != 0;
+            set(out, oi + j, t ? get(a, ai + j * sa) : get(b, bi + j * sb));
+        }
     }
 
     /** out[oo .. oo+n) = value. */

@@ -354,6 +354,31 @@ class FastKernelsTest {
         }
     }
 
+    @Test void whereMatchesScalarWithF32AndI32ConditionsAndBroadcasts() {
+        int rows = 37, cols = 1003;
+        float[] a = randn(1, rows * cols, 1f), b = randn(2, rows * cols, 1f), cf = randn(3, rows * cols, 1f);
+        int[] ci = new int[rows * cols];
+        for (int i = 0; i < ci.length; i++) {
+            ci[i] = cf[i] > 0 ? 3 : 0;
+            cf[i] = cf[i] > 0.5f ? Float.NaN : cf[i] > 0 ? 0f : -2f;   // NaN counts as true, like c != 0
+        }
+        float[] rowCond = Arrays.copyOf(cf, cols);
+        Tensor at = Tensor.of(a, rows, cols), bt = Tensor.of(b, rows, cols);
+        Tensor[] conds = {Tensor.of(cf, rows, cols), Tensor.ofInts(ci, rows, cols),
+                Tensor.of(rowCond, cols).expand(rows, cols), Tensor.of(cf, rows, cols).mT().contiguous().mT()};
+        for (int k = 0; k < conds.length; k++) {
+            Tensor cond = conds[k];
+            float[] cv = cond.toFloatArray();
+            for (Tensor bb : new Tensor[]{bt, Tensor.scalar(7).expand(rows, cols)}) {
+                float[] bv = bb.toFloatArray(), expected = new float[a.length];
+                for (int i = 0; i < a.length; i++) expected[i] = cv[i] != 0f ? a[i] : bv[i];
+                Tensor out = at.emptyLike();
+                CPU.where(cond, at, bb, out);
+                assertArrayEquals(expected, out.toFloatArray(), "condition " + k);
+            }
+        }
+    }
+
     @Test void fillDenseAndStrided() {
         Tensor t = Tensor.zeros(37, 1001);
         CPU.fill(t, 2.5);
