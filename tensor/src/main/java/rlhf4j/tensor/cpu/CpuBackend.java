@@ -267,13 +267,25 @@ public final class CpuBackend implements Backend {
 
     @Override public void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
         requireContiguous("matmul output", out);
-        int r = out.dim();
         int m = out.size(-2), n = out.size(-1), k = a.size(-1);
+        if (m == 0 || n == 0) return;
         GemmOperand ga = GemmOperand.of(a.stride(-2), a.stride(-1), m, k);
         GemmOperand gb = GemmOperand.of(b.stride(-2), b.stride(-1), k, n);
-        if (ga == null) { a = a.contiguous(); ga = new GemmOperand(false, Math.max(k, 1)); }
-        if (gb == null) { b = b.contiguous(); gb = new GemmOperand(false, Math.max(n, 1)); }
-        if (m == 0 || n == 0) return;
+        if (ga != null && gb != null) {
+            gemmBatches(a, ga, b, gb, out, accumulate);
+            return;
+        }
+        try (MemoryScope tmp = MemoryScope.open()) {   // an operand BLAS cannot stride through is copied, then freed
+            if (ga == null) { a = a.contiguous(); ga = new GemmOperand(false, Math.max(k, 1)); }
+            if (gb == null) { b = b.contiguous(); gb = new GemmOperand(false, Math.max(n, 1)); }
+            gemmBatches(a, ga, b, gb, out, accumulate);
+        }
+    }
+
+    /** One sgemm per batch index of out (..., M, N); a and b are expanded to out's batch dims. */
+    private static void gemmBatches(Tensor a, GemmOperand ga, Tensor b, GemmOperand gb, Tensor out, boolean accumulate) {
+        int r = out.dim();
+        int m = out.size(-2), n = out.size(-1), k = a.size(-1);
         Blas blas = BlasRegistry.current();
         MemorySegment as = seg(a), bs = seg(b), os = seg(out);
         long batches = out.numel() / ((long) m * n);
