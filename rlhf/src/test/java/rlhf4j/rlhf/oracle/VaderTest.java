@@ -129,6 +129,27 @@ class VaderTest {
     }
 
     @Test
+    void neverSoThisAndWithoutDoubt() {
+        double boosted = 1.9 + 0.293;
+        assertEquals(boosted, vader.valences(Vader.tokens("so good"))[1], 1e-12);
+        // "never so good" intensifies (x1.25) instead of negating
+        assertEquals(boosted * 1.25, vader.valences(Vader.tokens("never so good"))[2], 1e-12);
+        // the reference also intensifies "so"/"this" just before the word once three words of context exist
+        assertEquals(boosted * 1.25, vader.valences(Vader.tokens("it was so good"))[3], 1e-12);
+        // "without doubt" does not negate; "without" alone does
+        assertEquals(1.9, vader.valences(Vader.tokens("without doubt good"))[2], 1e-12);
+        assertEquals(1.9 * -0.74, vader.valences(Vader.tokens("without good"))[1], 1e-12);
+    }
+
+    @Test
+    void idiomsReplaceValence() {
+        assertEquals(3.0, vader.valences(Vader.tokens("it was the bomb"))[3], 1e-12);       // "bomb" alone is -2.2
+        assertEquals(-2.9, vader.valences(Vader.tokens("i have a broken heart"))[3], 1e-12); // "broken" alone -2.1
+        // idioms need three words of context before the sentiment word, as in the reference
+        assertEquals(-2.2, vader.valences(Vader.tokens("the bomb"))[1], 1e-12);
+    }
+
+    @Test
     void punctuationEmphasis() {
         assertEquals(0.0, Vader.punctuationEmphasis("good?"), 0);
         assertEquals(4 * 0.292, Vader.punctuationEmphasis("good!!!!!!"), 1e-12);
@@ -138,6 +159,14 @@ class VaderTest {
         // emphasis points away from zero
         double sum = -2.5 - 2 * 0.292;
         assertEquals(Vader.round(sum / Math.sqrt(sum * sum + 15), 4), vader.score("bad!!"), 1e-12);
+    }
+
+    @Test
+    void unroundedCompound() {
+        assertEquals(1.9 / Math.sqrt(1.9 * 1.9 + 15), vader.compoundUnrounded("The book was good."), 1e-15);
+        double sum = 1.9 * 0.5 - 2.5 * 1.5 - 0.292; // the sum is negative, so '!' pushes it further down
+        assertEquals(sum / Math.sqrt(sum * sum + 15), vader.compoundUnrounded("good but bad!"), 1e-15);
+        assertEquals(0.0, vader.compoundUnrounded(""), 0);
     }
 
     @Test
