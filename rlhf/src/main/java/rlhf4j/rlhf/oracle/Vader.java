@@ -25,8 +25,10 @@ import rlhf4j.rlhf.data.SharedData;
  * a few idioms; a "but" halves what came before it and raises what follows by half. The valences are summed, the
  * sum is pushed away from zero by '!' and '?', and squashed into (−1, 1) by {@code x / sqrt(x² + 15)}: the compound.
  *
- * <p>Not implemented: the reference first replaces emoji characters by their English descriptions (from a second
- * lexicon that is not in shared/data); here an emoji is an ordinary token with no valence.
+ * <p>Emoji: like the reference, an optional second list (emoji TAB English description, the reference's
+ * {@code emoji_utf8_lexicon.txt}) replaces each listed emoji character by its description before scoring. It is used
+ * when {@code shared/data/lexicons/emoji_utf8_lexicon.txt} exists or is passed explicitly; without it an emoji is an
+ * ordinary token with no valence.
  */
 public final class Vader implements TextScorer {
 
@@ -83,29 +85,59 @@ public final class Vader implements TextScorer {
 
     private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
-    private final Map<String, Double> lexicon; // lower-case token -> mean valence
+    private final Map<String, Double> lexicon;   // lower-case token -> mean valence
+    private final Map<Integer, String> emojis;   // emoji code point -> English description; may be empty
 
-    private Vader(Map<String, Double> lexicon) {
+    private Vader(Map<String, Double> lexicon, Map<Integer, String> emojis) {
         this.lexicon = lexicon;
+        this.emojis = emojis;
     }
 
-    /** VADER with the lexicon at {@code shared/data/lexicons/vader_lexicon.txt}, found from the working directory. */
+    /**
+     * VADER with the lexicon at {@code shared/data/lexicons/vader_lexicon.txt}, found from the working directory,
+     * and the emoji descriptions beside it if {@code emoji_utf8_lexicon.txt} is there.
+     */
     public static Vader load() {
-        return load(SharedData.resolve("lexicons/vader_lexicon.txt"));
+        Path lexicon = SharedData.resolve("lexicons/vader_lexicon.txt");
+        Path emojis = lexicon.resolveSibling("emoji_utf8_lexicon.txt");
+        return Files.exists(emojis) ? load(lexicon, emojis) : load(lexicon);
     }
 
-    /** VADER with the lexicon at {@code lexiconFile}: token TAB mean TAB std TAB [ratings] per line. */
+    /** VADER with the lexicon at {@code lexiconFile}: token TAB mean TAB std TAB [ratings] per line; no emoji list. */
     public static Vader load(Path lexiconFile) {
-        return new Vader(readLexicon(lexiconFile));
+        return new Vader(readLexicon(lexiconFile), Map.of());
+    }
+
+    /** VADER with a lexicon and an emoji list (one emoji character TAB its description per line). */
+    public static Vader load(Path lexiconFile, Path emojiFile) {
+        return new Vader(readLexicon(lexiconFile), readEmojis(emojiFile));
+    }
+
+    static Map<Integer, String> readEmojis(Path file) {
+        Map<Integer, String> emojis = new HashMap<>();
+        List<String> lines = readLines(file);
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n).strip();
+            if (line.isEmpty()) continue;
+            String[] fields = line.split("\t");
+            if (fields.length < 2 || fields[0].codePointCount(0, fields[0].length()) != 1) {
+                throw new IllegalArgumentException(file + ":" + (n + 1) + ": expected one emoji TAB description");
+            }
+            emojis.put(fields[0].codePointAt(0), fields[1]);
+        }
+        return Map.copyOf(emojis);
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     static Map<String, Double> readLexicon(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read VADER lexicon " + file, e);
-        }
+        List<String> lines = readLines(file);
         Map<String, Double> lexicon = new HashMap<>();
         for (int n = 0; n < lines.size(); n++) {
             String line = lines.get(n).strip();
@@ -143,16 +175,11 @@ public final class Vader implements TextScorer {
 
     /** The reference's {@code polarity_scores}: neg, neu, pos rounded to 3 decimals, compound to 4. */
     public Polarity polarity(String text) {
-        List<String> tokens = tokens(text);
-        double[] valences = valences(tokens);
+        text = describeEmojis(text);
+        double[] valences = valences(tokens(text));
         if (valences.length == 0) return new Polarity(0, 0, 0, 0);
-
-        double sum = 0;
-        for (double v : valences) sum += v;
         double punctuation = punctuationEmphasis(text);
-        if (sum > 0) sum += punctuation;
-        else if (sum < 0) sum -= punctuation;
-        double compound = normalize(sum);
+        double compound = normalize(emphasisedSum(valences, punctuation));
 
         // The +1 / -1 on each sentiment word balances the neutral words, which count 1 each.
         double posSum = 0, negSum = 0;
@@ -174,12 +201,41 @@ public final class Vader implements TextScorer {
 
     /** The unrounded sum-and-squash, for callers that want a smooth value. */
     public double compoundUnrounded(String text) {
+        text = describeEmojis(text);
+        return normalize(emphasisedSum(valences(tokens(text)), punctuationEmphasis(text)));
+    }
+
+    /**
+     * Each listed emoji replaced by its description, preceded by a space unless one is already there; as in the
+     * reference, no space is added after it.
+     */
+    String describeEmojis(String text) {
+        if (emojis.isEmpty()) return text;
+        StringBuilder out = new StringBuilder(text.length());
+        boolean previousSpace = true;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            String description = emojis.get(cp);
+            if (description != null) {
+                if (!previousSpace) out.append(' ');
+                out.append(description);
+                previousSpace = false;
+            } else {
+                out.appendCodePoint(cp);
+                previousSpace = cp == ' ';
+            }
+            i += Character.charCount(cp);
+        }
+        return out.toString().strip();
+    }
+
+    /** The sum of valences, moved away from zero by the punctuation emphasis. */
+    private static double emphasisedSum(double[] valences, double punctuation) {
         double sum = 0;
-        for (double v : valences(tokens(text))) sum += v;
-        double punctuation = punctuationEmphasis(text);
-        if (sum > 0) sum += punctuation;
-        else if (sum < 0) sum -= punctuation;
-        return normalize(sum);
+        for (double v : valences) sum += v;
+        if (sum > 0) return sum + punctuation;
+        if (sum < 0) return sum - punctuation;
+        return 0;
     }
 
     /** {@code x / sqrt(x² + 15)}, clipped to [−1, 1]. */
@@ -239,9 +295,21 @@ public final class Vader implements TextScorer {
 
     /** One valence per token after every rule, "but" included; 0 for tokens that carry no sentiment. */
     double[] valences(List<String> tokens) {
-        int n = tokens.size();
-        List<String> lower = new ArrayList<>(n);
+        double[] valences = valencesBeforeBut(tokens);
+        applyBut(lowerCase(tokens), valences);
+        return valences;
+    }
+
+    private static List<String> lowerCase(List<String> tokens) {
+        List<String> lower = new ArrayList<>(tokens.size());
         for (String t : tokens) lower.add(t.toLowerCase(Locale.ROOT));
+        return lower;
+    }
+
+    /** Every rule but the "but" contrast. */
+    double[] valencesBeforeBut(List<String> tokens) {
+        int n = tokens.size();
+        List<String> lower = lowerCase(tokens);
         boolean capsDiffer = capsDiffer(tokens);
 
         double[] valences = new double[n];
@@ -252,7 +320,6 @@ public final class Vader implements TextScorer {
             if (i < n - 1 && word.equals("kind") && lower.get(i + 1).equals("of")) continue;
             valences[i] = valence(tokens, lower, capsDiffer, i);
         }
-        applyBut(lower, valences);
         return valences;
     }
 
@@ -377,7 +444,7 @@ public final class Vader implements TextScorer {
      * (The reference locates each valence by value rather than by position, which differs from this only when two
      * valences happen to be equal after scaling.)
      */
-    private static void applyBut(List<String> lower, double[] valences) {
+    static void applyBut(List<String> lower, double[] valences) {
         int but = lower.indexOf("but");
         if (but < 0) return;
         for (int k = 0; k < valences.length; k++) {

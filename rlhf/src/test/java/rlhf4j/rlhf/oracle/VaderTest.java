@@ -198,6 +198,24 @@ class VaderTest {
     }
 
     @Test
+    void emojisBecomeTheirDescriptions(@TempDir Path dir) throws IOException {
+        Path lexicon = dir.resolve("lex.txt");
+        Path emojis = dir.resolve("emoji.txt");
+        Files.writeString(lexicon, "happy\t2.7\t0\t[]\n");
+        Files.writeString(emojis, "\uD83D\uDE00\thappy face\n");
+        Vader withEmojis = Vader.load(lexicon, emojis);
+        // a space before the description unless one is there already, none after it (as in the reference)
+        assertEquals("a happy faceb", withEmojis.describeEmojis("a\uD83D\uDE00b"));
+        assertEquals("I am happy face", withEmojis.describeEmojis("I am \uD83D\uDE00 "));
+        assertEquals(Vader.round(2.7 / Math.sqrt(2.7 * 2.7 + 15), 4), withEmojis.score("I am \uD83D\uDE00"), 0);
+        assertEquals(0.0, Vader.load(lexicon).score("I am \uD83D\uDE00"), 0);
+
+        Files.writeString(emojis, "xy\tnot one emoji\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> Vader.load(lexicon, emojis));
+        assertTrue(e.getMessage().contains("emoji.txt:1"), e.getMessage());
+    }
+
+    @Test
     void explicitLexiconPath(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("tiny.txt");
         Files.writeString(file, "meh\t-1.0\t0\t[]\n");
