@@ -1,5 +1,6 @@
 package rlhf4j.rlhf.data;
 
+import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public final class SharedData {
             Path candidate = dir.resolve("shared").resolve("data");
             if (Files.isDirectory(candidate)) return candidate;
         }
-        throw new UncheckedIOException(new java.io.FileNotFoundException(
+        throw new UncheckedIOException(new FileNotFoundException(
                 "no shared/data folder in " + start.toAbsolutePath() + " or any of its parents"));
     }
 
@@ -33,7 +34,7 @@ public final class SharedData {
     public static Path resolve(String relative) {
         Path file = root().resolve(relative);
         if (!Files.exists(file)) {
-            throw new UncheckedIOException(new java.io.FileNotFoundException("missing shared data file " + file));
+            throw new UncheckedIOException(new FileNotFoundException("missing shared data file " + file));
         }
         return file;
     }

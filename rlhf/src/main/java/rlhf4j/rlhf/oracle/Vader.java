@@ -108,7 +108,7 @@ public final class Vader implements TextScorer {
         return new Vader(readLexicon(lexiconFile), Map.of());
     }
 
-    /** VADER with a lexicon and an emoji list (one emoji character TAB its description per line). */
+    /** VADER with a lexicon and an emoji list (emoji TAB its description per line). */
     public static Vader load(Path lexiconFile, Path emojiFile) {
         return new Vader(readLexicon(lexiconFile), readEmojis(emojiFile));
     }
@@ -120,10 +120,11 @@ public final class Vader implements TextScorer {
             String line = lines.get(n).strip();
             if (line.isEmpty()) continue;
             String[] fields = line.split("\t");
-            if (fields.length < 2 || fields[0].codePointCount(0, fields[0].length()) != 1) {
-                throw new IllegalArgumentException(file + ":" + (n + 1) + ": expected one emoji TAB description");
+            if (fields.length < 2) {
+                throw new IllegalArgumentException(file + ":" + (n + 1) + ": expected emoji TAB description");
             }
-            emojis.put(fields[0].codePointAt(0), fields[1]);
+            // The text is scanned one code point at a time (as in the reference), so longer sequences never match.
+            if (fields[0].codePointCount(0, fields[0].length()) == 1) emojis.put(fields[0].codePointAt(0), fields[1]);
         }
         return Map.copyOf(emojis);
     }

@@ -210,7 +210,10 @@ class VaderTest {
         assertEquals(Vader.round(2.7 / Math.sqrt(2.7 * 2.7 + 15), 4), withEmojis.score("I am \uD83D\uDE00"), 0);
         assertEquals(0.0, Vader.load(lexicon).score("I am \uD83D\uDE00"), 0);
 
-        Files.writeString(emojis, "xy\tnot one emoji\n");
+        // a sequence of several code points is read but, as in the reference, never matched
+        Files.writeString(emojis, "xy\thappy\n");
+        assertEquals("xy", Vader.load(lexicon, emojis).describeEmojis("xy"));
+        Files.writeString(emojis, "x happy\n");
         var e = assertThrows(IllegalArgumentException.class, () -> Vader.load(lexicon, emojis));
         assertTrue(e.getMessage().contains("emoji.txt:1"), e.getMessage());
     }
