@@ -62,6 +62,18 @@ public final class Jsonl {
      */
     public static <T> void forEach(Path file, JsonlCodec<T> codec, Consumer<? super T> sink,
                                    Consumer<FeedbackFormatException> onError) throws IOException {
+        forEachNumbered(file, codec, (line, record) -> sink.accept(record), onError);
+    }
+
+    /** A record and the 1-based line it came from. */
+    @FunctionalInterface
+    public interface LineSink<T> {
+        void accept(long line, T record);
+    }
+
+    /** As {@link #forEach}, passing each record's line number along. */
+    public static <T> void forEachNumbered(Path file, JsonlCodec<T> codec, LineSink<? super T> sink,
+                                           Consumer<FeedbackFormatException> onError) throws IOException {
         try (BufferedReader in = open(file)) {
             long lineNumber = 0;
             for (String line; (line = in.readLine()) != null; ) {
@@ -76,7 +88,7 @@ public final class Jsonl {
                     onError.accept(error);
                     continue;
                 }
-                sink.accept(record);
+                sink.accept(lineNumber, record);
             }
         }
     }
