@@ -56,11 +56,9 @@ public final class ThumbsImporter {
         int skipped = problems.size();
 
         List<Judgement> judgements = new ArrayList<>();
-        Set<List<String>> groups = new LinkedHashSet<>(ups.keySet());
-        groups.addAll(downs.keySet());
-        for (List<String> group : groups) {
-            Set<String> up = new LinkedHashSet<>(ups.getOrDefault(group, Set.of()));
-            Set<String> down = new LinkedHashSet<>(downs.getOrDefault(group, Set.of()));
+        for (List<String> group : ups.keySet()) {
+            Set<String> up = new LinkedHashSet<>(ups.get(group));
+            Set<String> down = new LinkedHashSet<>(downs.get(group));
             for (String conflicted : List.copyOf(up)) {
                 if (down.remove(conflicted)) {
                     up.remove(conflicted);
@@ -96,6 +94,9 @@ public final class ThumbsImporter {
         Completion completion = byText.computeIfAbsent(completionText,
                 t -> new Completion(prompt.id() + "-c" + byText.size(), prompt.id(), t));
         var group = List.of(prompt.id(), labeler);
-        (label.equals("up") ? ups : downs).computeIfAbsent(group, k -> new LinkedHashSet<>()).add(completion.id());
+        // both maps get every group at its first line, so that ups.keySet() lists the groups in file order
+        Set<String> up = ups.computeIfAbsent(group, k -> new LinkedHashSet<>());
+        Set<String> down = downs.computeIfAbsent(group, k -> new LinkedHashSet<>());
+        (label.equals("up") ? up : down).add(completion.id());
     }
 }
