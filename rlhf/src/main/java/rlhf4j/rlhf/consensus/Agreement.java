@@ -51,6 +51,9 @@ public final class Agreement {
     /**
      * Fleiss' kappa over the pairwise choices: the subjects are (item, completion pair) units rated by at least two
      * judgements, the categories are first better / second better / tie. See {@link #fleissKappa(long[][])}.
+     * The pair's "first" is the smaller id, so κ's chance term depends on how ids are assigned: ids that follow
+     * quality (say {@code x-chosen}, {@code x-rejected}) make one category dominate and push κ down even when
+     * labelers agree well (the kappa "prevalence paradox"); read it beside the pairwise agreement.
      */
     public static double fleissKappa(Collection<Judgement> judgements) {
         return fleissKappa(choiceCounts(judgements).toArray(long[][]::new));
