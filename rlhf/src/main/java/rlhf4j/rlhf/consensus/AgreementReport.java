@@ -59,11 +59,11 @@ public record AgreementReport(String criterion, int judgements, int flaggedUnusa
         var s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "criterion %s: %d judgements (%d flagged unusable) by %d labelers on %d items"
                 + " (%d judged more than once)%n", criterion, judgements, flaggedUnusable, labelers, items, multiplyJudged));
-        s.append(String.format(Locale.ROOT, "  pairwise agreement   %.2f%%  (%d of %d labeler-pair x completion-pair comparisons)%n",
-                100 * pairwise.value(), pairwise.agreeing(), pairwise.total()));
-        s.append(String.format(Locale.ROOT, "  Fleiss' kappa        %.4f  (categories: first better, second better, tie)%n", fleissKappa));
-        s.append(String.format(Locale.ROOT, "  Kendall's tau-b      %.4f  (mean over %d labeler pairs x shared items where defined)%n",
-                tauOverall.mean(), tauOverall.count()));
+        s.append(String.format(Locale.ROOT, "  pairwise agreement   %s  (%d of %d labeler-pair x completion-pair comparisons)%n",
+                percent(pairwise.value()), pairwise.agreeing(), pairwise.total()));
+        s.append(String.format(Locale.ROOT, "  Fleiss' kappa        %s  (categories: first better, second better, tie)%n", number(fleissKappa)));
+        s.append(String.format(Locale.ROOT, "  Kendall's tau-b      %s  (mean over %d labeler pairs x shared items where defined)%n",
+                number(tauOverall.mean()), tauOverall.count()));
         tauPerLabelerPair.forEach((pair, m) -> s.append(String.format(Locale.ROOT, "    %-20s %-20s tau-b %.4f over %d items%n",
                 pair.first(), pair.second(), m.mean(), m.count())));
         String name = method.name().toLowerCase(Locale.ROOT);
@@ -73,10 +73,15 @@ public record AgreementReport(String criterion, int judgements, int flaggedUnusa
         for (int i = 0; i < withConsensus.size(); i++) {
             var all = withConsensus.get(i);
             var others = withOthers.stream().filter(o -> o.labeler().equals(all.labeler())).findFirst().orElse(null);
-            s.append(String.format(Locale.ROOT, "    %-20s %10d %11.2f%% %13.2f%%%s%n", all.labeler(), all.judgements(),
-                    100 * all.withConsensus().value(), others == null ? Double.NaN : 100 * others.withConsensus().value(),
+            s.append(String.format(Locale.ROOT, "    %-20s %10d %12s %14s%s%n", all.labeler(), all.judgements(),
+                    percent(all.withConsensus().value()), percent(others == null ? Double.NaN : others.withConsensus().value()),
                     all.flagged() || (others != null && others.flagged()) ? "  FLAGGED" : ""));
         }
         return s.toString();
     }
+
+    /** "n/a" where nothing could be compared (e.g. a single labeler). */
+    private static String number(double x) { return Double.isNaN(x) ? "n/a" : String.format(Locale.ROOT, "%.4f", x); }
+
+    private static String percent(double x) { return Double.isNaN(x) ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * x); }
 }
