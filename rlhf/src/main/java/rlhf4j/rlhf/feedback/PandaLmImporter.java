@@ -80,7 +80,7 @@ public final class PandaLmImporter {
         Prompt prompt = promptsByText.computeIfAbsent(text, t -> {
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("source", "WeOpenML/PandaLM testset-v1");
-            if (json.has("motivation_app")) metadata.put("motivation_app", json.get("motivation_app").getAsString());
+            if (json.has("motivation_app")) metadata.put("motivation_app", FeedbackJson.string(json.get("motivation_app"), "motivation_app"));
             return new Prompt("pandalm-p" + promptsByText.size(), t, metadata);
         });
         String first = "pandalm-" + idx + "-1", second = "pandalm-" + idx + "-2";

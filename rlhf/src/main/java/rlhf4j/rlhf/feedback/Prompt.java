@@ -1,5 +1,7 @@
 package rlhf4j.rlhf.feedback;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,7 +16,9 @@ public record Prompt(String id, String text, Map<String, String> metadata) {
     public Prompt {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(text, "text");
-        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        // a copy that keeps the given order, so that files round-trip unchanged
+        metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        metadata.forEach((key, value) -> Objects.requireNonNull(value, "metadata value of " + key));
     }
 
     public Prompt(String id, String text) { this(id, text, Map.of()); }
