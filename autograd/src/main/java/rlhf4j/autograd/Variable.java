@@ -524,9 +524,16 @@ public sealed class Variable permits Parameter {
         }
         Tensor y = a.value.matmul(b.value);
         return fromOp("matmul", y, dy -> {
-            a.accumulateGrad(() -> dy.matmul(b.value.mT()));
-            b.accumulateGrad(() -> a.value.mT().matmul(dy));
+            // each gradient is produced in its operand's own layout (row- or column-major), so a transposed
+            // weight view (Linear's Wᵀ) gets a gradient that lands in W's buffer with a contiguous add
+            a.accumulateGrad(() -> isTransposed(a.value) ? b.value.matmul(dy.mT()).mT() : dy.matmul(b.value.mT()));
+            b.accumulateGrad(() -> isTransposed(b.value) ? dy.mT().matmul(a.value).mT() : a.value.mT().matmul(dy));
         }, a, b);
+    }
+
+    /** Column-major in its last two dims (a transposed view of a contiguous matrix). */
+    private static boolean isTransposed(Tensor t) {
+        return t.stride(-2) == 1 && t.size(-2) > 1 && t.size(-1) > 1;
     }
 
     // ============================================================================================ views and layout
