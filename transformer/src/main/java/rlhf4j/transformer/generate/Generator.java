@@ -76,10 +76,13 @@ public final class Generator {
         float[] lp = new float[1];
         Sampler sampler = new Sampler(config, v);
         try (Grad.NoGrad ng = Grad.off(); KvCache cache = model.newCache(b, p + n - 1); MemoryScope call = MemoryScope.open()) {
-            Tensor keyBias = Masks.keyBias(keyMask, b, p + n - 1).to(model.device());     // (B, 1, 1, P+N−1)
+            boolean padded = false;
+            for (int r = 0; r < b; r++) padded |= pad[r] > 0;
+            // (B, 1, 1, P+N−1), or none when all prompts have the same length
+            Tensor keyBias = padded ? Masks.keyBias(keyMask, b, p + n - 1).to(model.device()) : null;
             try (MemoryScope step = MemoryScope.open()) {                                 // prefill: all prompts at once
                 Variable h = model.forward(Tensor.ofInts(ids, b, p).to(model.device()), Tensor.ofInts(pos, b, p).to(model.device()),
-                        keyBias.narrow(3, 0, p), cache);                                  // (B, P, C)
+                        padded ? keyBias.narrow(3, 0, p) : null, cache);                                  // (B, P, C)
                 lastLogits(h, hostLogits);
             }
             int[] next = new int[b], nextPos = new int[b];
@@ -98,7 +101,7 @@ public final class Generator {
                 if (allDone || s == n - 1) break;
                 try (MemoryScope step = MemoryScope.open()) {                             // one token per row
                     Variable h = model.forward(Tensor.ofInts(next, b, 1).to(model.device()),
-                            Tensor.ofInts(nextPos, b, 1).to(model.device()), keyBias.narrow(3, 0, p + s + 1), cache);   // (B, 1, C)
+                            Tensor.ofInts(nextPos, b, 1).to(model.device()), padded ? keyBias.narrow(3, 0, p + s + 1) : null, cache);   // (B, 1, C)
                     lastLogits(h, hostLogits);
                 }
             }
