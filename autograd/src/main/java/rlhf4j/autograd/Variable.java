@@ -29,8 +29,8 @@ import rlhf4j.tensor.UnaryOp;
  * were broadcast are summed back to the input's shape there, once, for every op.
  *
  * <p>Memory: op results and intermediate gradients are ordinary tensors, freed with the enclosing
- * {@link MemoryScope}. A leaf's gradient is a long-lived buffer that later backward passes add into (
- * {@code grad += ...}), so a parameter's {@code .grad} survives the step scope. After {@code backward()} the graph
+ * {@link MemoryScope}. A leaf's gradient is a long-lived buffer that later backward passes add into
+ * ({@code grad += ...}), so a parameter's {@code .grad} survives the step scope. After {@code backward()} the graph
  * is freed: closures, saved tensors and intermediate gradients are dropped.
  */
 public sealed class Variable permits Parameter {

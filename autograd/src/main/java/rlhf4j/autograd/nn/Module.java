@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import rlhf4j.autograd.Parameter;
-import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 
 /**
@@ -147,7 +146,4 @@ public abstract class Module {
     public void zeroGrad() {
         for (Parameter p : parameters()) p.zeroGrad();
     }
-
-    /** Allocates a long-lived tensor even when called inside a {@link MemoryScope}. */
-    protected static Tensor longLived(java.util.function.Supplier<Tensor> make) { return MemoryScope.unscoped(make); }
 }
