@@ -87,6 +87,24 @@ class LlamaTest {
                 && e.getMessage().contains("[" + (c.hiddenDim() + 1) + ", " + c.dim() + "]"), e.getMessage());
     }
 
+    @Test void savesHuggingFaceAndLlama2cFilesThatLoadBack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        model.save(dir.resolve("hf"));
+        assertTrue(java.nio.file.Files.readString(dir.resolve("hf/config.json")).contains("\"num_key_value_heads\": 4"));
+        model.saveLlama2c(dir.resolve("m.bin"));
+        LlamaCheckpoint back = Llama2cCheckpoints.read(dir.resolve("m.bin"));          // same weights (freq_cis may differ in ulps)
+        assertEquals(ckpt.config(), back.config());
+        for (String name : ckpt.tensors().keySet())
+            assertArrayEquals(ckpt.get(name).toFloatArray(), back.get(name).toFloatArray(), 0f, name);
+        var hf = rlhf4j.transformer.Models.load(dir.resolve("hf"));
+        assertEquals(RopeLayout.HALF_SPLIT, ((Llama) hf).config.ropeLayout());
+        int[] seq = {1, 403, 407, 261, 378, 15};
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            float[] a = model.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            float[] b = hf.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4);
+        }
+    }
+
     @Test void halfSplitCheckpointGivesTheSameLogits() throws Exception {
         Llama hf = Llama.from(ckpt.withRopeLayout(RopeLayout.HALF_SPLIT), stories, rlhf4j.tensor.Device.CPU);
         int[] seq = {1, 403, 407, 261, 378, 15};
