@@ -63,7 +63,7 @@ final class Toy {
     /** A small, fast configuration. */
     static PpoConfig config(int iterations) {
         PpoConfig d = PpoConfig.defaults();
-        return new PpoConfig(8, 2, 2, 8, 1.0, 3e-3, 0.0, 1.0, 0.2, 0.2, 0.1, 0.0, 1.0, 0.95,
+        return new PpoConfig(8, 2, 4, 8, 1.0, 1e-2, 0.0, 1.0, 0.2, 0.2, 0.1, 0.0, 1.0, 0.95,
                 0.02, false, d.targetKl(), d.klHorizon(), 0.0, 0.0, 0.0, false, iterations, Double.NaN, 3, 0, 2, 99);
     }
 }
