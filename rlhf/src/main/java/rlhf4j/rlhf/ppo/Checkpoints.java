@@ -79,6 +79,20 @@ public final class Checkpoints {
         return RunLog.GSON.fromJson(Files.readString(checkpoint.resolve(STATE), StandardCharsets.UTF_8), State.class);
     }
 
+    /**
+     * Copies a checkpoint's trained trunk ({@code trunk.*} of {@code policy.safetensors}) into a model of the same
+     * architecture, e.g. a fresh load of the checkpoint PPO started from.
+     */
+    public static void loadPolicyTrunk(Path checkpoint, rlhf4j.transformer.TransformerModel into) throws IOException {
+        try (rlhf4j.tensor.MemoryScope scope = rlhf4j.tensor.MemoryScope.open()) {
+            Map<String, Tensor> trunk = new java.util.LinkedHashMap<>();
+            Safetensors.read(checkpoint.resolve(POLICY)).tensors().forEach((k, v) -> {
+                if (k.startsWith("trunk.")) trunk.put(k.substring("trunk.".length()), v);
+            });
+            into.loadStateDict(trunk, true);
+        }
+    }
+
     static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {

@@ -92,6 +92,8 @@ public final class PpoTrainer {
 
     public int iterations() { return iterations; }
 
+    public PpoModels models() { return models; }
+
     public double beta() { return kl.beta(); }
 
     public RunLog log() { return log; }
