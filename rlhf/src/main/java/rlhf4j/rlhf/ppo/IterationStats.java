@@ -20,6 +20,8 @@ package rlhf4j.rlhf.ppo;
  * @param eosFraction        fraction of completions that ended with the stop token
  * @param ratioMean          mean ratio exp(log π − log π_old) over the learner's tokens
  * @param ratioMax           largest ratio seen
+ * @param firstRatioError    max |ρ − 1| on the first minibatch of the first epoch, before any update: 0 unless the
+ *                           learner computes log-probs differently from the rollout pass
  * @param beta               KL coefficient used for this batch's rewards
  * @param gradNorm           mean gradient norm before clipping
  * @param minibatchesRun     updates made (fewer than epochs × minibatches after an early stop)
@@ -35,6 +37,6 @@ package rlhf4j.rlhf.ppo;
 public record IterationStats(int iteration, double scoreMean, double scoreStd, double klSequence, double klToken,
                              double entropy, double clipFraction, double approxKl, double policyLoss, double valueLoss,
                              double explainedVariance, double responseLength, double eosFraction, double ratioMean,
-                             double ratioMax, double beta, double gradNorm, int minibatchesRun, double logProbGap,
+                             double ratioMax, double firstRatioError, double beta, double gradNorm, int minibatchesRun, double logProbGap,
                              double timeGeneration, double timeScoring, double timePolicyForward, double timeReference,
                              double timeLearning, double timeTotal, double tokensPerSecond) {}

@@ -157,7 +157,7 @@ public final class PpoTrainer {
                 maskedMeanOf(r.logProbs(), r.refLogProbs(), r.tokenMask()), Masked.mean(r.entropy(), r.tokenMask()),
                 ls.clipFraction, ls.approxKl, ls.policyLoss, ls.valueLoss,
                 varReturns == 0 ? Double.NaN : 1 - Masked.variance(diff, r.tokenMask()) / varReturns,
-                (double) tokens / r.size(), (double) ended / r.size(), ls.ratioMean, ls.ratioMax, beta, ls.gradNorm,
+                (double) tokens / r.size(), (double) ended / r.size(), ls.ratioMean, ls.ratioMax, ls.firstRatioError, beta, ls.gradNorm,
                 ls.minibatches, r.logProbGap(), time.generation, time.scoring, time.policyForward, time.reference,
                 time.learning, total, tokens / total);
         iterations++;
@@ -291,7 +291,7 @@ public final class PpoTrainer {
     /** Sums over the minibatches actually run. */
     private static final class LearnStats {
         double policyLoss, valueLoss, approxKl, clipFraction, ratioSum, ratioMax = Double.NEGATIVE_INFINITY, gradNorm, tokens;
-        double ratioMean;
+        double ratioMean, firstRatioError;
         int minibatches;
     }
 
@@ -316,6 +316,7 @@ public final class PpoTrainer {
                 int[] rows = Arrays.copyOfRange(order, k * mb, (k + 1) * mb);
                 MinibatchStats s = update(r, rows, it, epoch, k);
                 lastMinibatches.add(s);
+                if (epoch == 0 && k == 0) ls.firstRatioError = Math.max(Math.abs(s.ratioMax - 1), Math.abs(s.ratioMin - 1));
                 ls.policyLoss += s.policyLoss;
                 ls.valueLoss += s.valueLoss;
                 ls.approxKl += s.approxKl;

@@ -56,6 +56,7 @@ public final class Plots {
                 .yAxisTitle("fraction of samples").build();
         style(chart.getStyler());
         chart.getStyler().setOverlapped(true);
+        chart.getStyler().setDecimalPattern("0.00");
         chart.getStyler().setAvailableSpaceFill(0.95);
         chart.getStyler().setXAxisLabelRotation(45);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
