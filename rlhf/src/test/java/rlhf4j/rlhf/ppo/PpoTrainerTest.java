@@ -108,6 +108,21 @@ class PpoTrainerTest {
         assertNull(before);
     }
 
+    @Test void approxKlLimitEndsEpochsEarlyAndTheThresholdEndsTraining() {
+        PpoConfig c = Toy.config(3);
+        // any movement exceeds this limit: epoch 0 runs its first minibatch (ρ = 1, k3 = 0) and the second, which
+        // passes the limit; epoch 1 stops after its first
+        PpoConfig strict = new PpoConfig(c.batchSize(), c.minibatches(), 2, c.maxNewTokens(), c.temperature(), c.learningRate(),
+                c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), c.entropyCoef(), c.gamma(), c.lambda(),
+                c.initKlCoef(), c.adaptiveKl(), c.targetKl(), c.klHorizon(), 1e-12, c.missingEosPenalty(), c.rewardClip(),
+                c.whitenRewards(), 3, -1.0, 2, 0, 2, c.seed());
+        PpoTrainer t = Toy.trainer(strict, 3, Toy.TARGET_FRACTION, dir);
+        List<IterationStats> run = t.train();
+        assertEquals(3, run.getFirst().minibatchesRun());
+        assertEquals(List.of("0/0", "0/1", "1/0"), t.lastMinibatches().stream().map(m -> m.epoch() + "/" + m.index()).toList());
+        assertEquals(2, run.size(), "a threshold of −1 is reached once the window of 2 iterations is full");
+    }
+
     static PpoConfig withAdaptiveKl(PpoConfig c, int checkpointEvery) {
         return new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), c.temperature(), c.learningRate(),
                 c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), 0.01, c.gamma(), c.lambda(),
