@@ -14,7 +14,8 @@ import rlhf4j.tensor.Tensor;
 class PpoTrainerTest {
     @TempDir Path dir;
 
-    @Test void firstUpdateStartsAtRatioOneAndZeroKl() {
+    @Test void firstUpdateStartsAtRatioOneAndZeroKl() throws Exception {
+        Toy.warmUp();
         PpoTrainer t = Toy.trainer(Toy.config(1), 3, Toy.TARGET_FRACTION, dir);
         IterationStats s = t.step();
         assertEquals(0.0, s.klSequence(), "policy and reference are the same network before any update");
@@ -29,7 +30,8 @@ class PpoTrainerTest {
         assertNotEquals(1.0, t.lastMinibatches().getLast().ratioMax());
     }
 
-    @Test void atAnotherTemperatureTheLearnerStillMatchesTheSampler() {
+    @Test void atAnotherTemperatureTheLearnerStillMatchesTheSampler() throws Exception {
+        Toy.warmUp();
         PpoConfig c = Toy.config(1);
         PpoConfig hot = new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), 2.0, c.learningRate(),
                 c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), c.entropyCoef(), c.gamma(),
@@ -54,6 +56,7 @@ class PpoTrainerTest {
     }
 
     @Test void fourIterationsEqualTwoPlusResumePlusTwo() throws Exception {
+        Toy.warmUp();
         PpoConfig adaptive = withAdaptiveKl(Toy.config(4), 2);
         Path straight = dir.resolve("straight"), split = dir.resolve("split");
         PpoTrainer a = Toy.trainer(adaptive, 3, Toy.TARGET_FRACTION, straight);
