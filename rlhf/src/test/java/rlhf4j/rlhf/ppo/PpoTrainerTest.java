@@ -126,6 +126,20 @@ class PpoTrainerTest {
         assertEquals(2, run.size(), "a threshold of −1 is reached once the window of 2 iterations is full");
     }
 
+    @Test void aSeparateCriticIsTrainedAndCheckpointed() throws Exception {
+        var policy = new rlhf4j.transformer.heads.HeadedModel(new rlhf4j.transformer.llama.Llama(Toy.CONFIG, 3), true, null, null);
+        var critic = new rlhf4j.transformer.heads.HeadedModel(new rlhf4j.transformer.llama.Llama(Toy.CONFIG, 8), false,
+                new rlhf4j.transformer.heads.ValueHead(16, 5, rlhf4j.tensor.Device.CPU), null);
+        float[] before = critic.valueHead.summary.weight.value().toFloatArray();
+        PpoTrainer t = new PpoTrainer(Toy.config(2), new PpoModels(policy, critic, new rlhf4j.transformer.llama.Llama(Toy.CONFIG, 3)),
+                Toy.TARGET_FRACTION, Toy.LETTERS, Toy.STOP, Toy.prompts(12), dir);
+        List<IterationStats> run = t.train();
+        assertTrue(Double.isFinite(run.getLast().valueLoss()));
+        assertFalse(java.util.Arrays.equals(before, critic.valueHead.summary.weight.value().toFloatArray()), "the critic learns");
+        assertTrue(Files.exists(t.checkpoints().latest().resolve(Checkpoints.VALUE_MODEL)));
+        assertTrue(t.models().trainedParameters().keySet().stream().anyMatch(k -> k.startsWith("value.value_head.")));
+    }
+
     static PpoConfig withAdaptiveKl(PpoConfig c, int checkpointEvery) {
         return new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), c.temperature(), c.learningRate(),
                 c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), 0.01, c.gamma(), c.lambda(),
