@@ -59,13 +59,13 @@ final class Toy {
     private static boolean warm;
 
     /**
-     * Runs one throwaway iteration once per JVM. The CPU kernels' lane reductions may round differently before and
+     * Runs a few throwaway iterations once per JVM. The CPU kernels' lane reductions may round differently before and
      * after the JIT compiles them, so a test of bit-exact equality must not straddle that moment.
      */
     static synchronized void warmUp() throws java.io.IOException {
         if (warm) return;
         Path tmp = java.nio.file.Files.createTempDirectory("ppo-warmup");
-        trainer(config(1), 1, TARGET_FRACTION, tmp).step();
+        trainer(config(8), 1, TARGET_FRACTION, tmp).train();
         warm = true;
     }
 
