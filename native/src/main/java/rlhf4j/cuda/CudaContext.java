@@ -30,7 +30,7 @@ final class CudaContext {
     final String deviceName;
     private final CUcontext context = new CUcontext();
     private final CudaStream stream = new CudaStream();
-    private final ThreadLocal<Boolean> currentOnThread = ThreadLocal.withInitial(() -> false);
+    private static final ThreadLocal<CudaContext> CURRENT = new ThreadLocal<>();   // per thread, as in the driver
     private final HashMap<String, CUmodule> modules = new HashMap<>();
     private final HashMap<String, CUfunction> functions = new HashMap<>();
     private final HashMap<Long, DevicePointer> blocks = new HashMap<>();   // raw blocks by address, for cuMemFree
@@ -66,9 +66,9 @@ final class CudaContext {
 
     /** Makes this context current on the calling thread (each thread has its own current context). */
     void enter() {
-        if (!currentOnThread.get()) {
+        if (CURRENT.get() != this) {
             check("cuCtxSetCurrent", cuCtxSetCurrent(context));
-            currentOnThread.set(true);
+            CURRENT.set(this);
         }
     }
 
@@ -145,6 +145,13 @@ final class CudaContext {
             done += chunk;
         }
         synchronize();
+    }
+
+    /** Device → device copy on the stream (cuMemcpyDtoDAsync): the bandwidth baseline for the benchmarks. */
+    void copyDeviceToDevice(long dstAddress, long srcAddress, long bytes) {
+        enter();
+        check("cuMemcpyDtoDAsync", cuMemcpyDtoDAsync(pointer(dstAddress, 0), pointer(srcAddress, 0), bytes, stream));
+        recordPending("device copy");
     }
 
     /** Device memory in use by the whole process on this GPU (cuMemGetInfo: total − free). */

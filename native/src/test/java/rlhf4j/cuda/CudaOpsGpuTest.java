@@ -135,7 +135,7 @@ class CudaOpsGpuTest {
             cuda.unary(op, gx, d[2], y);
             assertClose(yCpu, y, 2e-6f, 1e-6f, op + " forward");
             cuda.unaryBackward(op, gx, y, d[2], gpu(dy), dx);
-            assertClose(dxCpu, dx, 1e-5f, 1e-6f, op + " backward");
+            assertClose(dxCpu, dx, 1e-5f, 1e-5f, op + " backward");   // GELU′ cancels in 1 − tanh²
         }
     }
 
@@ -287,8 +287,8 @@ class CudaOpsGpuTest {
     }
 
     @Test void crossEntropyWithIgnoredRows() {
-        int n = 7, v = 3000, ignore = -100;
-        int[] targets = {0, 2999, ignore, 17, 1234, ignore, 5};
+        int n = 4, v = 1500, ignore = -100;                        // v > 1024: threads loop over the row
+        int[] targets = {0, ignore, 1499, 17};
         Tensor logits = rand(41, -6, 6, n, v), dl = rand(42, 0.5f, 1.5f, n);
         double[] ld = doubles(logits), dld = doubles(dl), lse = new double[n];
         double[] lossRef = References.crossEntropy(ld, targets, v, ignore, lse);
