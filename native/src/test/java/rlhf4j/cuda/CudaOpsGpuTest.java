@@ -88,6 +88,19 @@ class CudaOpsGpuTest {
 
     static Backend cpu() { return rlhf4j.tensor.Backends.cpu(); }
 
+    /**
+     * Runs the CPU backend's version of a fused op; false while the CPU backend does not implement it yet (it throws
+     * UnsupportedOperationException), in which case only the double-precision reference is compared.
+     */
+    static boolean cpuHas(Runnable op) {
+        try {
+            op.run();
+            return true;
+        } catch (UnsupportedOperationException notYet) {
+            return false;
+        }
+    }
+
     @Test void dropoutUsesTheSameCounters() {
         float p = 0.3f;
         long seed = 77;
@@ -105,6 +118,11 @@ class CudaOpsGpuTest {
             if (want == 0) dropped++;
         }
         assertTrue(dropped > 100 && dropped < 220, "about 30% dropped: " + dropped);
+        Tensor oc = Tensor.empty(gx.shape()), mc = Tensor.empty(gx.shape());
+        if (cpuHas(() -> cpu().dropout(x.mT(), p, seed, oc, mc))) {
+            assertArrayEquals(mc.toFloatArray(), ms, "dropout mask bit-identical to the cpu");
+            assertArrayEquals(oc.toFloatArray(), os, "dropout output bit-identical to the cpu");
+        }
     }
 
     // ---- elementwise ------------------------------------------------------------------------------------------
@@ -241,6 +259,9 @@ class CudaOpsGpuTest {
             cuda.softmaxBackward(y, gpu(dy), dx, log);
             double[] want = References.gradient(v -> References.softmax(v, c, log), xd, dyd);
             assertClose(want, dx.toFloatArray(), 1e-3f, 1e-5f, "softmax backward log=" + log);
+            Tensor yc = Tensor.empty(n, c), dxc = Tensor.empty(n, c);
+            if (cpuHas(() -> cpu().softmax(x, yc, log))) assertClose(yc, y, 1e-5f, 1e-7f, "softmax vs cpu");
+            if (cpuHas(() -> cpu().softmaxBackward(yc, dy, dxc, log))) assertClose(dxc, dx, 1e-4f, 1e-6f, "softmax backward vs cpu");
         }
     }
 
@@ -266,6 +287,16 @@ class CudaOpsGpuTest {
         for (int j = 0; j < c; j++) { dwRef[j] += 0.25; dbRef[j] -= 0.5; }   // accumulated into the old values
         assertClose(dwRef, dw.toFloatArray(), 1e-3f, 1e-4f, "layerNorm dweight (+=)");
         assertClose(dbRef, db.toFloatArray(), 1e-3f, 1e-4f, "layerNorm dbias (+=)");
+        Tensor yc = Tensor.empty(n, c), mc = Tensor.empty(n), rc = Tensor.empty(n);
+        if (cpuHas(() -> cpu().layerNorm(x, w, b, eps, yc, mc, rc))) {
+            assertClose(yc, y, 1e-4f, 1e-5f, "layerNorm vs cpu");
+            Tensor dxc = Tensor.empty(n, c), dwc = Tensor.full(0.25, c), dbc = Tensor.full(-0.5, c);
+            if (cpuHas(() -> cpu().layerNormBackward(dy, x, w, mc, rc, dxc, dwc, dbc))) {
+                assertClose(dxc, dx, 1e-3f, 1e-5f, "layerNorm dx vs cpu");
+                assertClose(dwc, dw, 1e-3f, 1e-5f, "layerNorm dweight vs cpu");
+                assertClose(dbc, db, 1e-3f, 1e-5f, "layerNorm dbias vs cpu");
+            }
+        }
     }
 
     @Test void rmsNormForwardAndBackward() {
@@ -284,6 +315,15 @@ class CudaOpsGpuTest {
                 1e-3f, 1e-5f, "rmsNorm dx");
         assertClose(References.gradient(v -> References.rmsNorm(xd, v, c, eps, null), wd.clone(), dyd),
                 dw.toFloatArray(), 1e-3f, 1e-4f, "rmsNorm dweight");
+        Tensor yc = Tensor.empty(n, c), rc = Tensor.empty(n);
+        if (cpuHas(() -> cpu().rmsNorm(x, w, eps, yc, rc))) {
+            assertClose(yc, y, 1e-4f, 1e-6f, "rmsNorm vs cpu");
+            Tensor dxc = Tensor.empty(n, c), dwc = Tensor.zeros(c);
+            if (cpuHas(() -> cpu().rmsNormBackward(dy, x, w, rc, dxc, dwc))) {
+                assertClose(dxc, dx, 1e-3f, 1e-5f, "rmsNorm dx vs cpu");
+                assertClose(dwc, dw, 1e-3f, 1e-5f, "rmsNorm dweight vs cpu");
+            }
+        }
     }
 
     @Test void crossEntropyWithIgnoredRows() {
@@ -301,6 +341,13 @@ class CudaOpsGpuTest {
         cuda.crossEntropyBackward(gpu(logits), gt, ignore, glse, gpu(dl), dlogits);
         double[] want = References.gradient(x -> References.crossEntropy(x, targets, v, ignore, null), ld, dld);
         assertClose(want, dlogits.toFloatArray(), 1e-3f, 1e-6f, "crossEntropy backward");
+        Tensor tc = Tensor.ofInts(targets, n), lc = Tensor.empty(n), lsec = Tensor.empty(n);
+        if (cpuHas(() -> cpu().crossEntropy(logits, tc, ignore, lc, lsec))) {
+            assertClose(lc, losses, 1e-5f, 1e-5f, "crossEntropy vs cpu");
+            Tensor dc = Tensor.empty(n, v);
+            if (cpuHas(() -> cpu().crossEntropyBackward(logits, tc, ignore, lsec, dl, dc)))
+                assertClose(dc, dlogits, 1e-4f, 1e-7f, "crossEntropy backward vs cpu");
+        }
     }
 
     @Test void causalMaskWithOffsets() {
@@ -313,6 +360,9 @@ class CudaOpsGpuTest {
                 int j = i % 7, t = (i / 7) % 5;
                 assertEquals(j > t + offset ? -1e9f : xs[i], os[i], "offset " + offset + " element " + i);
             }
+            Tensor oc = Tensor.empty(2, 5, 7);
+            final int off = offset;
+            if (cpuHas(() -> cpu().causalMask(x, off, -1e9f, oc))) assertClose(oc, out, 0, 0, "causalMask vs cpu");
         }
     }
 
@@ -334,6 +384,11 @@ class CudaOpsGpuTest {
         float[] ds = dout.toFloatArray();
         for (int i = 0; i < ids.length; i++) for (int j = 0; j < c; j++) want[ids[i] * c + j] += ds[i * c + j];
         assertClose(want, dw.toFloatArray(), 1e-6f, 1e-6f, "embedding backward (repeated ids add up)");
+        Tensor oc = Tensor.empty(2, 3, c);
+        if (cpuHas(() -> cpu().embedding(w, Tensor.ofInts(ids, 2, 3), oc))) assertClose(oc, out, 0, 0, "embedding vs cpu");
+        Tensor dwc = Tensor.full(1, vocab, c);
+        if (cpuHas(() -> cpu().embeddingBackward(dout, Tensor.ofInts(ids, 2, 3), dwc)))
+            assertClose(dwc, dw, 1e-6f, 1e-6f, "embedding backward vs cpu");
     }
 
     @Test void anOutOfRangeIdIsReportedAtTheNextSync() {
@@ -370,6 +425,10 @@ class CudaOpsGpuTest {
                 want[p[0] * 30 + p[1] * 6 + p[2]] += ds[i];
             }
             assertClose(want, dx.toFloatArray(), 1e-6f, 1e-6f, "scatterAdd dim " + dim);
+            final int d = dim;
+            Tensor oc = Tensor.empty(idxShape), dxc = Tensor.zeros(4, 5, 6);
+            if (cpuHas(() -> cpu().gather(x, d, index, oc))) assertClose(oc, out, 0, 0, "gather vs cpu");
+            if (cpuHas(() -> cpu().scatterAdd(dout, d, index, dxc))) assertClose(dxc, dx, 1e-6f, 1e-6f, "scatterAdd vs cpu");
         }
     }
 
@@ -379,6 +438,8 @@ class CudaOpsGpuTest {
         Tensor p0 = rand(51, -1, 1, n);
         double[] p = doubles(p0), m = new double[n], v = new double[n];
         Tensor gp = gpu(p0), gm = gpu(Tensor.zeros(n)), gv = gpu(Tensor.zeros(n));
+        Tensor cp = p0.copy(), cm = Tensor.zeros(n), cv = Tensor.zeros(n);
+        boolean cpuAdam = true;
         for (int step = 1; step <= 5; step++) {
             Tensor g = rand(60 + step, -1, 1, n);
             double[] gd = doubles(g);
@@ -389,7 +450,10 @@ class CudaOpsGpuTest {
                 p[i] -= lr * (mh / (Math.sqrt(vh) + eps) + wd * p[i]);
             }
             cuda.adamW(gp, gpu(g), gm, gv, lr, b1, b2, eps, wd, step);
+            final int st = step;
+            cpuAdam = cpuAdam && cpuHas(() -> cpu().adamW(cp, g, cm, cv, lr, b1, b2, eps, wd, st));
         }
+        if (cpuAdam) assertClose(cp, gp, 1e-5f, 1e-6f, "adamW vs cpu");
         assertClose(p, gp.toFloatArray(), 1e-5f, 1e-6f, "adamW param");
         assertClose(m, gm.toFloatArray(), 1e-5f, 1e-7f, "adamW m");
         assertClose(v, gv.toFloatArray(), 1e-5f, 1e-9f, "adamW v");
