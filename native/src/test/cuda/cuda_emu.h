@@ -6,6 +6,8 @@
 #pragma once
 #include <atomic>
 #include <barrier>
+#include <condition_variable>
+#include <mutex>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -48,7 +50,50 @@ inline int atomicCAS(int* p, int expected, int desired) {
     return expected;                                   // the old value, as CUDA's atomicCAS returns
 }
 
-// Runs body as a grid of `blocks` blocks of `threads` threads.
+// A pool of worker threads, one per CUDA thread of a block, reused for every block (creating threads per block
+// would make larger launches crawl).
+class EmuPool {
+    std::vector<std::thread> workers;
+    std::mutex mu;
+    std::condition_variable start, done;
+    unsigned generation = 0, active = 0, remaining = 0;
+    const std::function<void()>* body = nullptr;
+
+    void work(unsigned t) {
+        unsigned seen = 0;
+        for (;;) {
+            std::unique_lock<std::mutex> lock(mu);
+            start.wait(lock, [&] { return generation != seen; });
+            seen = generation;
+            if (t >= active) continue;
+            lock.unlock();
+            threadIdx.x = t;
+            (*body)();
+            lock.lock();
+            if (--remaining == 0) done.notify_one();
+        }
+    }
+
+public:
+    void run_block(unsigned threads, const std::function<void()>& b) {
+        std::unique_lock<std::mutex> lock(mu);
+        while (workers.size() < threads) {
+            unsigned t = (unsigned)workers.size();
+            workers.emplace_back([this, t] { work(t); });
+            workers.back().detach();
+        }
+        body = &b;
+        active = remaining = threads;
+        generation++;
+        start.notify_all();
+        done.wait(lock, [&] { return remaining == 0; });
+    }
+};
+
+// Never destroyed: its detached workers wait on it until the process ends.
+inline EmuPool& emu_pool = *new EmuPool;
+
+// Runs body as a grid of `blocks` blocks of `threads` threads (blocks one after another).
 inline void emu_launch(unsigned blocks, unsigned threads, const std::function<void()>& body) {
     gridDim.x = blocks;
     blockDim.x = threads;
@@ -56,9 +101,6 @@ inline void emu_launch(unsigned blocks, unsigned threads, const std::function<vo
         blockIdx.x = b;
         std::barrier<> barrier((std::ptrdiff_t)threads);
         emu_block_barrier = &barrier;
-        std::vector<std::thread> pool;
-        for (unsigned t = 0; t < threads; t++)
-            pool.emplace_back([t, &body] { threadIdx.x = t; body(); });
-        for (auto& th : pool) th.join();
+        emu_pool.run_block(threads, body);
     }
 }
