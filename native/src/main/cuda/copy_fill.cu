@@ -5,14 +5,14 @@
 #define DTYPE_F32 0
 #define DTYPE_I32 1
 
-// dst[i] = (dst type) src[i]. F32 -> I32 truncates toward zero, saturates, and maps NaN to 0 (PTX cvt.rzi),
+// dst[i] = (dst type) src[i]. F32 -> I32 truncates toward zero, saturates, and maps NaN to 0 (__float2int_rz),
 // exactly like Java's (int) cast.
 extern "C" __global__ void copy_convert(long long n, int src_type, int dst_type,
                                         Layout ls, const int* src, Layout ld, int* dst) {
     GRID_STRIDE_LOOP(i, n) {
         int w = src[element_offset(ls, i)];
         if (src_type != dst_type) {
-            if (src_type == DTYPE_F32) w = (int)__int_as_float(w);            // F32 -> I32
+            if (src_type == DTYPE_F32) w = __float2int_rz(__int_as_float(w));  // F32 -> I32
             else w = __float_as_int((float)w);                                 // I32 -> F32 (round to nearest)
         }
         dst[element_offset(ld, i)] = w;
