@@ -37,8 +37,12 @@ public final class JavaBlas implements Blas {
 
     /** Micro-tile: MR rows × NR columns of C held in 2·MR vector registers (12 of the 16 or 32 there are). */
     static final int MR = 6, NR = 2 * LANES;
-    /** Cache blocks: an MC×KC block of A (≈96 KiB) stays in L2, a KC×NR sliver of B (≤32 KiB) in L1. */
-    static final int MC = 16 * MR, KC = 256, NC = 8 * NR;
+    /**
+     * Cache blocks (measured best of a few on a Zen 4 core): the packed MC×KC block of A (192 KiB) stays in L2
+     * while it is reused for every sliver of B, the KC×NC panel of B (512 KiB) in L2/L3, a KC×NR sliver of B
+     * (32 KiB with AVX-512) about fills L1 while it meets every sliver of A.
+     */
+    static final int MC = 32 * MR, KC = 256, NC = 512;
     /** Below this many multiply-adds a product is not worth splitting over threads. */
     private static final long PARALLEL_THRESHOLD = 1L << 18;
     /** A thread that owns nothing: segments it may access are not confined to the caller (see sgemm). */
@@ -85,8 +89,8 @@ public final class JavaBlas implements Blas {
                 && c.isAccessibleBy(SOME_OTHER_THREAD);
         boolean parallel = pool != null && shareable && (long) m * n * k >= PARALLEL_THRESHOLD;
         int nc = Math.min(NC, roundUp(n, NR));
-        // enough row tiles that every thread gets about two tiles (better balance), but never more than MC rows
-        int wantRowTiles = parallel ? ceilDiv(2 * threads, ceilDiv(n, nc)) : 1;
+        // enough row tiles that every thread gets about four tiles (balance), but never more than MC rows each
+        int wantRowTiles = parallel ? ceilDiv(4 * threads, ceilDiv(n, nc)) : 1;
         int mc = Math.min(MC, roundUp(ceilDiv(m, wantRowTiles), MR));
         Gemm g = new Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc,
                 mc, nc);
