@@ -91,8 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingConfig cfg = new SamplingConfig(temperature, topK, topP, maxNew, decoder.stopToken());
         long rowSeed = CounterRng.bits(seed != null ? seed : System.currentTimeMillis(), 0);
 
-        int[] prev = {promptIds[0]};
-        for (int i = 1; i < promptIds.length; i++) prev[0] = decoder.print(prev[0], promptIds[i], out);
+        int[] prev = {decoder.printPrompt(promptIds, out)};
         out.flush();
         Generation g = new Generator(model).generate(new int[][]{promptIds}, cfg, new long[]{rowSeed}, (row, token) -> {
             try {
@@ -119,6 +118,13 @@ public final class GenerateCommand implements Callable<Integer> {
         int print(int prev, int token, OutputStream out) throws IOException;
 
         int stopToken();
+
+        /** Prints the prompt's text and returns its last token. */
+        default int printPrompt(int[] ids, OutputStream out) throws IOException {
+            int prev = ids[0];                                       // BOS (llama2.c) or <|endoftext|> is not text
+            for (int i = 1; i < ids.length; i++) prev = print(prev, ids[i], out);
+            return prev;
+        }
     }
 
     private Decoder llamaDecoder(int vocab) throws IOException {
@@ -152,6 +158,12 @@ public final class GenerateCommand implements Callable<Integer> {
                 int[] ids = tok.encode(text, false);
                 if (ids.length > 0) return ids;
                 return new int[]{eot};                                  // GPT-2 starts unconditional text after <|endoftext|>
+            }
+
+            @Override public int printPrompt(int[] ids, OutputStream out) throws IOException {
+                if (ids.length == 1 && ids[0] == eot) return eot;
+                out.write(tok.decodeBytes(ids));
+                return ids[ids.length - 1];
             }
 
             @Override public int print(int prev, int token, OutputStream out) throws IOException {
