@@ -22,6 +22,8 @@ import rlhf4j.transformer.TransformerModel;
  * pass runs in its own {@link MemoryScope}, so nothing outlives a step but the cache (allocated once, for
  * P + maxNewTokens − 1 positions) and one host buffer of logits.
  *
+ * <p>The model runs in evaluation mode (no dropout) during the call and is put back in its former mode after.
+ *
  * <p><b>Randomness.</b> Row r draws its step-s uniform from {@code CounterRng.uniform(rowSeeds[r], s)}: a row's
  * tokens do not depend on which other rows share its batch.
  */
@@ -75,6 +77,8 @@ public final class Generator {
         float[] hostLogits = new float[b * v];                                            // (B, V)
         float[] lp = new float[1];
         Sampler sampler = new Sampler(config, v);
+        boolean wasTraining = model.isTraining();
+        model.eval();                                  // no dropout while sampling: the log-probs are the model's own
         try (Grad.NoGrad ng = Grad.off(); KvCache cache = model.newCache(b, p + n - 1); MemoryScope call = MemoryScope.open()) {
             boolean padded = false;
             for (int r = 0; r < b; r++) padded |= pad[r] > 0;
@@ -105,6 +109,8 @@ public final class Generator {
                     lastLogits(h, hostLogits);
                 }
             }
+        } finally {
+            model.train(wasTraining);
         }
         int[][] tokens = new int[b][];
         float[][] logProbs = new float[b][];

@@ -65,6 +65,15 @@ class GeneratorTest {
         assertTrue(differs, "another seed draws other tokens");
     }
 
+    @Test void dropoutIsOffWhileGeneratingAndTheModeIsRestored() {
+        Gpt2 withDropout = new Gpt2(new GptConfig(2, 4, 32, 64, 97, 0.5), 7);
+        Gpt2 without = new Gpt2(new GptConfig(2, 4, 32, 64, 97, 0.0), 7);
+        SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 10, -1);
+        Generation a = new Generator(withDropout).generate(GPT_PROMPTS, cfg, 3), b = new Generator(without).generate(GPT_PROMPTS, cfg, 3);
+        for (int r = 0; r < GPT_PROMPTS.length; r++) assertArrayEquals(b.logProbs()[r], a.logProbs()[r], 1e-6f);
+        assertTrue(withDropout.isTraining());
+    }
+
     @Test void promptLongerThanTheContextIsRejected() {
         TransformerModel m = gpt();
         int[][] prompts = {new int[60]};
