@@ -71,7 +71,17 @@ public final class GenerateCommand implements Callable<Integer> {
         this.err = err;
     }
 
+    /** Runs; bad input (files, sizes, options, devices) is reported as one line on stderr with exit code 2. */
     @Override public Integer call() throws Exception {
+        try {
+            return generate();
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            err.println("rlhf4j generate: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int generate() throws IOException {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);                                   // a clear error when the device cannot run here
         if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
@@ -92,8 +102,10 @@ public final class GenerateCommand implements Callable<Integer> {
         long rowSeed = CounterRng.bits(seed != null ? seed : System.currentTimeMillis(), 0);
 
         int[] prev = {decoder.printPrompt(promptIds, out)};
+        long[] firstToken = {0};                                    // as run.c, the rate is timed from the first new token
         out.flush();
         Generation g = new Generator(model).generate(new int[][]{promptIds}, cfg, new long[]{rowSeed}, (row, token) -> {
+            if (firstToken[0] == 0) firstToken[0] = System.nanoTime();
             try {
                 if (token != decoder.stopToken()) prev[0] = decoder.print(prev[0], token, out);
             } catch (IOException e) {
@@ -104,9 +116,10 @@ public final class GenerateCommand implements Callable<Integer> {
         out.write('\n');
         out.flush();
         int generated = g.tokens()[0].length;
-        double seconds = (t2 - t1) / 1e9;
-        err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s: achieved tok/s: %.1f%n",
-                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds, (promptIds.length + generated - 1) / seconds);
+        double seconds = (t2 - t1) / 1e9, decoding = (t2 - firstToken[0]) / 1e9;
+        err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s%n",
+                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds);
+        if (generated > 1) err.printf(Locale.ROOT, "achieved tok/s: %f%n", (generated - 1) / decoding);
         return 0;
     }
 

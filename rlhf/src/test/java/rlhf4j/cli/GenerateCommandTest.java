@@ -54,12 +54,14 @@ class GenerateCommandTest {
     @Test void aPromptLongerThanTheContextIsAClearError() {
         String longPrompt = "Lily and Tom played in the big green park. ".repeat(60);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err)));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        int code = cl.execute(args("--prompt", longPrompt, "--temperature", "0"));
-        assertNotEquals(0, code);
+        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err, true)));
+        assertEquals(2, cl.execute(args("--prompt", longPrompt, "--temperature", "0")));
         String msg = err.toString();
-        assertTrue(msg.contains("longer than the context length 512") && msg.contains("stories260K.bin"), msg);
+        assertTrue(msg.startsWith("rlhf4j generate: ") && msg.contains("longer than the context length 512")
+                && msg.contains("stories260K.bin") && msg.lines().count() == 1, msg);
+        err.reset();
+        assertEquals(2, cl.execute("--checkpoint", "no-such.bin", "--tokenizer", "t.bin"));
+        assertTrue(err.toString().contains("no-such.bin"), err.toString());
     }
 
     @Test void gpt2DirectoryWithItsTokenizer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
