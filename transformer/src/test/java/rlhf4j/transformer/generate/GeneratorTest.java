@@ -34,6 +34,21 @@ class GeneratorTest {
         checkAgainstFullForward(m, STORY_PROMPTS, new SamplingConfig(0.8, 30, 0.95, 20, 1));
     }
 
+    @Test void tokenLogProbsWithGradientEqualGenerationsAtTheCompletion() {
+        TransformerModel m = gpt();
+        Generation g = new Generator(m).generate(GPT_PROMPTS, SamplingConfig.sample(0.8, 9, -1), 11);
+        try (var s = MemoryScope.open()) {
+            Generation.Batch batch = g.batch(0);
+            rlhf4j.autograd.Variable lp = TokenLogProbs.of(m.forward(batch.ids(), batch.mask()), batch.ids(), 0.8);   // (B, T−1)
+            assertArrayEquals(new int[]{GPT_PROMPTS.length, batch.promptLength() + batch.completionLength() - 1}, lp.shape());
+            for (int r = 0; r < GPT_PROMPTS.length; r++)
+                for (int i = 0; i < g.tokens()[r].length; i++)
+                    assertEquals(g.logProbs()[r][i], lp.value().get(r, batch.promptLength() - 1 + i), 1e-4);
+            lp.sum().backward();
+            assertNotNull(((Gpt2) m).wte.weight.grad());
+        }
+    }
+
     @Test void batchedGenerationEqualsOnePromptAtATime() throws Exception {
         for (TransformerModel m : new TransformerModel[]{gpt(), stories()}) {
             int[][] prompts = m instanceof Gpt2 ? GPT_PROMPTS : STORY_PROMPTS;
