@@ -89,6 +89,16 @@ class GeneratorTest {
         assertTrue(withDropout.isTraining());
     }
 
+    @Test void generationLeavesNoMemoryBehindAndReusesItsBlocks() throws Exception {
+        TransformerModel m = stories();
+        SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 40, -1);
+        new Generator(m).generate(STORY_PROMPTS, cfg, 1);                       // warm the allocator's cache
+        long live = rlhf4j.tensor.cpu.CpuAllocator.liveBytes(), mallocs = rlhf4j.tensor.cpu.CpuAllocator.mallocCalls();
+        new Generator(m).generate(STORY_PROMPTS, cfg, 1);
+        assertTrue(rlhf4j.tensor.cpu.CpuAllocator.liveBytes() <= live, "every step's memory and the cache are freed");
+        assertEquals(mallocs, rlhf4j.tensor.cpu.CpuAllocator.mallocCalls(), "a second run allocates nothing new");
+    }
+
     @Test void promptLongerThanTheContextIsRejected() {
         TransformerModel m = gpt();
         int[][] prompts = {new int[60]};
