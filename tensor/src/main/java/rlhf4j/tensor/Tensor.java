@@ -356,21 +356,25 @@ public final class Tensor {
     /** A copy on another device (this tensor if already there). Goes through host memory between backends. */
     public Tensor to(Device target) {
         if (target.equals(device())) return this;
-        Tensor src = contiguous();
         Tensor out = empty(dtype, target, shape);
         long bytes = numel() * dtype.byteSize();
         if (bytes == 0) return out;        // nothing to move, and an empty view's offset may be past its storage
-        if (device().isCpu()) {
-            MemorySegment host = ((HostAccessible) src.storage).hostSegment();  // host memory: no staging copy
-            out.backend().copyFromHost(host.asSlice(src.offset * dtype.byteSize(), bytes), out.storage, 0, bytes);
+        Tensor src = contiguous();
+        try {
+            if (device().isCpu()) {
+                MemorySegment host = ((HostAccessible) src.storage).hostSegment();  // host memory: no staging copy
+                out.backend().copyFromHost(host.asSlice(src.offset * dtype.byteSize(), bytes), out.storage, 0, bytes);
+                return out;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment host = arena.allocate(Math.max(bytes, 1), 64);
+                src.backend().copyToHost(src.storage, src.offset * dtype.byteSize(), host, bytes);
+                out.backend().copyFromHost(host, out.storage, 0, bytes);
+            }
             return out;
+        } finally {
+            freeIfTemporary(src);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(Math.max(bytes, 1), 64);
-            src.backend().copyToHost(src.storage, src.offset * dtype.byteSize(), host, bytes);
-            out.backend().copyFromHost(host, out.storage, 0, bytes);
-        }
-        return out;
     }
 
     public Tensor toCpu() { return to(Device.CPU); }
@@ -385,20 +389,36 @@ public final class Tensor {
 
     /** All elements, row-major, as floats (copies to the host; converts I32). */
     public float[] toFloatArray() {
-        Tensor t = (dtype == DType.F32 ? this : to(DType.F32)).contiguous();
         float[] out = new float[Math.toIntExact(numel())];
         if (out.length == 0) return out;   // an empty view's offset may lie at or past the end of its storage
-        t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+        Tensor t = (dtype == DType.F32 ? this : to(DType.F32)).contiguous();
+        try {
+            t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+        } finally {
+            freeIfTemporary(t);
+        }
         return out;
     }
 
     /** All elements, row-major, as ints (copies to the host; truncates F32). */
     public int[] toIntArray() {
-        Tensor t = (dtype == DType.I32 ? this : to(DType.I32)).contiguous();
         int[] out = new int[Math.toIntExact(numel())];
         if (out.length == 0) return out;   // an empty view's offset may lie at or past the end of its storage
-        t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+        Tensor t = (dtype == DType.I32 ? this : to(DType.I32)).contiguous();
+        try {
+            t.backend().copyToHost(t.storage, t.offset * 4, MemorySegment.ofArray(out), out.length * 4L);
+        } finally {
+            freeIfTemporary(t);
+        }
         return out;
+    }
+
+    /**
+     * Frees a copy made only to read this tensor (by contiguous() or a dtype conversion) as soon as it has been
+     * read: outside a scope it would otherwise be long-lived and wait for the GC.
+     */
+    private void freeIfTemporary(Tensor copy) {
+        if (copy.storage != storage) copy.free();
     }
 
     /** The single value of a one-element tensor. */
@@ -513,9 +533,14 @@ public final class Tensor {
         int[] ds = normalizeDims(dims);
         int[] kept = shape.clone();
         for (int d : ds) kept[d] = 1;
-        Tensor out = empty(op == ReduceOp.ARGMAX ? DType.I32 : DType.F32, device(), kept);
         if (op == ReduceOp.ARGMAX && ds.length != 1)
             throw new IllegalArgumentException("argmax reduces exactly one dim, got " + Arrays.toString(dims));
+        if (op != ReduceOp.SUM && op != ReduceOp.MEAN)
+            for (int d : ds)
+                if (shape[d] == 0)
+                    throw new IllegalArgumentException(op.name().toLowerCase() + " over dim " + d
+                            + " of size 0 has no identity (shape " + Shapes.str(shape) + ")");
+        Tensor out = empty(op == ReduceOp.ARGMAX ? DType.I32 : DType.F32, device(), kept);
         backend().reduce(op, this, ds, out);
         if (keepDim) return out;
         int[] dropped = new int[shape.length - ds.length];

@@ -48,4 +48,12 @@ class TensorBasicsTest {
         assertArrayEquals(new float[]{2, 5}, a.narrow(1, 1, 1).reshape(2).toFloatArray());
         assertArrayEquals(new int[]{3, 1, 2}, a.mT().unsqueeze(1).shape());
     }
+
+    @Test void extremaOverAnEmptyDimAreErrors() {
+        Tensor empty = Tensor.zeros(2, 0);
+        assertArrayEquals(new float[]{0, 0}, empty.sum(1).toFloatArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> empty.max(1));
+        assertTrue(e.getMessage().contains("size 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> empty.argmax(1));
+    }
 }

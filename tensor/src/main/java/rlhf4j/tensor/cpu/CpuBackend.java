@@ -16,7 +16,14 @@ import rlhf4j.tensor.UnaryOp;
 import rlhf4j.tensor.blas.Blas;
 import rlhf4j.tensor.blas.BlasRegistry;
 
-/** The CPU backend: host memory from {@link CpuAllocator}, GEMM through {@link Blas}, kernels in Java. */
+/**
+ * The CPU backend: host memory from {@link CpuAllocator}, GEMM through {@link Blas}, kernels in Java.
+ *
+ * <p>Elementwise ops walk their operands row by row with {@link Strided}; dense (and broadcast) rows go to the
+ * vectorised {@link FastKernels}, other rows take the scalar {@link ScalarMath} loop. The fused NN kernels run in
+ * {@link FastKernels}, each with a scalar twin in {@link ReferenceKernels}. Work is split over the cores by
+ * {@link Parallel}, with split points that depend only on sizes, so results are bit-identical run after run.
+ */
 public final class CpuBackend implements Backend {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
@@ -78,6 +85,10 @@ public final class CpuBackend implements Backend {
         Strided.Layout l = Strided.layout(dst);
         eachRow(l, new long[]{dst.offset()}, (off, n, st) -> {
             long di = off[0];
+            if (f && st[0] == 1) {
+                FastKernels.fillRow(d, di, fv, n);
+                return;
+            }
             for (int j = 0; j < n; j++, di += st[0]) {
                 if (f) d.setAtIndex(F, di, fv); else d.setAtIndex(I, di, iv);
             }
@@ -108,6 +119,7 @@ public final class CpuBackend implements Backend {
      */
     static void eachRow(Strided.Layout l, long[] base, Strided.RowBody body) {
         int k = base.length;
+        if (l.rowLength() == 0) return;   // no elements: nothing to visit
         if (l.shape().length == 1) {
             long[] inner = new long[k];
             for (int i = 0; i < k; i++) inner[i] = l.strides()[i][0];
@@ -178,6 +190,10 @@ public final class CpuBackend implements Backend {
         Strided.Layout l = Strided.layout(cond, a, b, out);
         eachRow(l, new long[]{cond.offset(), a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ci = off[0], ai = off[1], bi = off[2], oi = off[3];
+            if (st[3] == 1 && (st[0] | st[1] | st[2]) >>> 1 == 0) {   // every input dense or broadcast
+                FastKernels.whereRow(condF, cs, ci, st[0], as, ai, st[1], bs, bi, st[2], os, oi, n);
+                return;
+            }
             for (int j = 0; j < n; j++, ci += st[0], ai += st[1], bi += st[2], oi += st[3]) {
                 boolean c = condF ? cs.getAtIndex(F, ci) != 0f : cs.getAtIndex(I, ci) != 0;
                 os.setAtIndex(F, oi, c ? as.getAtIndex(F, ai) : bs.getAtIndex(F, bi));
@@ -200,6 +216,12 @@ public final class CpuBackend implements Backend {
         for (int d : dims) r *= x.size(d);
         long rows = out.numel();
         requireContiguous("reduce output", out);
+        boolean leading = true;   // are the reduced dims 0..k−1, so each output is a column of x seen as (r, rows)?
+        for (int i = 0; i < dims.length; i++) leading &= dims[i] == i;
+        if (op != ReduceOp.ARGMAX && leading && rows > 1 && x.isContiguous()) {
+            FastKernels.reduceColumns(op, seg(x), x.offset(), r, Math.toIntExact(rows), seg(out), out.offset());
+            return;
+        }
         try (MemoryScope tmp = MemoryScope.open()) {
             Tensor xp = x.permute(order).contiguous();
             MemorySegment xs = seg(xp), os = seg(out);
@@ -245,13 +267,25 @@ public final class CpuBackend implements Backend {
 
     @Override public void matmul(Tensor a, Tensor b, Tensor out, boolean accumulate) {
         requireContiguous("matmul output", out);
-        int r = out.dim();
         int m = out.size(-2), n = out.size(-1), k = a.size(-1);
+        if (m == 0 || n == 0) return;
         GemmOperand ga = GemmOperand.of(a.stride(-2), a.stride(-1), m, k);
         GemmOperand gb = GemmOperand.of(b.stride(-2), b.stride(-1), k, n);
-        if (ga == null) { a = a.contiguous(); ga = new GemmOperand(false, Math.max(k, 1)); }
-        if (gb == null) { b = b.contiguous(); gb = new GemmOperand(false, Math.max(n, 1)); }
-        if (m == 0 || n == 0) return;
+        if (ga != null && gb != null) {
+            gemmBatches(a, ga, b, gb, out, accumulate);
+            return;
+        }
+        try (MemoryScope tmp = MemoryScope.open()) {   // an operand BLAS cannot stride through is copied, then freed
+            if (ga == null) { a = a.contiguous(); ga = new GemmOperand(false, Math.max(k, 1)); }
+            if (gb == null) { b = b.contiguous(); gb = new GemmOperand(false, Math.max(n, 1)); }
+            gemmBatches(a, ga, b, gb, out, accumulate);
+        }
+    }
+
+    /** One sgemm per batch index of out (..., M, N); a and b are expanded to out's batch dims. */
+    private static void gemmBatches(Tensor a, GemmOperand ga, Tensor b, GemmOperand gb, Tensor out, boolean accumulate) {
+        int r = out.dim();
+        int m = out.size(-2), n = out.size(-1), k = a.size(-1);
         Blas blas = BlasRegistry.current();
         MemorySegment as = seg(a), bs = seg(b), os = seg(out);
         long batches = out.numel() / ((long) m * n);

@@ -8,10 +8,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import rlhf4j.tensor.BinaryOp;
+import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.UnaryOp;
 
 /**
@@ -20,8 +24,13 @@ import rlhf4j.tensor.UnaryOp;
  * {@link Parallel}. Each kernel is tested against its scalar reference.
  *
  * <p>Sums over a row are accumulated in vector lanes for blocks of {@link #BLOCK} elements and the block totals
- * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones. exp and tanh use the
- * JDK's vector intrinsics (SVML on x86), which are both fast and accurate to about one float ulp.
+ * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones. exp, log and tanh
+ * are the JDK's vector intrinsics (SVML on x86), fast and accurate to about one float ulp; GELU and SiLU are
+ * written with one exp and one division, which measured faster than tanh.
+ *
+ * <p>The elementwise kernels have one loop per op: a switch over the ops inside the loop makes the per-vector
+ * method too big to inline, and the JIT then boxes every vector (megabytes of garbage per call). Keep vector
+ * values out of fields, arrays and non-inlined calls for the same reason.
  */
 public final class FastKernels {
     private FastKernels() {}
@@ -30,7 +39,6 @@ public final class FastKernels {
     static final int L = S.length();
     static final ByteOrder ORDER = ByteOrder.nativeOrder();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
 
     /** Elements summed in float lanes before the block total is added to a double. */
     static final int BLOCK = 1024;
@@ -221,29 +229,11 @@ public final class FastKernels {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float mu = mean.get(i), s = rstd.get(i);
                     // first pass: Σ dn and Σ dn·n with n = (x − μ)·rstd, dn = dy·w
-                    FloatVector aDn = FloatVector.zero(S), aDnN = FloatVector.zero(S);
-                    double sumDn = 0, sumDnN = 0;
-                    int j = 0;
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector n = load(xs, xi + j).sub(mu).mul(s);
-                        FloatVector dn = load(gs, gi + j).mul(load(ws, wo + j));
-                        aDn = aDn.add(dn);
-                        aDnN = aDnN.add(dn.mul(n));
-                        if ((j & (BLOCK - 1)) == BLOCK - L) {   // flush the lanes every BLOCK elements
-                            sumDn += aDn.reduceLanes(ADD); sumDnN += aDnN.reduceLanes(ADD);
-                            aDn = FloatVector.zero(S); aDnN = FloatVector.zero(S);
-                        }
-                    }
-                    sumDn += aDn.reduceLanes(ADD);
-                    sumDnN += aDnN.reduceLanes(ADD);
-                    for (; j < C; j++) {
-                        float n = (get(xs, xi + j) - mu) * s, dn = get(gs, gi + j) * get(ws, wo + j);
-                        sumDn += dn;
-                        sumDnN += (double) dn * n;
-                    }
+                    double sumDn = rowDot(gs, gi, ws, wo, C);
+                    double sumDnN = rowDotNorm(gs, gi, ws, wo, xs, xi, mu, s, C);
                     float meanDn = (float) (sumDn / C), meanDnN = (float) (sumDnN / C);
                     // second pass: dx, and the parameter gradients into this chunk's scratch rows
-                    j = 0;
+                    int j = 0;
                     for (int b = S.loopBound(C); j < b; j += L) {
                         FloatVector g = load(gs, gi + j);
                         FloatVector n = load(xs, xi + j).sub(mu).mul(s);
@@ -265,6 +255,21 @@ public final class FastKernels {
                 addRow(ps, 2L * c * C + C, dbias, C);
             }
         }
+    }
+
+    /** Σ (dy·w)·((x − mu)·s) over a row: the Σ dn·n of the norm backward passes (mu = 0 for RMSNorm). */
+    static double rowDotNorm(MemorySegment dy, long go, MemorySegment w, long wo, MemorySegment x, long xo,
+                             float mu, float s, int n) {
+        double total = 0;
+        int j = 0, bound = S.loopBound(n);
+        while (j < bound) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
+                acc = acc.add(load(dy, go + j).mul(load(w, wo + j)).mul(load(x, xo + j).sub(mu).mul(s)));
+            total += acc.reduceLanes(ADD);
+        }
+        for (; j < n; j++) total += (double) (get(dy, go + j) * get(w, wo + j)) * ((get(x, xo + j) - mu) * s);
+        return total;
     }
 
     /** dst[0 .. n) += src[so .. so+n). */
@@ -310,19 +315,9 @@ public final class FastKernels {
                 for (long i = r0; i < r1; i++) {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float s = rstd.get(i);
-                    // Σ dn·n = rstd · Σ dy·w·x
-                    double sumDnN = 0;
-                    int j = 0, bound = S.loopBound(C);
-                    while (j < bound) {
-                        FloatVector acc = FloatVector.zero(S);
-                        for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
-                            acc = acc.add(load(gs, gi + j).mul(load(ws, wo + j)).mul(load(xs, xi + j).mul(s)));
-                        sumDnN += acc.reduceLanes(ADD);
-                    }
-                    for (; j < C; j++) sumDnN += (double) get(gs, gi + j) * get(ws, wo + j) * (get(xs, xi + j) * s);
-                    float meanDnN = (float) (sumDnN / C);
-                    j = 0;
-                    for (; j < bound; j += L) {
+                    float meanDnN = (float) (rowDotNorm(gs, gi, ws, wo, xs, xi, 0f, s, C) / C);   // mean(dn·n)
+                    int j = 0;
+                    for (int b = S.loopBound(C); j < b; j += L) {
                         FloatVector g = load(gs, gi + j);
                         FloatVector n = load(xs, xi + j).mul(s);
                         store(load(ps, pw + j).add(g.mul(n)), ps, pw + j);
@@ -345,6 +340,7 @@ public final class FastKernels {
     public static void crossEntropyForward(FloatPtr losses, FloatPtr logsumexp, FloatPtr logits, IntPtr targets,
                                            int ignoreIndex, int N, int V) {
         // logits: (N, V)   targets, losses, logsumexp: (N)
+        checkTargets(targets, ignoreIndex, N, V);
         MemorySegment xs = logits.seg();
         long xo = logits.off();
         Parallel.forRange(N, 2L * V, (r0, r1) -> {
@@ -355,7 +351,7 @@ public final class FastKernels {
                 logsumexp.set(i, lse);
                 int t = targets.get(i);
                 if (t == ignoreIndex) losses.set(i, 0f);
-                else losses.set(i, lse - get(xs, xi + ReferenceKernels.checkTarget(t, i, V, ignoreIndex)));
+                else losses.set(i, lse - get(xs, xi + t));
             }
         });
     }
@@ -364,6 +360,7 @@ public final class FastKernels {
     public static void crossEntropyBackward(FloatPtr dlogits, FloatPtr logits, IntPtr targets, FloatPtr logsumexp,
                                             FloatPtr dlosses, int ignoreIndex, int N, int V) {
         // logits, dlogits: (N, V)   targets, logsumexp, dlosses: (N)
+        checkTargets(targets, ignoreIndex, N, V);
         MemorySegment xs = logits.seg(), ds = dlogits.seg();
         long xo = logits.off(), dxo = dlogits.off();
         Parallel.forRange(N, 2L * V, (r0, r1) -> {
@@ -374,7 +371,6 @@ public final class FastKernels {
                     ds.asSlice(di << 2, (long) V << 2).fill((byte) 0);
                     continue;
                 }
-                ReferenceKernels.checkTarget(t, i, V, ignoreIndex);
                 float lse = logsumexp.get(i), g = dlosses.get(i);
                 int j = 0;
                 for (int b = S.loopBound(V); j < b; j += L)
@@ -387,14 +383,23 @@ public final class FastKernels {
         });
     }
 
+    /** Checks every target on the calling thread, so a bad one fails with a clear message before any work. */
+    static void checkTargets(IntPtr targets, int ignoreIndex, int N, int V) {
+        for (int i = 0; i < N; i++) {
+            int t = targets.get(i);
+            if (t != ignoreIndex) ReferenceKernels.checkTarget(t, i, V, ignoreIndex);
+        }
+    }
+
     // ============================================================================================== embedding
 
     /** See {@link ReferenceKernels#embeddingForward}: one bulk copy per row, rows split over threads. */
     public static void embeddingForward(FloatPtr out, FloatPtr weight, IntPtr ids, int N, int V, int C) {
         // out: (N, C)   weight: (V, C)   ids: (N)
+        for (int n = 0; n < N; n++) ReferenceKernels.checkId(ids.get(n), n, V);   // fail before writing anything
         Parallel.forRange(N, C, (r0, r1) -> {
             for (long n = r0; n < r1; n++) {
-                int id = ReferenceKernels.checkId(ids.get(n), n, V);
+                int id = ids.get(n);
                 MemorySegment.copy(weight.seg(), (weight.off() + (long) id * C) << 2,
                         out.seg(), (out.off() + n * C) << 2, (long) C << 2);
             }
@@ -439,18 +444,44 @@ public final class FastKernels {
         });
     }
 
-    /** See {@link ReferenceKernels#dropout}; mask element i depends only on (seed, i), so any split gives the same bits. */
+    /**
+     * See {@link ReferenceKernels#dropout}. Mask element i depends only on (seed, i), so any split over threads
+     * gives the same bits. The uniforms are {@link CounterRng#uniform} computed eight (or four) at a time in long
+     * lanes: the same SplitMix64 finaliser, with the stream's own mix(seed) hoisted out of the loop.
+     */
     public static void dropout(FloatPtr out, FloatPtr mask, FloatPtr x, long n, float p, long seed) {
         // x, out, mask: (n)
         float scale = 1f / (1f - p);
-        Parallel.forRange(n, 4, (s, e) -> {
-            for (long i = s; i < e; i++) {
-                float m = rlhf4j.tensor.CounterRng.uniform(seed, i) >= p ? scale : 0f;
-                mask.set(i, m);
-                out.set(i, x.get(i) * m);
+        long mixedSeed = CounterRng.mix(seed);
+        MemorySegment xs = x.seg(), os = out.seg(), ms = mask.seg();
+        long xo = x.off(), oo = out.off(), mo = mask.off();
+        int lanes = LS.length();
+        Parallel.forRange(n, 8, (s, e) -> {
+            long i = s;
+            for (long b = s + LS.loopBound(e - s); i < b; i += lanes) {
+                // counters i+1 .. i+lanes, times the golden-ratio increment, plus the mixed seed
+                LongVector z = LongVector.broadcast(LS, i + 1).addIndex(1).mul(GOLDEN).add(mixedSeed);
+                z = z.lanewise(VectorOperators.LSHR, 30).lanewise(VectorOperators.XOR, z).mul(M1);
+                z = z.lanewise(VectorOperators.LSHR, 27).lanewise(VectorOperators.XOR, z).mul(M2);
+                z = z.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.XOR, z);
+                FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40)
+                        .convertShape(VectorOperators.L2F, HS, 0)).mul(0x1.0p-24f);
+                FloatVector m = FloatVector.zero(HS).blend(scale, u.compare(VectorOperators.GE, p));
+                m.intoMemorySegment(ms, (mo + i) << 2, ORDER);
+                FloatVector.fromMemorySegment(HS, xs, (xo + i) << 2, ORDER).mul(m).intoMemorySegment(os, (oo + i) << 2, ORDER);
+            }
+            for (; i < e; i++) {
+                float m = CounterRng.uniform(seed, i) >= p ? scale : 0f;
+                set(ms, mo + i, m);
+                set(os, oo + i, get(xs, xo + i) * m);
             }
         });
     }
+
+    /** Long lanes for the counter RNG, and float lanes of the same count for its uniforms. */
+    static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> HS = VectorSpecies.of(float.class, VectorShape.forBitSize(LS.vectorBitSize() / 2));
+    static final long GOLDEN = 0x9E3779B97F4A7C15L, M1 = 0xbf58476d1ce4e5b9L, M2 = 0x94d049bb133111ebL;
 
     // ============================================================================================== AdamW
 
@@ -495,95 +526,122 @@ public final class FastKernels {
     static final float GELU_C = ScalarMath.GELU_C;
     static final float GELU_A = 0.044715f;
 
-    /** out[oo + j] = op(x[xo + j]) for j < n; the scalar tail is {@link ScalarMath#unary}. out may be x. */
+    static final FloatVector ONE = FloatVector.broadcast(S, 1f), ZERO = FloatVector.zero(S);
+    static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+
+    /**
+     * out[oo + j] = op(x[xo + j]) for j < n, the vector twin of {@link ScalarMath#unary} (which does the tail).
+     * One loop per op: a per-vector switch would be too big to inline, and the vectors would then be boxed.
+     */
     public static void unaryRow(UnaryOp op, MemorySegment x, long xo, float p, MemorySegment out, long oo, int n) {
-        int j = 0;
-        for (int b = S.loopBound(n); j < b; j += L) store(unary(op, load(x, xo + j), p), out, oo + j);
+        int b = S.loopBound(n), j = 0;
+        switch (op) {
+            case NEG -> { for (; j < b; j += L) store(load(x, xo + j).neg(), out, oo + j); }
+            case EXP -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.EXP), out, oo + j); }
+            case LOG -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.LOG), out, oo + j); }
+            case TANH -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.TANH), out, oo + j); }
+            case SIGMOID -> { for (; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j); }
+            case RELU -> { for (; j < b; j += L) store(relu(load(x, xo + j)), out, oo + j); }
+            case GELU -> { for (; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j); }
+            case SILU -> { for (; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j); }
+            case SQRT -> { for (; j < b; j += L) store(load(x, xo + j).sqrt(), out, oo + j); }
+            case RSQRT -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j).sqrt()), out, oo + j); }
+            case ABS -> { for (; j < b; j += L) store(load(x, xo + j).abs(), out, oo + j); }
+            case SQUARE -> { for (; j < b; j += L) store(square(load(x, xo + j)), out, oo + j); }
+            case RECIPROCAL -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j)), out, oo + j); }
+            case SOFTPLUS -> { for (; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j); }
+            case POW -> { for (; j < b; j += L) store(load(x, xo + j).pow(p), out, oo + j); }
+            case SCALE -> { for (; j < b; j += L) store(load(x, xo + j).mul(p), out, oo + j); }
+            case ADD_SCALAR -> { for (; j < b; j += L) store(load(x, xo + j).add(p), out, oo + j); }
+            case CLAMP_MIN -> { for (; j < b; j += L) store(load(x, xo + j).max(p), out, oo + j); }
+            case CLAMP_MAX -> { for (; j < b; j += L) store(load(x, xo + j).min(p), out, oo + j); }
+            case GT_SCALAR -> { for (; j < b; j += L) store(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, p)), out, oo + j); }
+        }
         for (; j < n; j++) set(out, oo + j, ScalarMath.unary(op, get(x, xo + j), p));
     }
 
-    /** One vector of {@link ScalarMath#unary}: the same formulas lane by lane. */
-    static FloatVector unary(UnaryOp op, FloatVector x, float p) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case EXP -> x.lanewise(VectorOperators.EXP);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case TANH -> x.lanewise(VectorOperators.TANH);
-            case SIGMOID -> sigmoid(x);
-            case RELU -> FloatVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0f));   // NaN → 0, like the scalar
-            case GELU -> gelu(x);
-            case SILU -> x.mul(sigmoid(x));
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(x.sqrt());
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(x);
-            case SOFTPLUS -> x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
-            case POW -> x.pow(p);
-            case SCALE -> x.mul(p);
-            case ADD_SCALAR -> x.add(p);
-            case CLAMP_MIN -> x.max(p);
-            case CLAMP_MAX -> x.min(p);
-            case GT_SCALAR -> FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, p));
-        };
+    /** max(x, 0) with NaN → 0, like the scalar {@code x > 0 ? x : 0}. */
+    static FloatVector relu(FloatVector x) { return ZERO.blend(x, x.compare(VectorOperators.GT, 0f)); }
+
+    static FloatVector square(FloatVector x) { return x.mul(x); }
+
+    /** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which never overflows. */
+    static FloatVector softplus(FloatVector x) {
+        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
     }
 
-    /** σ(x) = 1/(1 + e^−x), computed from s = e^−|x| ≤ 1 so nothing overflows: x ≥ 0 ? 1/(1+s) : s/(1+s). */
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector s = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector inv = FloatVector.broadcast(S, 1f).div(s.add(1f));
-        return inv.mul(s).blend(inv, x.compare(VectorOperators.GE, 0f));
+    /**
+     * σ(x) = 1/(1 + e^−x). In float this needs no branch: for x below about −88, e^−x overflows to ∞ and the result
+     * is 0, the correctly rounded limit; for large x, e^−x is 0 and the result 1.
+     */
+    static FloatVector sigmoid(FloatVector x) { return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+
+    /** SiLU: x·σ(x) = x/(1 + e^−x). */
+    static FloatVector silu(FloatVector x) { return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+
+    /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
+    static FloatVector siluDerivative(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(x.mul(ONE.sub(s)).add(1f));
     }
 
-    /** GPT-2's tanh GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    /**
+     * GPT-2's tanh GELU, 0.5·x·(1 + tanh u) with u = √(2/π)·(x + 0.044715·x³), computed as x·σ(2u) (the same
+     * function, since 0.5·(1 + tanh u) = σ(2u)): one exp and one division instead of a tanh, and no cancellation
+     * in 1 + tanh u for negative x.
+     */
     static FloatVector gelu(FloatVector x) {
-        FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
-        return x.mul(0.5f).mul(u.lanewise(VectorOperators.TANH).add(1f));
+        FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
+        return x.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
     }
 
-    /** dx[j] = dy[j] · op'(x[j]) given y = op(x); the scalar tail is {@link ScalarMath#derivative}. */
+    /**
+     * d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx with du/dx = √(2/π)·(1 + 3·0.044715·x²);
+     * with s = σ(2u): 0.5·(1 + tanh u) = s and 1 − tanh² u = 4s(1 − s), so it is s·(1 + 2x·(1 − s)·du/dx).
+     */
+    static FloatVector geluDerivative(FloatVector x) {
+        FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
+        FloatVector s = ONE.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+        FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
+        return s.mul(x.mul(2f).mul(ONE.sub(s)).mul(du).add(1f));
+    }
+
+    /** sign(x) as 1, −1 or 0 (the derivative of |x|, 0 at 0). */
+    static FloatVector sign(FloatVector x) {
+        return ZERO.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
+    }
+
+    /**
+     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector twin of {@link ScalarMath#derivative} (which does the
+     * tail), one loop per op like {@link #unaryRow}.
+     */
     public static void unaryBackwardRow(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, float p,
                                         MemorySegment dy, long go, MemorySegment dx, long dxo, int n) {
-        int j = 0;
-        for (int b = S.loopBound(n); j < b; j += L)
-            store(load(dy, go + j).mul(derivative(op, load(x, xo + j), load(y, yo + j), p)), dx, dxo + j);
+        int b = S.loopBound(n), j = 0;
+        switch (op) {
+            case NEG -> { for (; j < b; j += L) store(load(dy, go + j).neg(), dx, dxo + j); }
+            case EXP -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j)), dx, dxo + j); }
+            case LOG -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.div(load(x, xo + j))), dx, dxo + j); }
+            case TANH -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.sub(square(load(y, yo + j)))), dx, dxo + j); }
+            case SIGMOID -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(ONE.sub(load(y, yo + j)))), dx, dxo + j); }
+            case RELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, 0f))), dx, dxo + j); }
+            case GELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(geluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case SILU -> { for (; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case SQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(HALF.div(load(y, yo + j))), dx, dxo + j); }
+            case RSQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(-0.5f).mul(load(y, yo + j)).mul(load(y, yo + j))), dx, dxo + j); }
+            case ABS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sign(load(x, xo + j))), dx, dxo + j); }
+            case SQUARE -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).mul(2f)), dx, dxo + j); }
+            case RECIPROCAL -> { for (; j < b; j += L) store(load(dy, go + j).mul(square(load(y, yo + j)).neg()), dx, dxo + j); }
+            case SOFTPLUS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j); }
+            case POW -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).pow(p - 1).mul(p)), dx, dxo + j); }
+            case SCALE -> { for (; j < b; j += L) store(load(dy, go + j).mul(p), dx, dxo + j); }
+            case ADD_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j), dx, dxo + j); }
+            case CLAMP_MIN -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GE, p))), dx, dxo + j); }
+            case CLAMP_MAX -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.LE, p))), dx, dxo + j); }
+            case GT_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j).mul(0f), dx, dxo + j); }
+        }
         for (; j < n; j++)
             set(dx, dxo + j, get(dy, go + j) * ScalarMath.derivative(op, get(x, xo + j), get(y, yo + j), p));
-    }
-
-    /** One vector of {@link ScalarMath#derivative}. */
-    static FloatVector derivative(UnaryOp op, FloatVector x, FloatVector y, float p) {
-        FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
-        return switch (op) {
-            case NEG -> one.neg();
-            case EXP -> y;
-            case LOG -> one.div(x);
-            case TANH -> one.sub(y.mul(y));
-            case SIGMOID -> y.mul(one.sub(y));
-            case RELU -> zero.blend(1f, x.compare(VectorOperators.GT, 0f));
-            case GELU -> {
-                FloatVector u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(GELU_C);
-                FloatVector t = u.lanewise(VectorOperators.TANH);
-                FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
-                yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(t.mul(t))).mul(du));
-            }
-            case SILU -> {
-                FloatVector s = sigmoid(x);
-                yield s.mul(x.mul(one.sub(s)).add(1f));
-            }
-            case SQRT -> FloatVector.broadcast(S, 0.5f).div(y);
-            case RSQRT -> y.mul(-0.5f).mul(y).mul(y);
-            case ABS -> zero.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
-            case SQUARE -> x.mul(2f);
-            case RECIPROCAL -> y.mul(y).neg();
-            case SOFTPLUS -> sigmoid(x);
-            case POW -> x.pow(p - 1).mul(p);
-            case SCALE -> FloatVector.broadcast(S, p);
-            case ADD_SCALAR -> one;
-            case CLAMP_MIN -> zero.blend(1f, x.compare(VectorOperators.GE, p));
-            case CLAMP_MAX -> zero.blend(1f, x.compare(VectorOperators.LE, p));
-            case GT_SCALAR -> zero;
-        };
     }
 
     /**
@@ -600,6 +658,39 @@ public final class FastKernels {
             store(binary(op, va, vb), out, oi + j);
         }
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
+    }
+
+    static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;   // as many int lanes as float lanes
+
+    /**
+     * out[j] = cond[j] != 0 ? a[j] : b[j] for j < n, each input dense (stride 1) or broadcast (stride 0); cond is
+     * F32 or I32. A NaN condition counts as true, like the scalar {@code c != 0f}.
+     */
+    public static void whereRow(boolean condF32, MemorySegment c, long ci, long sc, MemorySegment a, long ai, long sa,
+                                MemorySegment b, long bi, long sb, MemorySegment out, long oi, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            VectorMask<Float> m = condF32
+                    ? (sc == 0 ? FloatVector.broadcast(S, get(c, ci)) : load(c, ci + j)).compare(VectorOperators.NE, 0f)
+                    : (sc == 0 ? IntVector.broadcast(IS, c.getAtIndex(ValueLayout.JAVA_INT, ci))
+                               : IntVector.fromMemorySegment(IS, c, (ci + j) << 2, ORDER))
+                            .compare(VectorOperators.NE, 0).cast(S);
+            FloatVector va = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : load(a, ai + j);
+            FloatVector vb = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : load(b, bi + j);
+            store(vb.blend(va, m), out, oi + j);
+        }
+        for (; j < n; j++) {
+            boolean t = condF32 ? get(c, ci + j * sc) != 0f : c.getAtIndex(ValueLayout.JAVA_INT, ci + j * sc) != 0;
+            set(out, oi + j, t ? get(a, ai + j * sa) : get(b, bi + j * sb));
+        }
+    }
+
+    /** out[oo .. oo+n) = value. */
+    public static void fillRow(MemorySegment out, long oo, float value, int n) {
+        FloatVector v = FloatVector.broadcast(S, value);
+        int j = 0;
+        for (int b = S.loopBound(n); j < b; j += L) store(v, out, oo + j);
+        for (; j < n; j++) set(out, oo + j, value);
     }
 
     /** One vector of {@link ScalarMath#binary}. */
@@ -636,6 +727,69 @@ public final class FastKernels {
                 set(out, oo + i, v);
             }
         });
+    }
+
+    /**
+     * out[j] = op over i < R of x[i, j] for a contiguous x (R, cols): leading dims reduced, as for a bias gradient.
+     * Threads own blocks of one vector of columns and walk every row, so no copy or transpose is needed and each
+     * column's order of additions is fixed. Sums add float partials of 64 rows into doubles.
+     */
+    public static void reduceColumns(rlhf4j.tensor.ReduceOp op, MemorySegment x, long xo, long R, int cols,
+                                     MemorySegment out, long oo) {
+        // x: (R, cols)   out: (cols)
+        long blocks = (cols + L - 1) / L;
+        Parallel.forRange(blocks, R * L, (b0, b1) -> {
+            float[] lanes = new float[L];
+            double[] total = new double[L];
+            for (long blk = b0; blk < b1; blk++) {
+                int c0 = (int) (blk * L), width = Math.min(L, cols - c0);
+                if (width < L) {   // the last, partial block: scalar
+                    for (int c = c0; c < cols; c++) set(out, oo + c, reduceColumnScalar(op, x, xo + c, R, cols));
+                    continue;
+                }
+                switch (op) {
+                    case SUM, MEAN -> {
+                        java.util.Arrays.fill(total, 0);
+                        for (long i0 = 0; i0 < R; i0 += 64) {
+                            FloatVector acc = FloatVector.zero(S);
+                            for (long i = i0, end = Math.min(R, i0 + 64); i < end; i++) acc = acc.add(load(x, xo + i * cols + c0));
+                            acc.intoArray(lanes, 0);
+                            for (int k = 0; k < L; k++) total[k] += lanes[k];
+                        }
+                        for (int k = 0; k < L; k++) set(out, oo + c0 + k, (float) (op == rlhf4j.tensor.ReduceOp.MEAN ? total[k] / R : total[k]));
+                    }
+                    case MAX -> {
+                        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                        for (long i = 0; i < R; i++) acc = acc.max(load(x, xo + i * cols + c0));
+                        store(acc, out, oo + c0);
+                    }
+                    case MIN -> {
+                        FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                        for (long i = 0; i < R; i++) acc = acc.min(load(x, xo + i * cols + c0));
+                        store(acc, out, oo + c0);
+                    }
+                    case ARGMAX -> throw new IllegalArgumentException("argmax is not a vector reduction");
+                }
+            }
+        });
+    }
+
+    /** One column of {@link #reduceColumns}, scalar. */
+    static float reduceColumnScalar(rlhf4j.tensor.ReduceOp op, MemorySegment x, long o, long R, int stride) {
+        double acc = switch (op) {
+            case MAX -> Double.NEGATIVE_INFINITY;
+            case MIN -> Double.POSITIVE_INFINITY;
+            default -> 0;
+        };
+        for (long i = 0; i < R; i++) {
+            float v = get(x, o + i * stride);
+            acc = switch (op) {
+                case MAX -> Math.max(acc, v);
+                case MIN -> Math.min(acc, v);
+                default -> acc + v;
+            };
+        }
+        return (float) (op == rlhf4j.tensor.ReduceOp.MEAN ? acc / R : acc);
     }
 
     /** min over a row; NaN if any element is NaN. */

@@ -11,6 +11,9 @@ import java.util.concurrent.RecursiveAction;
  * the number of cores, so a kernel that reduces per chunk and then combines the chunks in chunk order gives the
  * same bits on every run and every machine. Below {@link #GRAIN} elements of work the whole range runs on the
  * calling thread, so small tensors pay no task overhead.
+ *
+ * <p>The pool has one thread per core; the system property {@code rlhf4j.cpu.threads} overrides that (1 runs
+ * everything on the calling thread, with the same chunks and so the same results).
  */
 public final class Parallel {
     private Parallel() {}

@@ -9,7 +9,7 @@ import rlhf4j.tensor.CounterRng;
  *
  * <p>Conventions: every buffer is contiguous and row-major. N is the number of rows (everything before the last
  * dim flattened), C the length of the last dim (channels), V the vocabulary size. Sums run in double, so this is
- * the accurate side when the fast kernels are tested against it. Backward kernels write
+ * the accurate side when the fast kernels in {@link FastKernels} are tested against it. Backward kernels write
  * {@code dx}; parameter gradients ({@code dweight}, {@code dbias}) are accumulated with +=, so gradients from
  * several calls add up.
  */

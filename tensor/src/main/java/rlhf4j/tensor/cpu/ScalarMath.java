@@ -11,6 +11,7 @@ public final class ScalarMath {
     private ScalarMath() {}
 
     static final float GELU_C = (float) Math.sqrt(2.0 / Math.PI);
+    static final double GELU_C_D = Math.sqrt(2.0 / Math.PI);
 
     public static float unary(UnaryOp op, float x, float p) {
         return switch (op) {
@@ -20,7 +21,7 @@ public final class ScalarMath {
             case TANH -> (float) Math.tanh(x);
             case SIGMOID -> sigmoid(x);
             case RELU -> x > 0 ? x : 0f;
-            case GELU -> 0.5f * x * (1f + (float) Math.tanh(GELU_C * (x + 0.044715f * x * x * x)));
+            case GELU -> (float) gelu(x);
             case SILU -> x * sigmoid(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1.0 / Math.sqrt(x));
@@ -46,12 +47,7 @@ public final class ScalarMath {
             case TANH -> 1f - y * y;
             case SIGMOID -> y * (1f - y);
             case RELU -> x > 0 ? 1f : 0f;
-            case GELU -> {
-                float u = GELU_C * (x + 0.044715f * x * x * x);
-                float t = (float) Math.tanh(u);
-                float du = GELU_C * (1f + 3f * 0.044715f * x * x);
-                yield 0.5f * (1f + t) + 0.5f * x * (1f - t * t) * du;
-            }
+            case GELU -> (float) geluDerivative(x);
             case SILU -> {
                 float s = sigmoid(x);
                 yield s * (1f + x * (1f - s));
@@ -69,6 +65,18 @@ public final class ScalarMath {
             case CLAMP_MAX -> x <= p ? 1f : 0f;
             case GT_SCALAR -> 0f;
         };
+    }
+
+    /** 0.5·x·(1 + tanh u), u = √(2/π)·(x + 0.044715·x³), in double: in float, 1 + tanh u cancels for x ≪ 0. */
+    static double gelu(double x) {
+        return 0.5 * x * (1 + Math.tanh(GELU_C_D * (x + 0.044715 * x * x * x)));
+    }
+
+    /** d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx, du/dx = √(2/π)·(1 + 3·0.044715·x²). */
+    static double geluDerivative(double x) {
+        double t = Math.tanh(GELU_C_D * (x + 0.044715 * x * x * x));
+        double du = GELU_C_D * (1 + 3 * 0.044715 * x * x);
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du;
     }
 
     public static float binary(BinaryOp op, float a, float b) {

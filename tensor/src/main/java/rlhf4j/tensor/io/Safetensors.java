@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import rlhf4j.tensor.Device;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
@@ -60,7 +61,13 @@ public final class Safetensors {
     public static Contents read(Path file) throws IOException { return read(file, Device.CPU); }
 
     /** Reads every tensor of a file onto a device. A bad file throws {@link SafetensorsFormatException}. */
-    public static Contents read(Path file, Device device) throws IOException {
+    public static Contents read(Path file, Device device) throws IOException { return read(file, device, name -> true); }
+
+    /**
+     * Reads the tensors whose names {@code wanted} accepts; the others are never copied (the whole header is still
+     * checked, so a bad file is reported even when the bad tensor is not wanted).
+     */
+    public static Contents read(Path file, Device device, Predicate<String> wanted) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              Arena mapping = Arena.ofConfined()) {
             SafetensorsHeader header = SafetensorsHeader.read(file, channel);
@@ -69,7 +76,7 @@ public final class Safetensors {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             try {
                 for (SafetensorsHeader.Entry e : header.tensors())
-                    tensors.put(e.name(), load(file, e, data.asSlice(e.begin(), e.byteLength()), device));
+                    if (wanted.test(e.name())) tensors.put(e.name(), load(file, e, data.asSlice(e.begin(), e.byteLength()), device));
             } catch (IOException | RuntimeException failure) {
                 for (Tensor t : tensors.values()) t.free();   // nothing leaks from a half-read file
                 throw failure;
@@ -207,6 +214,7 @@ public final class Safetensors {
     /** Copies a tensor's elements, row-major, into the file at position; returns the bytes written. */
     private static long writeData(Tensor t, MemorySegment out, long position) {
         long n = t.numel();
+        if (n == 0) return 0;   // an empty view's offset may even lie past the end of its storage
         try (MemoryScope scope = MemoryScope.open()) {    // frees the copy made for a non-contiguous tensor
             Tensor c = t.contiguous();
             long srcByteOffset = c.offset() * c.dtype().byteSize();

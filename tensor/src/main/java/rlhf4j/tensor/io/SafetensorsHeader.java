@@ -195,8 +195,14 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
             } catch (EOFException e) {
                 throw bad(file, "header is not valid JSON: it ends early (" + e.getMessage() + ")");
             } catch (IOException | IllegalStateException e) {
-                throw bad(file, "header is not valid JSON: " + e.getMessage());
+                throw bad(file, "header is not valid JSON: " + withoutGsonAdvice(e.getMessage()));
             }
+        }
+
+        /** Gson's messages suggest lenient parsing and link its FAQ; only the position is useful here. */
+        private static String withoutGsonAdvice(String message) {
+            return message.replaceFirst("Use JsonReader\\.set\\w+\\([^)]*\\) to accept malformed JSON ", "malformed JSON ")
+                    .replaceAll("\\s*See https://\\S+", "");
         }
 
         private void readMetadata() throws IOException {

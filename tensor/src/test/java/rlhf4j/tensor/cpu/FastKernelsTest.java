@@ -241,6 +241,9 @@ class FastKernelsTest {
         assertArrayEquals(m2, again, "same seed, same mask");
         FastKernels.dropout(FloatPtr.of(new float[n]), FloatPtr.of(again), FloatPtr.of(x), n, p, 1235);
         assertFalse(Arrays.equals(m2, again), "another seed, another mask");
+        FastKernels.dropout(FloatPtr.of(o2), FloatPtr.of(m2), FloatPtr.of(x), n, 0f, 99);
+        assertArrayEquals(x, o2, "p = 0 keeps everything unscaled");
+        FastKernels.dropout(FloatPtr.of(o2), FloatPtr.of(m2), FloatPtr.of(x), n, p, 1234);
 
         long dropped = 0;
         double sum = 0;
@@ -351,6 +354,41 @@ class FastKernelsTest {
         }
     }
 
+    @Test void whereMatchesScalarWithF32AndI32ConditionsAndBroadcasts() {
+        int rows = 37, cols = 1003;
+        float[] a = randn(1, rows * cols, 1f), b = randn(2, rows * cols, 1f), cf = randn(3, rows * cols, 1f);
+        int[] ci = new int[rows * cols];
+        for (int i = 0; i < ci.length; i++) {
+            ci[i] = cf[i] > 0 ? 3 : 0;
+            cf[i] = cf[i] > 0.5f ? Float.NaN : cf[i] > 0 ? 0f : -2f;   // NaN counts as true, like c != 0
+        }
+        float[] rowCond = Arrays.copyOf(cf, cols);
+        Tensor at = Tensor.of(a, rows, cols), bt = Tensor.of(b, rows, cols);
+        Tensor[] conds = {Tensor.of(cf, rows, cols), Tensor.ofInts(ci, rows, cols),
+                Tensor.of(rowCond, cols).expand(rows, cols), Tensor.of(cf, rows, cols).mT().contiguous().mT()};
+        for (int k = 0; k < conds.length; k++) {
+            Tensor cond = conds[k];
+            float[] cv = cond.toFloatArray();
+            for (Tensor bb : new Tensor[]{bt, Tensor.scalar(7).expand(rows, cols)}) {
+                float[] bv = bb.toFloatArray(), expected = new float[a.length];
+                for (int i = 0; i < a.length; i++) expected[i] = cv[i] != 0f ? a[i] : bv[i];
+                Tensor out = at.emptyLike();
+                CPU.where(cond, at, bb, out);
+                assertArrayEquals(expected, out.toFloatArray(), "condition " + k);
+            }
+        }
+    }
+
+    @Test void fillDenseAndStrided() {
+        Tensor t = Tensor.zeros(37, 1001);
+        CPU.fill(t, 2.5);
+        for (float v : t.toFloatArray()) assertEquals(2.5f, v);
+        CPU.fill(t.narrow(1, 3, 5), -1);   // a strided block: rows of 5 at stride 1001
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < 37; i++)
+            for (int j = 0; j < 1001; j++) assertEquals(j >= 3 && j < 8 ? -1f : 2.5f, v[i * 1001 + j], i + "," + j);
+    }
+
     // ============================================================================================== reductions
 
     @Test void reductionsMatchDoubleLoops() {
@@ -380,6 +418,35 @@ class FastKernelsTest {
         }
     }
 
+    @Test void reductionsOverLeadingDimsMatchDoubleLoops() {
+        // (R, cols) over dim 0, and (2, R/2, cols) over dims 0 and 1: the column path, with a partial column block
+        int rows = 1000, cols = 1003;
+        float[] x = randn(11, rows * cols, 1f);
+        x[5 * cols + 7] = Float.NaN;   // column 7 becomes NaN, its neighbours stay clean
+        for (ReduceOp op : new ReduceOp[]{ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
+            float[] expected = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : op == ReduceOp.MIN ? Double.POSITIVE_INFINITY : 0;
+                for (int i = 0; i < rows; i++) {
+                    float v = x[i * cols + j];
+                    acc = switch (op) {
+                        case MAX -> Math.max(acc, v);
+                        case MIN -> Math.min(acc, v);
+                        default -> acc + v;
+                    };
+                }
+                expected[j] = (float) (op == ReduceOp.MEAN ? acc / rows : acc);
+            }
+            Tensor out = Tensor.empty(1, cols);
+            CPU.reduce(op, Tensor.of(x, rows, cols), new int[]{0}, out);
+            assertClose(expected, out.toFloatArray(), 1e-5, 1e-6 * Math.sqrt(rows), op + " over dim 0");
+            assertTrue(Float.isNaN(out.get(0, 7)) && !Float.isNaN(out.get(0, 6)), op + " NaN stays in its column");
+            Tensor out3 = Tensor.empty(1, 1, cols);
+            CPU.reduce(op, Tensor.of(x, 2, rows / 2, cols), new int[]{0, 1}, out3);
+            assertClose(expected, out3.toFloatArray(), 1e-5, 1e-6 * Math.sqrt(rows), op + " over dims 0, 1");
+        }
+    }
+
     @Test void fullReductionOfALongTensorIsSplitAndDeterministic() {
         int n = 1_000_003;
         float[] x = randn(5, n, 1f);
@@ -396,7 +463,7 @@ class FastKernelsTest {
         }
         CPU.reduce(ReduceOp.MAX, t, new int[]{0}, out);
         assertEquals((float) max, out.get(0));
-        // over dim 0 of a 2-D tensor: a permuted copy, then rows
+        // over dim 0 of a 2-D tensor: the column path
         Tensor m = Tensor.of(Arrays.copyOf(x, 1000 * 999), 1000, 999);
         Tensor colSums = Tensor.empty(1, 999);
         CPU.reduce(ReduceOp.SUM, m, new int[]{0}, colSums);

@@ -213,4 +213,126 @@ class ReferenceKernelsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> CPU.embedding(Tensor.zeros(3, 2), Tensor.zeros(DType.F32, Device.CPU, 2), Tensor.empty(2, 2)));
     }
+
+    // ---- finite differences: every backward formula against its own forward pass ---------------------------
+
+    /** L(x) = Σ r·f(x) for a fixed random r, so dL/df = r is the upstream gradient fed to backward. */
+    interface Forward { float[] apply(float[] x); }
+
+    static double project(float[] out, float[] r) {
+        double s = 0;
+        for (int i = 0; i < out.length; i++) s += (double) out[i] * r[i];
+        return s;
+    }
+
+    /** Central differences of L at every element of x (modified in place and restored). */
+    static double[] numericGradient(Forward f, float[] x, float[] r) {
+        float h = 1e-2f;
+        double[] g = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            float saved = x[i];
+            x[i] = saved + h;
+            double up = project(f.apply(x), r);
+            x[i] = saved - h;
+            double down = project(f.apply(x), r);
+            x[i] = saved;
+            g[i] = (up - down) / (2 * h);
+        }
+        return g;
+    }
+
+    static void assertGradient(double[] numeric, float[] analytic, String what) {
+        for (int i = 0; i < numeric.length; i++)
+            assertEquals(numeric[i], analytic[i], 2e-3 + 1e-2 * Math.abs(numeric[i]), what + " element " + i);
+    }
+
+    static float[] random(long seed, int n) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    @Test void softmaxBackwardMatchesFiniteDifferences() {
+        int n = 3, c = 5;
+        for (boolean log : new boolean[]{false, true}) {
+            float[] x = random(1, n * c), r = random(2, n * c);
+            Forward f = xs -> {
+                float[] y = new float[n * c];
+                ReferenceKernels.softmaxForward(FloatPtr.of(y), FloatPtr.of(xs), n, c, log);
+                return y;
+            };
+            float[] dx = new float[n * c];
+            ReferenceKernels.softmaxBackward(FloatPtr.of(dx), FloatPtr.of(f.apply(x)), FloatPtr.of(r), n, c, log);
+            assertGradient(numericGradient(f, x, r), dx, "softmax log=" + log);
+        }
+    }
+
+    @Test void layerNormAndRmsNormBackwardMatchFiniteDifferences() {
+        int n = 3, c = 6;
+        float[] x = random(1, n * c), w = random(2, c), b = random(3, c), r = random(4, n * c);
+        float[] mean = new float[n], rstd = new float[n];
+        Forward byX = xs -> {
+            float[] y = new float[n * c];
+            ReferenceKernels.layerNormForward(FloatPtr.of(y), FloatPtr.of(mean), FloatPtr.of(rstd), FloatPtr.of(xs),
+                    FloatPtr.of(w), FloatPtr.of(b), n, c, 1e-5f);
+            return y;
+        };
+        Forward byW = ws -> {
+            float[] y = new float[n * c];
+            ReferenceKernels.layerNormForward(FloatPtr.of(y), FloatPtr.of(new float[n]), FloatPtr.of(new float[n]),
+                    FloatPtr.of(x), FloatPtr.of(ws), FloatPtr.of(b), n, c, 1e-5f);
+            return y;
+        };
+        Forward byB = bs -> {
+            float[] y = new float[n * c];
+            ReferenceKernels.layerNormForward(FloatPtr.of(y), FloatPtr.of(new float[n]), FloatPtr.of(new float[n]),
+                    FloatPtr.of(x), FloatPtr.of(w), FloatPtr.of(bs), n, c, 1e-5f);
+            return y;
+        };
+        byX.apply(x);   // fills mean and rstd at the unperturbed x
+        float[] dx = new float[n * c], dw = new float[c], db = new float[c];
+        ReferenceKernels.layerNormBackward(FloatPtr.of(dx), FloatPtr.of(dw), FloatPtr.of(db), FloatPtr.of(r),
+                FloatPtr.of(x), FloatPtr.of(w), FloatPtr.of(mean.clone()), FloatPtr.of(rstd.clone()), n, c);
+        assertGradient(numericGradient(byX, x, r), dx, "layerNorm dx");
+        assertGradient(numericGradient(byW, w, r), dw, "layerNorm dweight");
+        assertGradient(numericGradient(byB, b, r), db, "layerNorm dbias");
+
+        float[] rs = new float[n];
+        Forward rmsX = xs -> {
+            float[] y = new float[n * c];
+            ReferenceKernels.rmsNormForward(FloatPtr.of(y), FloatPtr.of(rs), FloatPtr.of(xs), FloatPtr.of(w), n, c, 1e-6f);
+            return y;
+        };
+        Forward rmsW = ws -> {
+            float[] y = new float[n * c];
+            ReferenceKernels.rmsNormForward(FloatPtr.of(y), FloatPtr.of(new float[n]), FloatPtr.of(x), FloatPtr.of(ws), n, c, 1e-6f);
+            return y;
+        };
+        rmsX.apply(x);
+        float[] rdx = new float[n * c], rdw = new float[c];
+        ReferenceKernels.rmsNormBackward(FloatPtr.of(rdx), FloatPtr.of(rdw), FloatPtr.of(r), FloatPtr.of(x), FloatPtr.of(w),
+                FloatPtr.of(rs.clone()), n, c);
+        assertGradient(numericGradient(rmsX, x, r), rdx, "rmsNorm dx");
+        assertGradient(numericGradient(rmsW, w, r), rdw, "rmsNorm dweight");
+    }
+
+    @Test void crossEntropyBackwardMatchesFiniteDifferences() {
+        int n = 4, v = 7, ignore = -1;
+        int[] t = {3, ignore, 0, 6};
+        float[] x = random(1, n * v), dl = random(2, n);
+        Forward f = xs -> {
+            float[] losses = new float[n];
+            ReferenceKernels.crossEntropyForward(FloatPtr.of(losses), FloatPtr.of(new float[n]), FloatPtr.of(xs),
+                    IntPtr.of(t), ignore, n, v);
+            return losses;
+        };
+        float[] lse = new float[n];
+        ReferenceKernels.crossEntropyForward(FloatPtr.of(new float[n]), FloatPtr.of(lse), FloatPtr.of(x), IntPtr.of(t),
+                ignore, n, v);
+        float[] dx = new float[n * v];
+        ReferenceKernels.crossEntropyBackward(FloatPtr.of(dx), FloatPtr.of(x), IntPtr.of(t), FloatPtr.of(lse),
+                FloatPtr.of(dl), ignore, n, v);
+        assertGradient(numericGradient(f, x, dl), dx, "cross-entropy dlogits");
+    }
 }
