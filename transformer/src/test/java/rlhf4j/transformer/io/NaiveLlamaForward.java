@@ -8,13 +8,13 @@ import java.util.List;
  * checkpoint reader's tensors mean what their names and the config say. It reads every matrix as [out, in] and
  * applies rotary embedding in the config's layout.
  */
-final class NaiveLlamaForward {
+public final class NaiveLlamaForward {
     private final LlamaConfig c;
     private final float[] embed, norm, lmHead;
     private final float[][] inNorm, postNorm, wq, wk, wv, wo, gate, up, down;
     private final float[][] keyCache, valueCache;   // (L, seqLen · kvDim)
 
-    NaiveLlamaForward(LlamaCheckpoint ckpt) {
+    public NaiveLlamaForward(LlamaCheckpoint ckpt) {
         c = ckpt.config();
         embed = ckpt.get(LlamaCheckpoint.EMBED).toFloatArray();
         norm = ckpt.get(LlamaCheckpoint.NORM).toFloatArray();
@@ -74,7 +74,7 @@ final class NaiveLlamaForward {
     }
 
     /** Logits (vocab) for the token at position pos, given that positions 0..pos−1 were fed before. */
-    float[] forward(int token, int pos) {
+    public float[] forward(int token, int pos) {
         int d = c.dim(), hs = c.headSize(), kvDim = c.kvDim(), groupSize = c.nHeads() / c.nKvHeads();
         float[] x = new float[d];
         System.arraycopy(embed, token * d, x, 0, d);
@@ -114,7 +114,7 @@ final class NaiveLlamaForward {
     }
 
     /** Greedy decoding from BOS (id 1), stopping at BOS as run.c does. */
-    List<Integer> greedy(int steps) {
+    public List<Integer> greedy(int steps) {
         List<Integer> out = new ArrayList<>();
         int token = 1;
         for (int pos = 0; pos < steps; pos++) {

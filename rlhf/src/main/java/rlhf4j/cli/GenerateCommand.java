@@ -1,0 +1,173 @@
+package rlhf4j.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import rlhf4j.tensor.Backends;
+import rlhf4j.tensor.CounterRng;
+import rlhf4j.tensor.Device;
+import rlhf4j.transformer.Models;
+import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.generate.Generation;
+import rlhf4j.transformer.generate.Generator;
+import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.transformer.gpt2.Gpt2;
+import rlhf4j.transformer.tokenizer.BpeTokenizer;
+import rlhf4j.transformer.tokenizer.LlamaTokenizer;
+
+/**
+ * Text generation from a checkpoint, in the manner of llama2.c's {@code run}: the text alone goes to stdout (the
+ * prompt, then what the model writes), statistics go to stderr. For a llama2.c checkpoint the output is exactly
+ * run.c's: BOS and the encoded prompt are fed, each next token is printed as run.c's {@code safe_printf} prints its
+ * piece, and generation ends at BOS (id 1) or after {@code --steps} positions.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text from a llama2.c .bin checkpoint or a Hugging Face GPT-2 / Llama directory.")
+public final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, description = "llama2.c .bin file, or a directory with config.json + model.safetensors")
+    Path checkpoint;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer .bin; for GPT-2 the vocab.json (merges.txt beside it) "
+            + "or its directory (default: the checkpoint directory)")
+    Path tokenizer;
+
+    @Option(names = "--prompt", defaultValue = "", description = "text to start from (default: none)")
+    String prompt;
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", description = "nucleus sampling threshold, 1 = off (default: ${DEFAULT-VALUE})")
+    double topP;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "keep the k most likely tokens, 0 = off (default: ${DEFAULT-VALUE})")
+    int topK;
+
+    @Option(names = "--seed", description = "random seed (default: the current time)")
+    Long seed;
+
+    @Option(names = "--steps", defaultValue = "256", description = "positions to run, prompt included, as llama2.c's -n; "
+            + "0 = the context length (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device;
+
+    private final OutputStream out;
+    private final PrintStream err;
+
+    public GenerateCommand() { this(System.out, System.err); }
+
+    GenerateCommand(OutputStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override public Integer call() throws Exception {
+        Device dev = Device.parse(device);
+        Backends.forDevice(dev);                                   // a clear error when the device cannot run here
+        if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
+        long t0 = System.nanoTime();
+        TransformerModel model = Models.load(checkpoint, dev);
+        long t1 = System.nanoTime();
+        int context = model.contextLength();
+        int positions = steps == 0 || steps > context ? context : steps;     // run.c clamps steps to seq_len the same way
+        Decoder decoder = model instanceof Gpt2 ? gpt2Decoder() : llamaDecoder(model.vocabSize());
+        int[] promptIds = decoder.encode(prompt);
+        if (promptIds.length > context)
+            throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, longer than the context length "
+                    + context + " of " + checkpoint);
+        if (promptIds.length > positions)
+            throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, more than --steps " + positions);
+        int maxNew = positions - promptIds.length + 1;              // the last new token is printed, never fed
+        SamplingConfig cfg = new SamplingConfig(temperature, topK, topP, maxNew, decoder.stopToken());
+        long rowSeed = CounterRng.bits(seed != null ? seed : System.currentTimeMillis(), 0);
+
+        int[] prev = {promptIds[0]};
+        for (int i = 1; i < promptIds.length; i++) prev[0] = decoder.print(prev[0], promptIds[i], out);
+        out.flush();
+        Generation g = new Generator(model).generate(new int[][]{promptIds}, cfg, new long[]{rowSeed}, (row, token) -> {
+            try {
+                if (token != decoder.stopToken()) prev[0] = decoder.print(prev[0], token, out);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long t2 = System.nanoTime();
+        out.write('\n');
+        out.flush();
+        int generated = g.tokens()[0].length;
+        double seconds = (t2 - t1) / 1e9;
+        err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s: achieved tok/s: %.1f%n",
+                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds, (promptIds.length + generated - 1) / seconds);
+        return 0;
+    }
+
+    /** How one tokenizer family encodes the prompt and prints tokens. */
+    private interface Decoder {
+        int[] encode(String text);
+
+        /** Prints token (following prev) and returns it. */
+        int print(int prev, int token, OutputStream out) throws IOException;
+
+        int stopToken();
+    }
+
+    private Decoder llamaDecoder(int vocab) throws IOException {
+        if (tokenizer == null) throw new IllegalArgumentException("--tokenizer is required for a llama2.c checkpoint (e.g. tok512.bin)");
+        LlamaTokenizer tok = LlamaTokenizer.load(tokenizer, vocab);
+        return new Decoder() {
+            @Override public int[] encode(String text) { return tok.encode(text, true, false); }
+
+            @Override public int print(int prev, int token, OutputStream out) throws IOException {
+                // run.c prints EOS as its stored piece; the tokenizer's decode renders it as nothing
+                byte[] piece = token == LlamaTokenizer.EOS ? tok.piece(token) : tok.decodePiece(prev, token);
+                // run.c's safe_printf: a lone byte that is neither printable nor white space is dropped
+                if (piece.length == 1 && !isPrintOrSpace(piece[0] & 0xFF)) return token;
+                out.write(piece);
+                return token;
+            }
+
+            @Override public int stopToken() { return LlamaTokenizer.BOS; }   // run.c: "BOS (=1) token delimits sequences"
+        };
+    }
+
+    static boolean isPrintOrSpace(int b) { return (b >= 0x20 && b <= 0x7E) || (b >= 0x09 && b <= 0x0D); }
+
+    private Decoder gpt2Decoder() throws IOException {
+        Path base = tokenizer != null ? tokenizer : checkpoint;
+        Path vocab = Files.isDirectory(base) ? base.resolve("vocab.json") : base;
+        BpeTokenizer tok = BpeTokenizer.load(vocab, vocab.resolveSibling("merges.txt"));
+        int eot = tok.eosId();
+        return new Decoder() {
+            @Override public int[] encode(String text) {
+                int[] ids = tok.encode(text, false);
+                if (ids.length > 0) return ids;
+                return new int[]{eot};                                  // GPT-2 starts unconditional text after <|endoftext|>
+            }
+
+            @Override public int print(int prev, int token, OutputStream out) throws IOException {
+                out.write(tok.decodeBytes(new int[]{token}));
+                return token;
+            }
+
+            @Override public int stopToken() { return eot; }
+        };
+    }
+
+    /** The command's stdout for given arguments (for tests). */
+    static String run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = new picocli.CommandLine(new GenerateCommand(bytes, new PrintStream(OutputStream.nullOutputStream()))).execute(args);
+        if (code != 0) throw new IllegalStateException("generate exited with " + code);
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,68 @@
+package rlhf4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class GenerateCommandTest {
+    /** What llama2.c's run.c prints for {@code run stories260K.bin -z tok512.bin -t 0 -n 200}. */
+    static final String RUN_C_GREEDY_200 = """
+            Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw \
+            a big, red ball. She wanted to play with it, but it was too high.
+            Lily's mom said, "Lily, let's go to the park." Lily was sad and didn't know what to do. She said, "I want to \
+            play with your ball, but I can't find it."
+            Lily was sad and didn't know what to do. She said, "I'm sorry, Lily. I didn't know what to do."
+            Lily didn't want to help her mom, so she
+            """;
+
+    static Path shared(String relative) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path p = dir.resolve("shared/data").resolve(relative);
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new IllegalStateException("shared/data/" + relative + " not found");
+    }
+
+    static String[] args(String... extra) {
+        String[] base = {"--checkpoint", shared("stories260k/stories260K.bin").toString(),
+                "--tokenizer", shared("stories260k/tok512.bin").toString()};
+        String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return all;
+    }
+
+    @Test void greedyStoriesPrintsWhatRunCPrints() {
+        assertEquals(RUN_C_GREEDY_200, GenerateCommand.run(args("--temperature", "0", "--steps", "200")));
+    }
+
+    @Test void aPromptIsPrintedAndContinued() {
+        String out = GenerateCommand.run(args("--prompt", "Once upon a time, there was a little girl named Lily.",
+                "--temperature", "0", "--steps", "40"));
+        assertTrue(out.startsWith("Once upon a time, there was a little girl named Lily. She loved to play"), out);
+        // sampling is reproducible from its seed
+        String a = GenerateCommand.run(args("--temperature", "0.9", "--top-k", "40", "--seed", "7", "--steps", "60"));
+        assertEquals(a, GenerateCommand.run(args("--temperature", "0.9", "--top-k", "40", "--seed", "7", "--steps", "60")));
+        assertNotEquals(a, GenerateCommand.run(args("--temperature", "0.9", "--top-k", "40", "--seed", "8", "--steps", "60")));
+    }
+
+    @Test void aPromptLongerThanTheContextIsAClearError() {
+        String longPrompt = "Lily and Tom played in the big green park. ".repeat(60);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err)));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args("--prompt", longPrompt, "--temperature", "0"));
+        assertNotEquals(0, code);
+        String msg = err.toString();
+        assertTrue(msg.contains("longer than the context length 512") && msg.contains("stories260K.bin"), msg);
+    }
+
+    @Test void registeredInMain() {
+        assertTrue(new CommandLine(new Main()).getSubcommands().containsKey("generate"));
+    }
+}

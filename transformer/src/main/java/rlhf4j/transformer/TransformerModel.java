@@ -1,0 +1,86 @@
+package rlhf4j.transformer;
+
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.nn.Module;
+import rlhf4j.tensor.DType;
+import rlhf4j.tensor.Device;
+import rlhf4j.tensor.Tensor;
+
+/**
+ * What PPO, reward models and generation need from a decoder-only transformer, whatever its family (GPT-2,
+ * Llama): hidden states of a padded batch, the language-model head, and a KV-cached forward pass.
+ *
+ * <pre>{@code
+ * Variable h = model.hidden(ids, mask);   // (B, T, C)
+ * Variable logits = model.logits(h);      // (B, T, V)
+ * Variable values = valueHead.forward(h); // (B, T), see rlhf4j.transformer.heads
+ * }</pre>
+ */
+public abstract class TransformerModel extends Module {
+
+    /** Model width C. */
+    public abstract int width();
+
+    public abstract int vocabSize();
+
+    /** Longest sequence (positions 0..contextLength−1). */
+    public abstract int contextLength();
+
+    public abstract int numLayers();
+
+    public abstract int numKvHeads();
+
+    public abstract int headSize();
+
+    /** Where the parameters live. */
+    public abstract Device device();
+
+    /**
+     * The core pass: hidden states after the final norm for tokens at explicit positions.
+     *
+     * @param ids       I32 (B, T) token ids
+     * @param positions I32 (B, T) position of each token in its own sequence
+     * @param keyBias   F32 (B, 1, 1, S) added to attention scores per key (masks padding), S = cache length + T;
+     *                  null when nothing is masked
+     * @param cache     keys/values of earlier positions, extended by these T tokens; null for a plain pass
+     * @return (B, T, C)
+     */
+    public abstract Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache);
+
+    /** The language-model head: (B, T, C) → (B, T, V) logits. */
+    public abstract Variable logits(Variable hidden);
+
+    /**
+     * Hidden states of a padded batch: ids (B, T), mask (B, T) with 1 for real tokens and 0 for padding (left or
+     * right), or null for none. Padding keys are never attended and positions count real tokens only, so each row
+     * gets the same hidden states as it would alone (its padding rows hold meaningless values).
+     */
+    public Variable hidden(Tensor ids, Tensor mask) {
+        checkIds(ids);
+        int b = ids.size(0), t = ids.size(1);
+        if (mask == null) return forward(ids, onDevice(Masks.positions(b, t)), null, null);
+        int[] m = Masks.read(mask, b, t);
+        return forward(ids, onDevice(Masks.positions(m, b, t)), onDevice(Masks.keyBias(m, b, t)), null);
+    }
+
+    /** Logits (B, T, V) of a padded batch: {@code logits(hidden(ids, mask))}. */
+    public Variable forward(Tensor ids, Tensor mask) { return logits(hidden(ids, mask)); }
+
+    /** A cache for {@code batch} sequences of up to {@code maxLength} tokens. */
+    public KvCache newCache(int batch, int maxLength) {
+        if (maxLength > contextLength())
+            throw new IllegalArgumentException("a cache of " + maxLength + " positions exceeds the context length "
+                    + contextLength());
+        return new KvCache(numLayers(), batch, numKvHeads(), maxLength, headSize(), device());
+    }
+
+    protected Tensor onDevice(Tensor t) { return t.to(device()); }
+
+    /** Checks ids are I32 (B, T) and fit the context. */
+    protected void checkIds(Tensor ids) {
+        if (ids.dtype() != DType.I32 || ids.dim() != 2)
+            throw new IllegalArgumentException("token ids must be I32 (B, T), got " + ids);
+        if (ids.size(1) > contextLength())
+            throw new IllegalArgumentException(ids.size(1) + " tokens exceed the model's context length " + contextLength());
+    }
+}

@@ -1,0 +1,121 @@
+package rlhf4j.transformer.generate;
+
+import java.lang.foreign.MemorySegment;
+import rlhf4j.autograd.Grad;
+import rlhf4j.autograd.Variable;
+import rlhf4j.tensor.CounterRng;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.KvCache;
+import rlhf4j.transformer.Masks;
+import rlhf4j.transformer.TransformerModel;
+
+/**
+ * Autoregressive generation with a KV cache, for a batch of prompts of different lengths in one call.
+ *
+ * <p><b>Padding.</b> Prompts are left-padded to the longest one, P tokens, so every row's next token goes to
+ * the same cache slot. Each row's tokens get their own positions 0, 1, 2, ... (the padding is skipped) and the
+ * padding slots get {@link Masks#PAD_BIAS} in every attention score, so they are never attended: a row computes
+ * what it would alone. The pad id is 0 (any valid id: its values never reach a real token).
+ *
+ * <p><b>Cost.</b> The prompts go through in one pass (prefill); then each step feeds one token per row. Each
+ * pass runs in its own {@link MemoryScope}, so nothing outlives a step but the cache (allocated once, for
+ * P + maxNewTokens − 1 positions) and one host buffer of logits.
+ *
+ * <p><b>Randomness.</b> Row r draws its step-s uniform from {@code CounterRng.uniform(rowSeeds[r], s)}: a row's
+ * tokens do not depend on which other rows share its batch.
+ */
+public final class Generator {
+    public static final int PAD_ID = 0;
+
+    private final TransformerModel model;
+
+    public Generator(TransformerModel model) { this.model = model; }
+
+    /** Called after each step with the row and its new token (e.g. to stream text). */
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int row, int token);
+    }
+
+    /** Row r uses the random stream {@code CounterRng.bits(seed, r)}. */
+    public Generation generate(int[][] prompts, SamplingConfig config, long seed) {
+        long[] rowSeeds = new long[prompts.length];
+        for (int r = 0; r < prompts.length; r++) rowSeeds[r] = CounterRng.bits(seed, r);
+        return generate(prompts, config, rowSeeds, null);
+    }
+
+    public Generation generate(int[][] prompts, SamplingConfig config, long[] rowSeeds, TokenListener listener) {
+        int b = prompts.length, v = model.vocabSize();
+        if (b == 0 || rowSeeds.length != b) throw new IllegalArgumentException("need one or more prompts and one seed per prompt");
+        int p = 0;
+        for (int r = 0; r < b; r++) {
+            if (prompts[r].length == 0) throw new IllegalArgumentException("prompt " + r + " is empty; start it with BOS");
+            for (int id : prompts[r])
+                if (id < 0 || id >= v) throw new IllegalArgumentException("prompt " + r + " holds token " + id + " outside [0, " + v + ")");
+            p = Math.max(p, prompts[r].length);
+        }
+        int n = config.maxNewTokens();
+        if (p + n - 1 > model.contextLength())   // the last new token is never fed back
+            throw new IllegalArgumentException("a prompt of " + p + " tokens plus " + n + " new tokens needs "
+                    + (p + n - 1) + " positions; the model's context length is " + model.contextLength());
+
+        int[] pad = new int[b];                   // leading pad slots of each row
+        int[] ids = new int[b * p], pos = new int[b * p], keyMask = new int[b * (p + n - 1)];
+        for (int r = 0; r < b; r++) {
+            pad[r] = p - prompts[r].length;
+            for (int i = 0; i < prompts[r].length; i++) { ids[r * p + pad[r] + i] = prompts[r][i]; pos[r * p + pad[r] + i] = i; }
+            for (int i = pad[r]; i < p + n - 1; i++) keyMask[r * (p + n - 1) + i] = 1;
+        }
+
+        int[][] out = new int[b][n];
+        float[][] outLogp = new float[b][n];
+        int[] produced = new int[b];
+        boolean[] done = new boolean[b];
+        float[] hostLogits = new float[b * v];                                            // (B, V)
+        float[] lp = new float[1];
+        Sampler sampler = new Sampler(config, v);
+        try (Grad.NoGrad ng = Grad.off(); KvCache cache = model.newCache(b, p + n - 1); MemoryScope call = MemoryScope.open()) {
+            Tensor keyBias = Masks.keyBias(keyMask, b, p + n - 1).to(model.device());     // (B, 1, 1, P+N−1)
+            try (MemoryScope step = MemoryScope.open()) {                                 // prefill: all prompts at once
+                Variable h = model.forward(Tensor.ofInts(ids, b, p).to(model.device()), Tensor.ofInts(pos, b, p).to(model.device()),
+                        keyBias.narrow(3, 0, p), cache);                                  // (B, P, C)
+                lastLogits(h, hostLogits);
+            }
+            int[] next = new int[b], nextPos = new int[b];
+            for (int s = 0; s < n; s++) {
+                boolean allDone = true;
+                for (int r = 0; r < b; r++) {
+                    if (done[r]) { next[r] = PAD_ID; continue; }
+                    int tok = sampler.next(hostLogits, r * v, CounterRng.uniform(rowSeeds[r], s), lp);
+                    out[r][produced[r]] = tok;
+                    outLogp[r][produced[r]++] = lp[0];
+                    if (listener != null) listener.onToken(r, tok);
+                    if (tok == config.stopToken()) done[r] = true; else allDone = false;
+                    next[r] = tok;
+                    nextPos[r] = prompts[r].length + s;
+                }
+                if (allDone || s == n - 1) break;
+                try (MemoryScope step = MemoryScope.open()) {                             // one token per row
+                    Variable h = model.forward(Tensor.ofInts(next, b, 1).to(model.device()),
+                            Tensor.ofInts(nextPos, b, 1).to(model.device()), keyBias.narrow(3, 0, p + s + 1), cache);   // (B, 1, C)
+                    lastLogits(h, hostLogits);
+                }
+            }
+        }
+        int[][] tokens = new int[b][];
+        float[][] logProbs = new float[b][];
+        for (int r = 0; r < b; r++) {
+            tokens[r] = java.util.Arrays.copyOf(out[r], produced[r]);
+            logProbs[r] = java.util.Arrays.copyOf(outLogp[r], produced[r]);
+        }
+        return new Generation(prompts, tokens, logProbs);
+    }
+
+    /** Logits of each row's last position, copied into host (B·V). h (B, T, C). */
+    private void lastLogits(Variable h, float[] host) {
+        Variable last = h.narrow(1, h.size(1) - 1, 1);                                   // (B, 1, C)
+        Tensor logits = model.logits(last).value().contiguous();                          // (B, 1, V)
+        logits.backend().copyToHost(logits.storage(), logits.offset() * 4, MemorySegment.ofArray(host), host.length * 4L);
+    }
+}

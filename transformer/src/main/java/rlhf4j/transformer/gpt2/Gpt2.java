@@ -1,0 +1,126 @@
+package rlhf4j.transformer.gpt2;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.nn.Dropout;
+import rlhf4j.autograd.nn.Embedding;
+import rlhf4j.autograd.nn.LayerNorm;
+import rlhf4j.tensor.CounterRng;
+import rlhf4j.tensor.Device;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.transformer.KvCache;
+import rlhf4j.transformer.ModuleList;
+import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.io.FileFormatException;
+import rlhf4j.transformer.io.Gpt2Config;
+
+/**
+ * GPT-2: token and learned position embeddings, {@code nLayer} pre-LayerNorm blocks, a final LayerNorm, and a
+ * language-model head tied to the token embedding ({@code logits = h · wteᵀ}).
+ *
+ * <p>Parameter names and layouts are Hugging Face's {@code GPT2Model}: {@code wte.weight} (V, C),
+ * {@code wpe.weight} (blockSize, C), {@code h.{i}.ln_1.weight}, {@code h.{i}.attn.c_attn.weight} (C, 3C) stored
+ * [in, out], {@code h.{i}.attn.c_proj}, {@code h.{i}.mlp.c_fc}, {@code h.{i}.mlp.c_proj}, {@code ln_f}, so
+ * {@link #fromPretrained} and {@link #save} exchange checkpoints with the Python ecosystem.
+ */
+public final class Gpt2 extends TransformerModel {
+    public static final String CONFIG_FILE = "config.json", WEIGHTS_FILE = "model.safetensors";
+
+    public final GptConfig config;
+    public final Embedding wte;              // (V, C) token embedding, also the LM head
+    public final Embedding wpe;              // (blockSize, C) position embedding
+    public final ModuleList<Block> h;
+    public final LayerNorm ln_f;
+    private final Dropout drop;
+    private final Device device;
+
+    /** A randomly initialised model as GPT-2 initialises it (N(0, 0.02), residual projections /√(2·nLayer)). */
+    public Gpt2(GptConfig config, long seed, Device device) {
+        this.config = config;
+        this.device = device;
+        wte = registerModule("wte", new Embedding(config.vocabSize(), config.nEmbd(), 0.02, CounterRng.bits(seed, 0), device));
+        wpe = registerModule("wpe", new Embedding(config.blockSize(), config.nEmbd(), 0.02, CounterRng.bits(seed, 1), device));
+        drop = registerModule("drop", new Dropout(config.dropout(), CounterRng.bits(seed, 2)));
+        h = registerModule("h", new ModuleList<>());
+        for (int i = 0; i < config.nLayer(); i++) h.add(new Block(config, i, CounterRng.bits(seed, 100 + i), device));
+        ln_f = registerModule("ln_f", new LayerNorm(config.nEmbd(), GptConfig.LAYER_NORM_EPS, true, device));
+    }
+
+    public Gpt2(GptConfig config, long seed) { this(config, seed, Device.CPU); }
+
+    @Override public int width() { return config.nEmbd(); }
+    @Override public int vocabSize() { return config.vocabSize(); }
+    @Override public int contextLength() { return config.blockSize(); }
+    @Override public int numLayers() { return config.nLayer(); }
+    @Override public int numKvHeads() { return config.nHead(); }
+    @Override public int headSize() { return config.headSize(); }
+    @Override public Device device() { return device; }
+
+    @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
+        checkIds(ids);
+        Variable x = wte.forward(ids).add(wpe.forward(positions));              // (B, T, C)
+        x = drop.forward(x);
+        for (Block block : h) x = block.forward(x, keyBias, cache);             // (B, T, C)
+        if (cache != null) cache.advance(ids.size(1));
+        return ln_f.forward(x);                                                  // (B, T, C)
+    }
+
+    @Override public Variable logits(Variable hidden) {
+        return hidden.matmul(wte.weight.mT());                                   // (B, T, C) @ (C, V) → (B, T, V)
+    }
+
+    // ================================================================================================ checkpoints
+
+    /**
+     * Loads a Hugging Face GPT-2 directory: config.json and model.safetensors. Names may carry the
+     * "transformer." prefix of GPT2LMHeadModel; lm_head.weight (tied) and the attention-mask buffers
+     * ({@code attn.bias}, {@code attn.masked_bias}) of older files are skipped.
+     */
+    public static Gpt2 fromPretrained(Path dir, Device device) throws IOException {
+        Path weights = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) throw new FileFormatException(dir, "no " + WEIGHTS_FILE + " in this directory");
+        GptConfig config = GptConfig.from(Gpt2Config.read(dir.resolve(CONFIG_FILE)));
+        Gpt2 model = new Gpt2(config, 0, device);
+        try (MemoryScope load = MemoryScope.open()) {                           // the file's tensors die after copying
+            Map<String, Tensor> state = new LinkedHashMap<>();
+            for (var e : Safetensors.read(weights).tensors().entrySet()) {
+                String name = e.getKey().startsWith("transformer.") ? e.getKey().substring("transformer.".length()) : e.getKey();
+                if (name.equals("lm_head.weight") || name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
+                state.put(name, e.getValue());
+            }
+            model.loadChecked(weights, state);
+        }
+        return model;
+    }
+
+    public static Gpt2 fromPretrained(Path dir) throws IOException { return fromPretrained(dir, Device.CPU); }
+
+    /** Copies every parameter from state, which must hold exactly this model's names and shapes. */
+    void loadChecked(Path file, Map<String, Tensor> state) throws FileFormatException {
+        Map<String, Tensor> own = stateDict();
+        for (var e : own.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + config);
+            if (!Arrays.equals(t.shape(), e.getValue().shape()))
+                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
+                        + " but the config " + config + " needs " + Arrays.toString(e.getValue().shape()));
+        }
+        for (String name : state.keySet())
+            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a GPT-2 model");
+        loadStateDict(state, true);
+    }
+
+    /** Writes config.json and model.safetensors (metadata format "pt") so that transformers' from_pretrained reads them. */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        config.toHf().write(dir.resolve(CONFIG_FILE));
+        Safetensors.write(dir.resolve(WEIGHTS_FILE), stateDict(), Map.of("format", "pt"));
+    }
+}

@@ -1,0 +1,40 @@
+package rlhf4j.transformer.heads;
+
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.nn.Module;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.TransformerModel;
+
+/**
+ * A trunk with the heads RLHF puts on it, sharing one forward pass: the trunk's own LM head, and optionally a
+ * value head (PPO's critic) and a sequence head (reward or classification). Parameters are named
+ * {@code trunk.*}, {@code value_head.*}, {@code sequence_head.*}.
+ *
+ * <pre>{@code
+ * HeadedModel.Outputs o = policy.forward(ids, mask);   // one trunk pass
+ * o.logits();   // (B, T, V)      o.values();   // (B, T)
+ * }</pre>
+ */
+public final class HeadedModel extends Module {
+    public final TransformerModel trunk;
+    public final ValueHead valueHead;          // or null
+    public final SequenceHead sequenceHead;    // or null
+    private final boolean lmHead;
+
+    /** Outputs of the heads present (the others are null). */
+    public record Outputs(Variable hidden, Variable logits, Variable values, Variable scores) {}
+
+    public HeadedModel(TransformerModel trunk, boolean lmHead, ValueHead valueHead, SequenceHead sequenceHead) {
+        this.trunk = registerModule("trunk", trunk);
+        this.lmHead = lmHead;
+        this.valueHead = valueHead == null ? null : registerModule("value_head", valueHead);
+        this.sequenceHead = sequenceHead == null ? null : registerModule("sequence_head", sequenceHead);
+    }
+
+    /** ids (B, T), mask (B, T) or null. */
+    public Outputs forward(Tensor ids, Tensor mask) {
+        Variable h = trunk.hidden(ids, mask);                                     // (B, T, C)
+        return new Outputs(h, lmHead ? trunk.logits(h) : null, valueHead == null ? null : valueHead.forward(h),
+                sequenceHead == null ? null : sequenceHead.forward(h, mask));
+    }
+}

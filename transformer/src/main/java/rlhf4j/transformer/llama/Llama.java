@@ -1,0 +1,141 @@
+package rlhf4j.transformer.llama;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.nn.Embedding;
+import rlhf4j.autograd.nn.Init;
+import rlhf4j.autograd.nn.Linear;
+import rlhf4j.autograd.nn.Module;
+import rlhf4j.autograd.nn.RMSNorm;
+import rlhf4j.tensor.CounterRng;
+import rlhf4j.tensor.Device;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.transformer.KvCache;
+import rlhf4j.transformer.ModuleList;
+import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.io.FileFormatException;
+import rlhf4j.transformer.io.LlamaCheckpoint;
+import rlhf4j.transformer.io.LlamaConfig;
+import rlhf4j.transformer.io.Llama2cCheckpoints;
+
+/**
+ * Llama: token embedding, decoder layers with RMSNorm, rotary embeddings in the config's layout, grouped-query
+ * attention and a SwiGLU MLP, a final RMSNorm and an LM head (the embedding matrix itself when
+ * {@code sharedClassifier}). Parameter names are Hugging Face's LlamaForCausalLM ({@link LlamaCheckpoint} lists
+ * them): {@code model.embed_tokens.weight}, {@code model.layers.{i}.self_attn.q_proj.weight}, ...,
+ * {@code lm_head.weight}.
+ */
+public final class Llama extends TransformerModel {
+    public final LlamaConfig config;
+    public final Backbone model;
+    public final Linear lm_head;             // (V, C), or null when the embedding is shared
+    private final Rotary rotary;
+    private final Device device;
+
+    /** The decoder stack under the name "model", as in Hugging Face. */
+    public static final class Backbone extends Module {
+        public final Embedding embed_tokens;                // (V, C)
+        public final ModuleList<LlamaBlock> layers;
+        public final RMSNorm norm;
+
+        Backbone(LlamaConfig c, long seed, Device device) {
+            embed_tokens = registerModule("embed_tokens", new Embedding(c.vocabSize(), c.dim(), 0.02, CounterRng.bits(seed, 0), device));
+            layers = registerModule("layers", new ModuleList<>());
+            for (int i = 0; i < c.nLayers(); i++) layers.add(new LlamaBlock(c, i, CounterRng.bits(seed, 100 + i), device));
+            norm = registerModule("norm", new RMSNorm(c.dim(), c.normEps(), device));
+        }
+    }
+
+    /** A randomly initialised model (weights N(0, 0.02), output projections /√(2·nLayers), norms 1). */
+    public Llama(LlamaConfig config, long seed, Device device) {
+        this.config = config;
+        this.device = device;
+        model = registerModule("model", new Backbone(config, CounterRng.bits(seed, 0), device));
+        lm_head = config.sharedClassifier() ? null
+                : registerModule("lm_head", linear(config.dim(), config.vocabSize(), 0.02, CounterRng.bits(seed, 1), device));
+        rotary = new Rotary(config.headSize(), config.seqLen(), config.ropeTheta(), config.ropeLayout(), device);
+    }
+
+    public Llama(LlamaConfig config, long seed) { this(config, seed, Device.CPU); }
+
+    /** A bias-free Linear (out, in) with weights N(0, std²). */
+    static Linear linear(int in, int out, double std, long seed, Device device) {
+        Linear l = new Linear(in, out, false, seed, device);
+        Tensor w = Init.normal(CounterRng.bits(seed, 7), std, device, out, in);
+        l.weight.set(w);
+        w.free();
+        return l;
+    }
+
+    @Override public int width() { return config.dim(); }
+    @Override public int vocabSize() { return config.vocabSize(); }
+    @Override public int contextLength() { return config.seqLen(); }
+    @Override public int numLayers() { return config.nLayers(); }
+    @Override public int numKvHeads() { return config.nKvHeads(); }
+    @Override public int headSize() { return config.headSize(); }
+    @Override public Device device() { return device; }
+
+    @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
+        checkIds(ids);
+        Variable x = model.embed_tokens.forward(ids);                           // (B, T, C)
+        Variable[] rope = rotary.tables(positions);                             // 2 × (B, T, 1, hs)
+        for (LlamaBlock layer : model.layers) x = layer.forward(x, rotary, rope, keyBias, cache);   // (B, T, C)
+        if (cache != null) cache.advance(ids.size(1));
+        return model.norm.forward(x);                                           // (B, T, C)
+    }
+
+    @Override public Variable logits(Variable hidden) {
+        Variable w = lm_head != null ? lm_head.weight : model.embed_tokens.weight;             // (V, C)
+        return hidden.matmul(w.mT());                                                           // (B, T, V)
+    }
+
+    // ================================================================================================ checkpoints
+
+    /** A model holding a checkpoint's weights (copied), in the checkpoint's rotary layout. */
+    public static Llama from(LlamaCheckpoint ckpt, Path file, Device device) throws FileFormatException {
+        Llama m = new Llama(ckpt.config(), 0, device);
+        Map<String, Tensor> state = new LinkedHashMap<>(ckpt.tensors());
+        if (ckpt.config().sharedClassifier()) state.remove(LlamaCheckpoint.LM_HEAD);
+        Map<String, Tensor> own = m.stateDict();
+        for (var e : own.entrySet()) {
+            Tensor t = state.get(e.getKey());
+            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + ckpt.config());
+            if (!Arrays.equals(t.shape(), e.getValue().shape()))
+                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
+                        + " but the config " + ckpt.config() + " needs " + Arrays.toString(e.getValue().shape()));
+        }
+        for (String name : state.keySet())
+            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a Llama model");
+        m.loadStateDict(state, true);
+        return m;
+    }
+
+    /** Loads a llama2.c checkpoint (legacy or version 1). */
+    public static Llama fromLlama2c(Path file, Device device) throws IOException {
+        try (MemoryScope load = MemoryScope.open()) {                                      // file tensors die after copying
+            return from(Llama2cCheckpoints.read(file), file, device);
+        }
+    }
+
+    public static Llama fromLlama2c(Path file) throws IOException { return fromLlama2c(file, Device.CPU); }
+
+    /** Loads a Hugging Face Llama directory: config.json ({@link HfLlamaConfig}) and model.safetensors. */
+    public static Llama fromPretrained(Path dir, Device device) throws IOException {
+        Path weights = dir.resolve("model.safetensors");
+        if (!Files.isRegularFile(weights)) throw new FileFormatException(dir, "no model.safetensors in this directory");
+        LlamaConfig config = HfLlamaConfig.read(dir.resolve("config.json"));
+        try (MemoryScope load = MemoryScope.open()) {
+            Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(weights).tensors());
+            tensors.keySet().removeIf(k -> k.endsWith("rotary_emb.inv_freq"));                // a buffer older files carry
+            if (config.sharedClassifier()) tensors.putIfAbsent(LlamaCheckpoint.LM_HEAD, tensors.get(LlamaCheckpoint.EMBED));
+            return from(new LlamaCheckpoint(config, tensors), weights, device);
+        }
+    }
+}

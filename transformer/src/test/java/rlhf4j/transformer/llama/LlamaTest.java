@@ -1,0 +1,72 @@
+package rlhf4j.transformer.llama;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import rlhf4j.autograd.Grad;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.generate.Generation;
+import rlhf4j.transformer.generate.Generator;
+import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.transformer.io.Llama2cCheckpoints;
+import rlhf4j.transformer.io.LlamaCheckpoint;
+import rlhf4j.transformer.io.NaiveLlamaForward;
+import rlhf4j.transformer.io.RopeLayout;
+import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.tokenizer.LlamaTokenizer;
+
+class LlamaTest {
+    static final String STORY_START =
+            "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
+    static Path stories;
+    static LlamaCheckpoint ckpt;
+    static Llama model;
+
+    @BeforeAll static void load() throws Exception {
+        stories = SharedData.file("stories260k/stories260K.bin");
+        ckpt = Llama2cCheckpoints.read(stories);
+        model = Llama.fromLlama2c(stories);
+    }
+
+    @Test void fullForwardLogitsEqualTheScalarReference() {
+        int[] seq = {1, 403, 407, 261, 378, 15, 395, 365, 261, 437, 407};
+        NaiveLlamaForward naive = new NaiveLlamaForward(ckpt);
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            float[] logits = model.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();   // (1, T, V)
+            int v = model.vocabSize();
+            for (int t = 0; t < seq.length; t++) {
+                float[] ref = naive.forward(seq[t], t);
+                for (int i = 0; i < v; i++) assertEquals(ref[i], logits[t * v + i], 1e-4, "position " + t + " token " + i);
+            }
+        }
+    }
+
+    @Test void greedyGenerationMatchesTheScalarReferenceFor200Tokens() throws Exception {
+        List<Integer> expected = new NaiveLlamaForward(ckpt).greedy(200);
+        Generation g = new Generator(model).generate(new int[][]{{LlamaTokenizer.BOS}}, SamplingConfig.greedy(200, LlamaTokenizer.BOS), 0);
+        List<Integer> got = new ArrayList<>();
+        for (int t : g.tokens()[0]) if (t != LlamaTokenizer.BOS) got.add(t);
+        assertEquals(expected, got);
+        LlamaTokenizer tok = LlamaTokenizer.load(SharedData.file("stories260k/tok512.bin"), 512);
+        int[] all = new int[got.size() + 1];
+        all[0] = LlamaTokenizer.BOS;
+        for (int i = 0; i < got.size(); i++) all[i + 1] = got.get(i);
+        String text = new String(tok.decodeBytes(all), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith(STORY_START), text);
+    }
+
+    @Test void halfSplitCheckpointGivesTheSameLogits() throws Exception {
+        Llama hf = Llama.from(ckpt.withRopeLayout(RopeLayout.HALF_SPLIT), stories, rlhf4j.tensor.Device.CPU);
+        int[] seq = {1, 403, 407, 261, 378, 15};
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            float[] a = model.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            float[] b = hf.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4);
+        }
+    }
+}
