@@ -41,10 +41,14 @@ public final class ProgressBar {
         this.clock = clock;
     }
 
-    /** On stderr, redrawing when stderr is a terminal and the CI variable is unset; plain lines every 10 s otherwise. */
-    public static ProgressBar onStderr(int total) {
-        boolean terminal = System.console() != null && System.console().isTerminal() && System.getenv("CI") == null;
-        return new ProgressBar(System.err, total, terminal, 10_000, System::nanoTime);
+    /**
+     * A bar on out (normally System.err) that redraws when out is the process's stderr on a terminal and the CI
+     * variable is unset, and prints plain lines every 10 s otherwise.
+     */
+    public static ProgressBar on(PrintStream out, int total) {
+        boolean terminal = out == System.err && System.console() != null && System.console().isTerminal()
+                && System.getenv("CI") == null;
+        return new ProgressBar(out, total, terminal, 10_000, System::nanoTime);
     }
 
     /** Marks where timing starts (the step count before the first update), e.g. the step a resumed run starts at. */

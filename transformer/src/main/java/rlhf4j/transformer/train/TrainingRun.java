@@ -31,15 +31,22 @@ public final class TrainingRun {
     }
 
     /** Trains to the configured number of steps; returns the last evaluation's losses (empty if no step ran). */
-    public Map<String, Double> run() throws IOException {
+    public Map<String, Double> run() throws IOException { return run(trainer.config().iters()); }
+
+    /**
+     * Trains to step {@code stopAt} (at most the configured iters), then evaluates and saves, so that a later
+     * {@code --resume} finishes the run as if it had never stopped.
+     */
+    public Map<String, Double> run(int stopAt) throws IOException {
+        int until = Math.min(stopAt, trainer.config().iters());
         Map<String, Double> last = Map.of();
         bar.start(trainer.step());
-        while (trainer.step() < trainer.config().iters()) {
+        while (trainer.step() < until) {
             CausalLmTrainer.StepResult r = trainer.trainStep();
             if (!Double.isFinite(r.loss()))
                 throw new IllegalStateException("the loss became " + r.loss() + " at step " + r.step() + " (lr " + r.lr()
                         + "); try a lower --lr or --grad-clip");
-            Map<String, Double> eval = trainer.evaluationDue() ? trainer.evaluate() : null;
+            Map<String, Double> eval = trainer.evaluationDue() || trainer.step() == until ? trainer.evaluate() : null;
             bar.update(r.step(), r.loss(), eval == null ? Double.NaN : eval.getOrDefault("val", Double.NaN), r.tokens());
             if (eval != null) {
                 last = eval;
