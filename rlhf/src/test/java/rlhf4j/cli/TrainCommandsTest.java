@@ -104,6 +104,26 @@ class TrainCommandsTest {
         assertEquals(4, TrainingCheckpoint.readState(out).step());
     }
 
+    @Test void sftFineTunesAGpt2DirectoryWithItsBpeTokenizer(@TempDir Path dir) throws IOException {
+        Path base = dir.resolve("base");
+        assertEquals(0, run(pretrain(), "--data", corpus(dir).toString(), "--out", base.toString(), "--tokenizer", "bpe:300",
+                "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "32", "--batch-size", "2", "--iters", "2",
+                "--warmup", "1", "--eval-iters", "1"), log::toString);
+        assertTrue(Files.isRegularFile(base.resolve("vocab.json")) && Files.isRegularFile(base.resolve("merges.txt")));
+        Path data = Files.writeString(dir.resolve("pairs.jsonl"), """
+                {"prompt": "To be, or not", "response": " to be"}
+                {"prompt": "that is", "response": " the question."}
+                {"prompt": "To be", "response": ", or not to be"}
+                """);
+        Path val = Files.writeString(dir.resolve("val.jsonl"), "{\"prompt\": \"To be,\", \"response\": \" or not\"}\n");
+        Path out = dir.resolve("sft");
+        assertEquals(0, run(sft(), "--data", data.toString(), "--val-data", val.toString(), "--init", base.toString(),
+                "--out", out.toString(), "--iters", "3", "--warmup", "1", "--batch-size", "2", "--eval-iters", "1"), log::toString);
+        assertInstanceOf(Gpt2.class, Models.load(out));
+        assertTrue(log.toString().contains("3 training and 1 validation pairs"), log.toString());
+        assertTrue(Double.isFinite(TrainingCheckpoint.readState(out).bestValLoss()));
+    }
+
     @Test void sftNamesTheMalformedLine(@TempDir Path dir) throws IOException {
         Path data = Files.writeString(dir.resolve("pairs.jsonl"), "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"a\"}\n");
         assertNotEquals(0, run(sft(), "--data", data.toString(), "--init", shared("stories260k/stories260K.bin").toString(),
