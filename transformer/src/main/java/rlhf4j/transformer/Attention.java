@@ -9,8 +9,8 @@ import rlhf4j.tensor.Tensor;
  * Causal scaled dot-product attention, shared by GPT-2 (nKvHead = nHead) and Llama (grouped-query attention,
  * nKvHead ≤ nHead): {@code softmax(q kᵀ / √headSize + mask) v}.
  *
- * <p>Grouped-query attention without copying keys: the nHead query heads are viewed as (nKvHead, G) with
- * G = nHead / nKvHead, and each key/value head is broadcast (stride 0) over its G query heads.
+ * <p>Grouped-query attention without copying keys: the nHead query heads are grouped as (nKvHead, G) with
+ * G = nHead / nKvHead, and the G·T query rows of a group are multiplied with their one key/value head at once.
  */
 public final class Attention {
     private Attention() {}
@@ -30,14 +30,15 @@ public final class Attention {
         if (nHead % nKv != 0 || k.size(3) != hs || s < t)
             throw new IllegalArgumentException("attention: queries " + java.util.Arrays.toString(q.shape()) + " and keys "
                     + java.util.Arrays.toString(k.shape()) + " do not fit");
-        Variable qg = q.view(b, nKv, g, t, hs);                                  // (B, nKv, G, T, hs)
-        Variable kt = k.unsqueeze(2).mT();                                       // (B, nKv, 1, hs, S)
-        Variable scores = qg.matmul(kt).mul(1.0 / Math.sqrt(hs));                // (B, nKv, G, T, S)
-        if (keyBias != null) scores = scores.add(keyBias.view(b, 1, 1, 1, s));   // padding is never attended
-        // query i is position S−T+i: it may see keys 0..S−T+i
-        Variable att = Functional.causalMask(scores, s - t, Float.NEGATIVE_INFINITY).softmax();   // (B, nKv, G, T, S)
+        // the G query heads that share a key head become G·T rows of one product: a view when T = 1 (decoding)
+        Variable qg = q.reshape(b, nKv, g * t, hs);                                 // (B, nKv, G·T, hs)
+        Variable scores = qg.matmul(k.mT()).mul(1.0 / Math.sqrt(hs)).view(b, nKv, g, t, s);   // (B, nKv, G, T, S)
+        if (keyBias != null) scores = scores.add(keyBias.view(b, 1, 1, 1, s));     // padding is never attended
+        // query i is position S−T+i: it may see keys 0..S−T+i (with one query, S−1, that is every key)
+        if (t > 1) scores = Functional.causalMask(scores, s - t, Float.NEGATIVE_INFINITY);
+        Variable att = scores.softmax();                                            // (B, nKv, G, T, S)
         if (dropout != null) att = dropout.forward(att);
-        Variable y = att.matmul(v.unsqueeze(2));                                 // (B, nKv, G, T, hs)
+        Variable y = att.view(b, nKv, g * t, s).matmul(v);                          // (B, nKv, G·T, hs)
         return y.view(b, nHead, t, hs).transpose(1, 2).reshape(b, t, nHead * hs);   // (B, T, nHead·hs)
     }
 }

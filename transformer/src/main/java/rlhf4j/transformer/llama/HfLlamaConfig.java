@@ -38,6 +38,30 @@ public final class HfLlamaConfig {
         }
     }
 
+    /** config.json text for a half-split config (the layout Hugging Face's q/k rows use). */
+    public static String toJson(LlamaConfig c) {
+        if (c.ropeLayout() != RopeLayout.HALF_SPLIT)
+            throw new IllegalArgumentException("Hugging Face Llama stores q/k rows half-split; permute the checkpoint first");
+        JsonObject o = new JsonObject();
+        com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
+        arch.add("LlamaForCausalLM");
+        o.add("architectures", arch);
+        o.addProperty("model_type", "llama");
+        o.addProperty("hidden_size", c.dim());
+        o.addProperty("intermediate_size", c.hiddenDim());
+        o.addProperty("num_hidden_layers", c.nLayers());
+        o.addProperty("num_attention_heads", c.nHeads());
+        o.addProperty("num_key_value_heads", c.nKvHeads());
+        o.addProperty("vocab_size", c.vocabSize());
+        o.addProperty("max_position_embeddings", c.seqLen());
+        o.addProperty("rms_norm_eps", c.normEps());
+        o.addProperty("rope_theta", c.ropeTheta());
+        o.addProperty("tie_word_embeddings", c.sharedClassifier());
+        o.addProperty("hidden_act", "silu");
+        o.addProperty("torch_dtype", "float32");
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
+    }
+
     private static int integer(Path file, JsonObject o, String key) throws FileFormatException {
         JsonElement e = o.get(key);
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber())

@@ -24,6 +24,7 @@ import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.io.LlamaCheckpoint;
 import rlhf4j.transformer.io.LlamaConfig;
 import rlhf4j.transformer.io.Llama2cCheckpoints;
+import rlhf4j.transformer.io.RopeLayout;
 
 /**
  * Llama: token embedding, decoder layers with RMSNorm, rotary embeddings in the config's layout, grouped-query
@@ -125,6 +126,32 @@ public final class Llama extends TransformerModel {
     }
 
     public static Llama fromLlama2c(Path file) throws IOException { return fromLlama2c(file, Device.CPU); }
+
+    /**
+     * This model as a {@link LlamaCheckpoint} (the parameter tensors themselves, in this model's rotary layout;
+     * lm_head.weight is the embedding when shared).
+     */
+    public LlamaCheckpoint checkpoint() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(stateDict());
+        if (config.sharedClassifier()) tensors.put(LlamaCheckpoint.LM_HEAD, model.embed_tokens.weight.value());
+        return new LlamaCheckpoint(config, tensors);
+    }
+
+    /** Writes a llama2.c legacy checkpoint, which run.c reads (q/k rows permuted to interleaved if needed). */
+    public void saveLlama2c(Path file) throws IOException { Llama2cCheckpoints.writeLegacy(file, checkpoint()); }
+
+    /**
+     * Writes a Hugging Face directory: config.json and model.safetensors (metadata format "pt"), with q/k rows in
+     * Hugging Face's half-split rotary layout; lm_head.weight is left out when tied, as transformers does.
+     */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        LlamaCheckpoint hf = checkpoint().withRopeLayout(RopeLayout.HALF_SPLIT);
+        Files.writeString(dir.resolve("config.json"), HfLlamaConfig.toJson(hf.config()), java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Tensor> tensors = new LinkedHashMap<>(hf.tensors());
+        if (config.sharedClassifier()) tensors.remove(LlamaCheckpoint.LM_HEAD);
+        Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+    }
 
     /** Loads a Hugging Face Llama directory: config.json ({@link HfLlamaConfig}) and model.safetensors. */
     public static Llama fromPretrained(Path dir, Device device) throws IOException {

@@ -13,12 +13,14 @@ import rlhf4j.transformer.io.RopeLayout;
  * the {@link RopeLayout}: (2i, 2i+1) for llama2.c (interleaved), (i, i + hs/2) for Hugging Face (half split).
  *
  * <p>As one formula for both layouts: {@code out = x · cos + rot(x) · sin}, where cos and sin repeat each pair's
- * value on both of its features and rot(x) maps each pair (a, b) to (−b, a).
+ * value on both of its features and rot(x) maps each pair (a, b) to (−b, a). rot is linear, a fixed signed
+ * permutation matrix R (hs, hs), so rot(x) = x R is one small matrix product (and its gradient dy Rᵀ comes free).
  */
 public final class Rotary {
     private final RopeLayout layout;
     private final int headSize;
     private final Variable cos, sin;   // (maxPositions, hs) constants, each pair's value on both features
+    private final Variable rot;        // (hs, hs) constant: x R maps each pair (a, b) to (−b, a)
 
     public Rotary(int headSize, int maxPositions, double theta, RopeLayout layout, Device device) {
         this.layout = layout;
@@ -33,6 +35,14 @@ public final class Rotary {
                 c[pos * headSize + a] = c[pos * headSize + b] = (float) Math.cos(angle);
                 s[pos * headSize + a] = s[pos * headSize + b] = (float) Math.sin(angle);
             }
+        float[] r = new float[headSize * headSize];
+        for (int i = 0; i < half; i++) {
+            int a = layout == RopeLayout.INTERLEAVED ? 2 * i : i;
+            int b = layout == RopeLayout.INTERLEAVED ? 2 * i + 1 : i + half;
+            r[b * headSize + a] = -1;                                           // out[a] = −x[b]
+            r[a * headSize + b] = 1;                                            // out[b] = x[a]
+        }
+        rot = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(r, headSize, headSize).to(device)));
         cos = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(c, maxPositions, headSize).to(device)));
         sin = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(s, maxPositions, headSize).to(device)));
     }
@@ -47,8 +57,11 @@ public final class Rotary {
         return x.mul(cosSin[0]).add(rotate(x).mul(cosSin[1]));
     }
 
-    /** rot(x): each pair (a, b) → (−b, a). x (B, T, nh, hs). */
-    private Variable rotate(Variable x) {
+    /** rot(x) = x R: each pair (a, b) → (−b, a). x (B, T, nh, hs). */
+    Variable rotate(Variable x) { return x.matmul(rot); }
+
+    /** rot(x) built from slices instead of R: the reference the matrix form is tested against. */
+    Variable rotateBySlices(Variable x) {
         int[] s = x.shape();
         int half = headSize / 2;
         if (layout == RopeLayout.HALF_SPLIT) {

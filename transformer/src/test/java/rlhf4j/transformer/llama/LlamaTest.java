@@ -60,6 +60,51 @@ class LlamaTest {
         assertTrue(text.startsWith(STORY_START), text);
     }
 
+    @Test void huggingFaceDirectoryLoads(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        LlamaCheckpoint hf = ckpt.withRopeLayout(RopeLayout.HALF_SPLIT);
+        var c = hf.config();
+        java.nio.file.Files.writeString(dir.resolve("config.json"), String.format(java.util.Locale.ROOT, """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d, "intermediate_size": %d,
+                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
+                 "max_position_embeddings": %d, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": true}
+                """, c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(), c.seqLen()));
+        java.util.Map<String, Tensor> tensors = new java.util.LinkedHashMap<>(hf.tensors());
+        tensors.remove(LlamaCheckpoint.LM_HEAD);                              // tied: HF files leave it out
+        rlhf4j.tensor.io.Safetensors.write(dir.resolve("model.safetensors"), tensors, java.util.Map.of("format", "pt"));
+        var loaded = rlhf4j.transformer.Models.load(dir);
+        assertInstanceOf(Llama.class, loaded);
+        int[] seq = {1, 403, 407, 261, 378, 15};
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            float[] a = model.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            float[] b = loaded.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4);
+        }
+        // a tensor of the wrong shape is named with the file
+        tensors.put(LlamaCheckpoint.layer(1, LlamaCheckpoint.UP), Tensor.zeros(c.hiddenDim() + 1, c.dim()));
+        rlhf4j.tensor.io.Safetensors.write(dir.resolve("model.safetensors"), tensors, java.util.Map.of("format", "pt"));
+        var e = assertThrows(rlhf4j.transformer.io.FileFormatException.class, () -> rlhf4j.transformer.Models.load(dir));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("model.layers.1.mlp.up_proj.weight")
+                && e.getMessage().contains("[" + (c.hiddenDim() + 1) + ", " + c.dim() + "]"), e.getMessage());
+    }
+
+    @Test void savesHuggingFaceAndLlama2cFilesThatLoadBack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        model.save(dir.resolve("hf"));
+        assertTrue(java.nio.file.Files.readString(dir.resolve("hf/config.json")).contains("\"num_key_value_heads\": 4"));
+        model.saveLlama2c(dir.resolve("m.bin"));
+        LlamaCheckpoint back = Llama2cCheckpoints.read(dir.resolve("m.bin"));          // same weights (freq_cis may differ in ulps)
+        assertEquals(ckpt.config(), back.config());
+        for (String name : ckpt.tensors().keySet())
+            assertArrayEquals(ckpt.get(name).toFloatArray(), back.get(name).toFloatArray(), 0f, name);
+        var hf = rlhf4j.transformer.Models.load(dir.resolve("hf"));
+        assertEquals(RopeLayout.HALF_SPLIT, ((Llama) hf).config.ropeLayout());
+        int[] seq = {1, 403, 407, 261, 378, 15};
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            float[] a = model.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            float[] b = hf.forward(Tensor.ofInts(seq, 1, seq.length), null).value().toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4);
+        }
+    }
+
     @Test void halfSplitCheckpointGivesTheSameLogits() throws Exception {
         Llama hf = Llama.from(ckpt.withRopeLayout(RopeLayout.HALF_SPLIT), stories, rlhf4j.tensor.Device.CPU);
         int[] seq = {1, 403, 407, 261, 378, 15};
