@@ -71,6 +71,8 @@ public final class JavaBlas implements Blas {
 
     @Override public String name() { return "java"; }
 
+    @Override public boolean multiThreaded() { return threads > 1; }
+
     /** The operands of one call, with the tile sizes chosen for it. */
     private record Gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
