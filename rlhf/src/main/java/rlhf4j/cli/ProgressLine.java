@@ -1,17 +1,17 @@
 package rlhf4j.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar on stderr, redrawn at most 4 times a second: label, bar, step/steps, rate, ETA, note. */
 final class ProgressLine {
     private static final int WIDTH = 24;
     private final String label;
-    private final PrintStream err;
+    private final PrintWriter err;
     private final long start = System.nanoTime();
     private long lastDraw;
 
-    ProgressLine(String label, PrintStream err) {
+    ProgressLine(String label, PrintWriter err) {
         this.label = label;
         this.err = err;
     }

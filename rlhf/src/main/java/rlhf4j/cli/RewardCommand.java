@@ -3,7 +3,7 @@ package rlhf4j.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
 import rlhf4j.rlhf.consensus.PreferenceGroups;
@@ -97,13 +99,10 @@ public final class RewardCommand implements Callable<Integer> {
         @Option(names = "--seed", defaultValue = "1") long seed;
         @Option(names = "--device", defaultValue = "cpu") String device;
 
-        private final PrintStream err;
-
-        Train() { this(System.err); }
-
-        Train(PrintStream err) { this.err = err; }
+        @Spec CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
             Device dev = Device.parse(device);
             Backends.forDevice(dev);
             long t0 = System.nanoTime();
@@ -205,13 +204,10 @@ public final class RewardCommand implements Callable<Integer> {
 
         @Option(names = "--device", defaultValue = "cpu") String device;
 
-        private final PrintStream out;
-
-        Score() { this(System.out); }
-
-        Score(PrintStream out) { this.out = out; }
+        @Spec CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
             if (!Files.isRegularFile(in)) throw new NoSuchFileException(in.toString(), null, "no such input file");
             if (prompts != null && !Files.isRegularFile(prompts)) throw new NoSuchFileException(prompts.toString(), null, "no such prompts file");
             RewardModel m = RewardModel.load(model, Device.parse(device));

@@ -1,6 +1,6 @@
 package rlhf4j.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,7 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import rlhf4j.rlhf.feedback.Completion;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.FeedbackJson;
@@ -64,11 +66,7 @@ public final class SampleCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--device", defaultValue = "cpu") String device;
 
-    private final PrintStream err;
-
-    public SampleCommand() { this(System.err); }
-
-    SampleCommand(PrintStream err) { this.err = err; }
+    @Spec CommandSpec spec;
 
     /** Prompts of a JSONL file, or of a text file with one per line (ids p1, p2, ... by line; blank lines skipped). */
     static List<Prompt> readPrompts(Path file) throws java.io.IOException {
@@ -81,6 +79,7 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         if (k < 1) throw new IllegalArgumentException("-k " + k + " must be >= 1");
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size " + batchSize + " must be >= 1");
         List<Prompt> prompts = readPrompts(promptsFile);

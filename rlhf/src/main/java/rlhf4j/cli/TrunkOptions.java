@@ -1,6 +1,6 @@
 package rlhf4j.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +54,7 @@ final class TrunkOptions {
     record Trunk(TransformerModel model, Tokenizer tokenizer, String source) {}
 
     /** The trunk and tokenizer; corpus feeds --scratch (BPE and pretraining). */
-    Trunk build(List<String> corpus, Device device, long seed, PrintStream err) throws java.io.IOException {
+    Trunk build(List<String> corpus, Device device, long seed, PrintWriter err) throws java.io.IOException {
         if ((init == null) == !scratch) throw new IllegalArgumentException("give either --init CHECKPOINT or --scratch");
         if (init != null) {
             TransformerModel m = TrunkFiles.loadTrunk(init, device);
