@@ -24,6 +24,7 @@ import rlhf4j.rlhf.data.TweetEvalHate;
 import rlhf4j.rlhf.reward.ClassificationMetrics;
 import rlhf4j.rlhf.reward.Classifier;
 import rlhf4j.rlhf.reward.ClassifierTrainer;
+import rlhf4j.rlhf.reward.NgramClassifier;
 import rlhf4j.tensor.Backends;
 import rlhf4j.tensor.Device;
 
@@ -101,6 +102,10 @@ public final class ClassifierCommand implements Callable<Integer> {
 
         @Mixin TrunkOptions trunk = new TrunkOptions();
 
+        @Option(names = "--ngrams", description = "instead of a transformer: the bag-of-n-grams logistic-regression baseline "
+                + "(--epochs, --lr (AdaGrad; 0.2 suits it), --weight-decay as L2)")
+        boolean ngrams;
+
         @Option(names = "--epochs", defaultValue = "3") int epochs;
         @Option(names = "--batch-size", defaultValue = "32") int batchSize;
         @Option(names = "--lr", defaultValue = "3e-4") double lr;
@@ -120,6 +125,17 @@ public final class ClassifierCommand implements Callable<Integer> {
             Backends.forDevice(dev);
             long t0 = System.nanoTime();
             DataSet d = dataSet(data, val);
+            if (ngrams) {
+                int reward = d.classes().indexOf(rewardClass != null ? rewardClass : d.rewardClass());
+                if (reward < 0) throw new IllegalArgumentException("no class '" + rewardClass + "'; the classes are " + d.classes());
+                NgramClassifier m = new NgramClassifier(20, d.classes().size(), reward);
+                m.train(d.train(), epochs, lr, weightDecay, seed);
+                Files.createDirectories(out);
+                m.save(out.resolve(NgramClassifier.WEIGHTS_FILE));
+                err.printf(Locale.ROOT, "n-gram baseline: training %s; validation %s; %.1f s; saved %s%n", m.evaluate(d.train()),
+                        m.evaluate(d.val()), (System.nanoTime() - t0) / 1e9, out.resolve(NgramClassifier.WEIGHTS_FILE));
+                return 0;
+            }
             List<String> corpus = new ArrayList<>();
             d.train().forEach(t -> corpus.add(t.text()));
             TrunkOptions.Trunk t = trunk.build(corpus, dev, seed, err);
@@ -185,6 +201,12 @@ public final class ClassifierCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             if ((in == null) == (data == null)) throw new IllegalArgumentException("give --in FILE or --data SET");
             if (in != null && !Files.isRegularFile(in)) throw new NoSuchFileException(in.toString(), null, "no such input file");
+            if (Files.isRegularFile(model.resolve(NgramClassifier.WEIGHTS_FILE))) {
+                NgramClassifier m = NgramClassifier.load(model.resolve(NgramClassifier.WEIGHTS_FILE));
+                if (data != null) out.println(m.evaluate(dataSet(data, null).val()));
+                else for (String t : RewardCommand.readTexts(in)) out.println(String.format(Locale.ROOT, "%.4f", m.score(t)));
+                return 0;
+            }
             Classifier c = Classifier.load(model, Device.parse(device));
             if (data != null) {
                 out.println(ClassifierTrainer.evaluate(c, dataSet(data, null).val()));
