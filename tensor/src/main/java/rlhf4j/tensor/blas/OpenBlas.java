@@ -16,7 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * no JNI glue, no JavaCPP. The library comes from the openblas jar on the class path (see {@link NativeLibraries}).
  *
  * <p>Threads: {@code -Drlhf4j.blas.threads=N} (default: all available processors), set once with
- * {@code openblas_set_num_threads}. Operands must be native segments (heap arrays would move under the GC).
+ * {@code openblas_set_num_threads}. OpenBLAS's threads wait for each other after every block, so on a machine
+ * whose cores are busy with other processes one descheduled thread stalls the whole call; there, fewer threads
+ * (even 1) can be faster. Operands must be native segments (heap arrays would move under the GC).
  */
 public final class OpenBlas implements Blas {
     // CBLAS enums (cblas.h)
