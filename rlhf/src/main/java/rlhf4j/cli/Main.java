@@ -10,7 +10,7 @@ import rlhf4j.tensor.Backends;
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
         description = "RLHF on a from-scratch tensor engine.",
         subcommands = {Main.Devices.class, GenerateCommand.class, LabelCommand.class, LabelsCommand.class,
-                SampleCommand.class, RewardCommand.class, ClassifierCommand.class},
+                PretrainCommand.class, SftCommand.class, SampleCommand.class, RewardCommand.class, ClassifierCommand.class},
         footer = {"", "Launcher commands: ./rlhf4j test (the test suite), ./rlhf4j bench [JMH args] (benchmarks)."})
 public final class Main implements Callable<Integer> {
 
