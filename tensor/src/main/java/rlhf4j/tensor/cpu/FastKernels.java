@@ -1,6 +1,5 @@
 package rlhf4j.tensor.cpu;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
 
@@ -24,9 +23,13 @@ import rlhf4j.tensor.UnaryOp;
  * {@link Parallel}. Each kernel is tested against its scalar reference.
  *
  * <p>Sums over a row are accumulated in vector lanes for blocks of {@link #BLOCK} elements and the block totals
- * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones. exp, log and tanh
- * are the JDK's vector intrinsics (SVML on x86), fast and accurate to about one float ulp; GELU and SiLU are
- * written with one exp and one division, which measured faster than tanh.
+ * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones.
+ *
+ * <p>Same seed, same bits, whether the code runs interpreted, under C1 or under C2: every sum over lanes is added
+ * in lane order ({@link #sumLanes}), exp, log, log1p and tanh are {@link VectorMath}'s polynomials (not the Vector
+ * API's EXP/LOG/TANH, whose bits change once C2 swaps in SVML), pow is scalar {@link Math#pow}, and the scalar
+ * tails use the scalar twins ({@link #unaryScalar}), so an element gives the same bits in a lane or in a tail.
+ * GELU and SiLU are written with one exp and one division, which measured faster than tanh.
  *
  * <p>The elementwise kernels have one loop per op: a switch over the ops inside the loop makes the per-vector
  * method too big to inline, and the JIT then boxes every vector (megabytes of garbage per call). Keep vector
@@ -58,9 +61,20 @@ public final class FastKernels {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) acc = acc.max(load(x, o + j));
-        float m = acc.reduceLanes(MAX);
+        float m = acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
         for (; j < n; j++) m = Math.max(m, get(x, o + j));
         return m;
+    }
+
+    /**
+     * Σ of the lanes of v, added one by one in lane order (lane 0 first) into a double. reduceLanes(ADD) leaves the
+     * order open and really does change it when C2 compiles the loop (a tree instead of a chain), so the low bits of
+     * every sum would change during warm-up; this order is the same in every execution mode.
+     */
+    static double sumLanes(FloatVector v) {
+        double total = 0;
+        for (int k = 0; k < L; k++) total += v.lane(k);
+        return total;
     }
 
     /** Σ x[o .. o+n). */
@@ -70,7 +84,7 @@ public final class FastKernels {
         while (j < bound) {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L) acc = acc.add(load(x, o + j));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += get(x, o + j);
         return total;
@@ -84,7 +98,7 @@ public final class FastKernels {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
                 acc = acc.add(load(a, ao + j).mul(load(b, bo + j)));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += (double) get(a, ao + j) * get(b, bo + j);
         return total;
@@ -97,14 +111,14 @@ public final class FastKernels {
         while (j < bound) {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L) {
-                FloatVector e = load(x, o + j).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(load(x, o + j).sub(shift));
                 if (out != null) store(e, out, oo + j);
                 acc = acc.add(e);
             }
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) {
-            float e = (float) Math.exp(get(x, o + j) - shift);
+            float e = VectorMath.exp(get(x, o + j) - shift);
             if (out != null) set(out, oo + j, e);
             total += e;
         }
@@ -154,10 +168,10 @@ public final class FastKernels {
                 if (log) {
                     float sumDy = (float) rowSum(gs, gi, C);
                     for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector p = load(ys, yi + j).lanewise(VectorOperators.EXP);
+                        FloatVector p = VectorMath.exp(load(ys, yi + j));
                         store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
                     }
-                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - (float) Math.exp(get(ys, yi + j)) * sumDy);
+                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
                 } else {
                     float dot = (float) rowDot(gs, gi, ys, yi, C);
                     for (int b = S.loopBound(C); j < b; j += L)
@@ -201,7 +215,7 @@ public final class FastKernels {
                 FloatVector d = load(x, o + j).sub(mu);
                 acc = acc.add(d.mul(d));
             }
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) {
             double d = get(x, o + j) - mu;
@@ -266,7 +280,7 @@ public final class FastKernels {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
                 acc = acc.add(load(dy, go + j).mul(load(w, wo + j)).mul(load(x, xo + j).sub(mu).mul(s)));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += (double) (get(dy, go + j) * get(w, wo + j)) * ((get(x, xo + j) - mu) * s);
         return total;
@@ -374,10 +388,10 @@ public final class FastKernels {
                 float lse = logsumexp.get(i), g = dlosses.get(i);
                 int j = 0;
                 for (int b = S.loopBound(V); j < b; j += L)
-                    store(load(xs, xi + j).sub(lse).lanewise(VectorOperators.EXP).mul(g), ds, di + j);
-                for (; j < V; j++) set(ds, di + j, g * (float) Math.exp(get(xs, xi + j) - lse));
+                    store(VectorMath.exp(load(xs, xi + j).sub(lse)).mul(g), ds, di + j);
+                for (; j < V; j++) set(ds, di + j, g * VectorMath.exp(get(xs, xi + j) - lse));
                 // the one-hot term touches a single element: g · (p − 1) there
-                float p = (float) Math.exp(get(xs, xi + t) - lse);
+                float p = VectorMath.exp(get(xs, xi + t) - lse);
                 set(ds, di + t, g * (p - 1f));
             }
         });
@@ -537,9 +551,9 @@ public final class FastKernels {
         int b = S.loopBound(n), j = 0;
         switch (op) {
             case NEG -> { for (; j < b; j += L) store(load(x, xo + j).neg(), out, oo + j); }
-            case EXP -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.EXP), out, oo + j); }
-            case LOG -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.LOG), out, oo + j); }
-            case TANH -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.TANH), out, oo + j); }
+            case EXP -> { for (; j < b; j += L) store(VectorMath.exp(load(x, xo + j)), out, oo + j); }
+            case LOG -> { for (; j < b; j += L) store(VectorMath.log(load(x, xo + j)), out, oo + j); }
+            case TANH -> { for (; j < b; j += L) store(VectorMath.tanh(load(x, xo + j)), out, oo + j); }
             case SIGMOID -> { for (; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j); }
             case RELU -> { for (; j < b; j += L) store(relu(load(x, xo + j)), out, oo + j); }
             case GELU -> { for (; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j); }
@@ -550,14 +564,14 @@ public final class FastKernels {
             case SQUARE -> { for (; j < b; j += L) store(square(load(x, xo + j)), out, oo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j)), out, oo + j); }
             case SOFTPLUS -> { for (; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j); }
-            case POW -> { for (; j < b; j += L) store(load(x, xo + j).pow(p), out, oo + j); }
+            case POW -> { }   // Math.pow per element below: the vector pow's bits change when C2 compiles it
             case SCALE -> { for (; j < b; j += L) store(load(x, xo + j).mul(p), out, oo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(x, xo + j).add(p), out, oo + j); }
             case CLAMP_MIN -> { for (; j < b; j += L) store(load(x, xo + j).max(p), out, oo + j); }
             case CLAMP_MAX -> { for (; j < b; j += L) store(load(x, xo + j).min(p), out, oo + j); }
             case GT_SCALAR -> { for (; j < b; j += L) store(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, p)), out, oo + j); }
         }
-        for (; j < n; j++) set(out, oo + j, ScalarMath.unary(op, get(x, xo + j), p));
+        for (; j < n; j++) set(out, oo + j, unaryScalar(op, get(x, xo + j), p));
     }
 
     /** max(x, 0) with NaN → 0, like the scalar {@code x > 0 ? x : 0}. */
@@ -567,17 +581,17 @@ public final class FastKernels {
 
     /** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which never overflows. */
     static FloatVector softplus(FloatVector x) {
-        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+        return x.max(0f).add(VectorMath.log1p(VectorMath.exp(x.abs().neg())));
     }
 
     /**
      * σ(x) = 1/(1 + e^−x). In float this needs no branch: for x below about −88, e^−x overflows to ∞ and the result
      * is 0, the correctly rounded limit; for large x, e^−x is 0 and the result 1.
      */
-    static FloatVector sigmoid(FloatVector x) { return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+    static FloatVector sigmoid(FloatVector x) { return ONE.div(VectorMath.exp(x.neg()).add(1f)); }
 
     /** SiLU: x·σ(x) = x/(1 + e^−x). */
-    static FloatVector silu(FloatVector x) { return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+    static FloatVector silu(FloatVector x) { return x.div(VectorMath.exp(x.neg()).add(1f)); }
 
     /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
     static FloatVector siluDerivative(FloatVector x) {
@@ -592,7 +606,7 @@ public final class FastKernels {
      */
     static FloatVector gelu(FloatVector x) {
         FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
-        return x.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorMath.exp(minus2u).add(1f));
     }
 
     /**
@@ -601,7 +615,7 @@ public final class FastKernels {
      */
     static FloatVector geluDerivative(FloatVector x) {
         FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
-        FloatVector s = ONE.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+        FloatVector s = ONE.div(VectorMath.exp(minus2u).add(1f));
         FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
         return s.mul(x.mul(2f).mul(ONE.sub(s)).mul(du).add(1f));
     }
@@ -609,6 +623,63 @@ public final class FastKernels {
     /** sign(x) as 1, −1 or 0 (the derivative of |x|, 0 at 0). */
     static FloatVector sign(FloatVector x) {
         return ZERO.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
+    }
+
+    /**
+     * One lane of {@link #unaryRow}, for the tails and for strided tensors: the same float operations as the vector
+     * code, so an element gives the same bits wherever it sits. Ops without a transcendental are
+     * {@link ScalarMath#unary}, which already matches the lanes.
+     */
+    public static float unaryScalar(UnaryOp op, float x, float p) {
+        return switch (op) {
+            case EXP -> VectorMath.exp(x);
+            case LOG -> VectorMath.log(x);
+            case TANH -> VectorMath.tanh(x);
+            case SIGMOID -> sigmoid(x);
+            case GELU -> gelu(x);
+            case SILU -> x / (VectorMath.exp(-x) + 1f);
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case SOFTPLUS -> softplus(x);
+            default -> ScalarMath.unary(op, x, p);
+        };
+    }
+
+    /** One lane of {@link #unaryBackwardRow}'s op'(x), for the tails and strided tensors; see {@link #unaryScalar}. */
+    public static float derivativeScalar(UnaryOp op, float x, float y, float p) {
+        return switch (op) {
+            case LOG -> 1f / x;
+            case TANH -> 1f - y * y;
+            case SIGMOID -> y * (1f - y);
+            case GELU -> geluDerivative(x);
+            case SILU -> siluDerivative(x);
+            case SQRT -> 0.5f / y;
+            case RSQRT -> y * -0.5f * y * y;
+            case RECIPROCAL -> -(y * y);
+            case SOFTPLUS -> sigmoid(x);
+            case POW -> (float) Math.pow(x, p - 1) * p;
+            default -> ScalarMath.derivative(op, x, y, p);
+        };
+    }
+
+    static float sigmoid(float x) { return 1f / (VectorMath.exp(-x) + 1f); }
+
+    static float softplus(float x) { return Math.max(x, 0f) + VectorMath.log1p(VectorMath.exp(-Math.abs(x))); }
+
+    static float siluDerivative(float x) {
+        float s = sigmoid(x);
+        return s * (x * (1f - s) + 1f);
+    }
+
+    static float gelu(float x) {
+        float minus2u = (x * GELU_A * x * x + x) * (-2f * GELU_C);
+        return x / (VectorMath.exp(minus2u) + 1f);
+    }
+
+    static float geluDerivative(float x) {
+        float minus2u = (x * GELU_A * x * x + x) * (-2f * GELU_C);
+        float s = 1f / (VectorMath.exp(minus2u) + 1f);
+        float du = (x * (3f * GELU_A) * x + 1f) * GELU_C;
+        return s * (x * 2f * (1f - s) * du + 1f);
     }
 
     /**
@@ -633,7 +704,7 @@ public final class FastKernels {
             case SQUARE -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).mul(2f)), dx, dxo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(load(dy, go + j).mul(square(load(y, yo + j)).neg()), dx, dxo + j); }
             case SOFTPLUS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j); }
-            case POW -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).pow(p - 1).mul(p)), dx, dxo + j); }
+            case POW -> { }   // Math.pow per element below, as in unaryRow
             case SCALE -> { for (; j < b; j += L) store(load(dy, go + j).mul(p), dx, dxo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j), dx, dxo + j); }
             case CLAMP_MIN -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GE, p))), dx, dxo + j); }
@@ -641,7 +712,7 @@ public final class FastKernels {
             case GT_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j).mul(0f), dx, dxo + j); }
         }
         for (; j < n; j++)
-            set(dx, dxo + j, get(dy, go + j) * ScalarMath.derivative(op, get(x, xo + j), get(y, yo + j), p));
+            set(dx, dxo + j, get(dy, go + j) * derivativeScalar(op, get(x, xo + j), get(y, yo + j), p));
     }
 
     /**
@@ -653,7 +724,7 @@ public final class FastKernels {
         FloatVector a0 = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : null;
         FloatVector b0 = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : null;
         int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += L) {
+        for (int bound = op == BinaryOp.POW ? 0 : S.loopBound(n); j < bound; j += L) {   // pow: scalar, as in unaryRow
             FloatVector va = a0 != null ? a0 : load(a, ai + j), vb = b0 != null ? b0 : load(b, bi + j);
             store(binary(op, va, vb), out, oi + j);
         }
@@ -702,7 +773,7 @@ public final class FastKernels {
             case DIV -> a.div(b);
             case MAX -> a.max(b);
             case MIN -> a.min(b);
-            case POW -> a.pow(b);
+            case POW -> throw new IllegalArgumentException("pow is computed per element with Math.pow");
             case EQ -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.EQ, b));
             case GT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.GT, b));
             case LT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.LT, b));
