@@ -125,6 +125,13 @@ public final class FastKernels {
         return total;
     }
 
+    /** out[oo + j] = g · e^(x[xo + j] − shift) over j < n, vector lanes and scalar tail alike. */
+    static void expRow(MemorySegment x, long xo, float shift, float g, MemorySegment out, long oo, int n) {
+        int j = 0;
+        for (int b = S.loopBound(n); j < b; j += L) store(VectorMath.exp(load(x, xo + j).sub(shift)).mul(g), out, oo + j);
+        for (; j < n; j++) set(out, oo + j, VectorMath.exp(get(x, xo + j) - shift) * g);
+    }
+
     /** out[oo + j] = x[xo + j] · s over j < n (out may be x). */
     static void rowScale(MemorySegment x, long xo, float s, MemorySegment out, long oo, int n) {
         int j = 0;
@@ -386,10 +393,7 @@ public final class FastKernels {
                     continue;
                 }
                 float lse = logsumexp.get(i), g = dlosses.get(i);
-                int j = 0;
-                for (int b = S.loopBound(V); j < b; j += L)
-                    store(VectorMath.exp(load(xs, xi + j).sub(lse)).mul(g), ds, di + j);
-                for (; j < V; j++) set(ds, di + j, g * VectorMath.exp(get(xs, xi + j) - lse));
+                expRow(xs, xi, lse, g, ds, di, V);   // g · softmax
                 // the one-hot term touches a single element: g · (p − 1) there
                 float p = VectorMath.exp(get(xs, xi + t) - lse);
                 set(ds, di + t, g * (p - 1f));
@@ -551,19 +555,19 @@ public final class FastKernels {
         int b = S.loopBound(n), j = 0;
         switch (op) {
             case NEG -> { for (; j < b; j += L) store(load(x, xo + j).neg(), out, oo + j); }
-            case EXP -> { for (; j < b; j += L) store(VectorMath.exp(load(x, xo + j)), out, oo + j); }
-            case LOG -> { for (; j < b; j += L) store(VectorMath.log(load(x, xo + j)), out, oo + j); }
-            case TANH -> { for (; j < b; j += L) store(VectorMath.tanh(load(x, xo + j)), out, oo + j); }
-            case SIGMOID -> { for (; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j); }
+            case EXP -> j = expLoop(x, xo, out, oo, b);
+            case LOG -> j = logLoop(x, xo, out, oo, b);
+            case TANH -> j = tanhLoop(x, xo, out, oo, b);
+            case SIGMOID -> j = sigmoidLoop(x, xo, out, oo, b);
             case RELU -> { for (; j < b; j += L) store(relu(load(x, xo + j)), out, oo + j); }
-            case GELU -> { for (; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j); }
-            case SILU -> { for (; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j); }
+            case GELU -> j = geluLoop(x, xo, out, oo, b);
+            case SILU -> j = siluLoop(x, xo, out, oo, b);
             case SQRT -> { for (; j < b; j += L) store(load(x, xo + j).sqrt(), out, oo + j); }
             case RSQRT -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j).sqrt()), out, oo + j); }
             case ABS -> { for (; j < b; j += L) store(load(x, xo + j).abs(), out, oo + j); }
             case SQUARE -> { for (; j < b; j += L) store(square(load(x, xo + j)), out, oo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j)), out, oo + j); }
-            case SOFTPLUS -> { for (; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j); }
+            case SOFTPLUS -> j = softplusLoop(x, xo, out, oo, b);
             case POW -> { }   // Math.pow per element below: the vector pow's bits change when C2 compiles it
             case SCALE -> { for (; j < b; j += L) store(load(x, xo + j).mul(p), out, oo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(x, xo + j).add(p), out, oo + j); }
@@ -572,6 +576,77 @@ public final class FastKernels {
             case GT_SCALAR -> { for (; j < b; j += L) store(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, p)), out, oo + j); }
         }
         for (; j < n; j++) set(out, oo + j, unaryScalar(op, get(x, xo + j), p));
+    }
+
+    // The ops built on exp, log or tanh run their vector loop in a small method of their own: inlined into the big
+    // switch, the polynomials push C2 past its node budget, and then nothing gets inlined and every vector is boxed.
+    // Each returns the index where the scalar tail starts (b, a multiple of L).
+
+    static int expLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.exp(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int logLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.log(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int tanhLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.tanh(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int sigmoidLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int geluLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int siluLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int softplusLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    /**
+     * Two passes, s = σ(2u) into dx and then dx = dy · gelu'(x) from x and s: the derivative in one loop body is
+     * too many nodes for C2's inliner, which then boxes the vectors (2× slower). Storing s and loading it back is
+     * exact, so the bits are those of {@link #geluDerivative(FloatVector)}.
+     */
+    static int geluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        geluSigmaLoop(x, xo, dx, dxo, b);
+        geluChainLoop(x, xo, dy, go, dx, dxo, b);
+        return b;
+    }
+
+    /** dx = σ(2u), the first pass of {@link #geluBackwardLoop}; a method of its own so C2 compiles it alone. */
+    static void geluSigmaLoop(MemorySegment x, long xo, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(geluSigma(load(x, xo + j)), dx, dxo + j);
+    }
+
+    /** dx = dy · gelu'(x) with s = σ(2u) read from dx, the second pass. */
+    static void geluChainLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L)
+            store(load(dy, go + j).mul(geluDerivative(load(x, xo + j), load(dx, dxo + j))), dx, dxo + j);
+    }
+
+    static int siluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j);
+        return b;
+    }
+
+    static int softplusBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j);
+        return b;
     }
 
     /** max(x, 0) with NaN → 0, like the scalar {@code x > 0 ? x : 0}. */
@@ -613,9 +688,16 @@ public final class FastKernels {
      * d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx with du/dx = √(2/π)·(1 + 3·0.044715·x²);
      * with s = σ(2u): 0.5·(1 + tanh u) = s and 1 − tanh² u = 4s(1 − s), so it is s·(1 + 2x·(1 − s)·du/dx).
      */
-    static FloatVector geluDerivative(FloatVector x) {
+    static FloatVector geluDerivative(FloatVector x) { return geluDerivative(x, geluSigma(x)); }
+
+    /** σ(2u) = 0.5·(1 + tanh u), u = √(2/π)·(x + 0.044715·x³). */
+    static FloatVector geluSigma(FloatVector x) {
         FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
-        FloatVector s = ONE.div(VectorMath.exp(minus2u).add(1f));
+        return ONE.div(VectorMath.exp(minus2u).add(1f));
+    }
+
+    /** gelu'(x) given s = σ(2u). */
+    static FloatVector geluDerivative(FloatVector x, FloatVector s) {
         FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
         return s.mul(x.mul(2f).mul(ONE.sub(s)).mul(du).add(1f));
     }
@@ -696,14 +778,14 @@ public final class FastKernels {
             case TANH -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.sub(square(load(y, yo + j)))), dx, dxo + j); }
             case SIGMOID -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(ONE.sub(load(y, yo + j)))), dx, dxo + j); }
             case RELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, 0f))), dx, dxo + j); }
-            case GELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(geluDerivative(load(x, xo + j))), dx, dxo + j); }
-            case SILU -> { for (; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case GELU -> j = geluBackwardLoop(x, xo, dy, go, dx, dxo, b);
+            case SILU -> j = siluBackwardLoop(x, xo, dy, go, dx, dxo, b);
             case SQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(HALF.div(load(y, yo + j))), dx, dxo + j); }
             case RSQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(-0.5f).mul(load(y, yo + j)).mul(load(y, yo + j))), dx, dxo + j); }
             case ABS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sign(load(x, xo + j))), dx, dxo + j); }
             case SQUARE -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).mul(2f)), dx, dxo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(load(dy, go + j).mul(square(load(y, yo + j)).neg()), dx, dxo + j); }
-            case SOFTPLUS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j); }
+            case SOFTPLUS -> j = softplusBackwardLoop(x, xo, dy, go, dx, dxo, b);
             case POW -> { }   // Math.pow per element below, as in unaryRow
             case SCALE -> { for (; j < b; j += L) store(load(dy, go + j).mul(p), dx, dxo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j), dx, dxo + j); }
