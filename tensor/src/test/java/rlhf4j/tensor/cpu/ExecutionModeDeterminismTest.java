@@ -31,7 +31,7 @@ class ExecutionModeDeterminismTest {
 
     @Test void interpretedAndC2CompiledKernelsGiveTheSameBits() throws Exception {
         String interpreted = digest(1, "-Xint");
-        String compiled = digest(400, "-XX:-TieredCompilation", "-XX:CompileThreshold=500");
+        String compiled = digest(400, "-XX:-TieredCompilation", "-XX:CompileThreshold=100");
         String interpretedDigest = interpreted.split(" ")[0].substring("first=".length());
         assertTrue(compiled.endsWith("stable=true"), "C2 changed the bits during warm-up: " + compiled);
         assertEquals("last=" + interpretedDigest, compiled.split(" ")[1],
