@@ -548,7 +548,7 @@ public final class FastKernels {
     static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
 
     /**
-     * out[oo + j] = op(x[xo + j]) for j < n, the vector twin of {@link ScalarMath#unary} (which does the tail).
+     * out[oo + j] = op(x[xo + j]) for j < n, the vector form of {@link ScalarMath#unary}; {@link #unaryScalar} does the tail.
      * One loop per op: a per-vector switch would be too big to inline, and the vectors would then be boxed.
      */
     public static void unaryRow(UnaryOp op, MemorySegment x, long xo, float p, MemorySegment out, long oo, int n) {
@@ -765,8 +765,8 @@ public final class FastKernels {
     }
 
     /**
-     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector twin of {@link ScalarMath#derivative} (which does the
-     * tail), one loop per op like {@link #unaryRow}.
+     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector form of {@link ScalarMath#derivative}, one loop per op
+     * like {@link #unaryRow}; {@link #derivativeScalar} does the tail.
      */
     public static void unaryBackwardRow(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, float p,
                                         MemorySegment dy, long go, MemorySegment dx, long dxo, int n) {
