@@ -20,7 +20,7 @@ import rlhf4j.tensor.blas.BlasRegistry;
  * The CPU backend: host memory from {@link CpuAllocator}, GEMM through {@link Blas}, kernels in Java.
  *
  * <p>Elementwise ops walk their operands row by row with {@link Strided}; dense (and broadcast) rows go to the
- * vectorised {@link FastKernels}, other rows take the scalar {@link ScalarMath} loop. The fused NN kernels run in
+ * vectorised {@link FastKernels}, other rows take the scalar loop ({@link FastKernels#unaryScalar}, the lanes' twin). The fused NN kernels run in
  * {@link FastKernels}, each with a scalar twin in {@link ReferenceKernels}. Work is split over the cores by
  * {@link Parallel}, with split points that depend only on sizes, so results are bit-identical run after run.
  */
@@ -147,7 +147,7 @@ public final class CpuBackend implements Backend {
                 return;
             }
             for (int j = 0; j < n; j++, xi += st[0], oi += st[1])
-                os.setAtIndex(F, oi, ScalarMath.unary(op, xs.getAtIndex(F, xi), pf));
+                os.setAtIndex(F, oi, FastKernels.unaryScalar(op, xs.getAtIndex(F, xi), pf));
         });
     }
 
@@ -164,7 +164,7 @@ public final class CpuBackend implements Backend {
             }
             for (int j = 0; j < n; j++, xi += st[0], yi += st[1], gi += st[2], oi += st[3])
                 dxs.setAtIndex(F, oi, dys.getAtIndex(F, gi)
-                        * ScalarMath.derivative(op, xs.getAtIndex(F, xi), ys.getAtIndex(F, yi), pf));
+                        * FastKernels.derivativeScalar(op, xs.getAtIndex(F, xi), ys.getAtIndex(F, yi), pf));
         });
     }
 

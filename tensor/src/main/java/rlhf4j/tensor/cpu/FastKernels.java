@@ -1,6 +1,5 @@
 package rlhf4j.tensor.cpu;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
 
@@ -24,9 +23,13 @@ import rlhf4j.tensor.UnaryOp;
  * {@link Parallel}. Each kernel is tested against its scalar reference.
  *
  * <p>Sums over a row are accumulated in vector lanes for blocks of {@link #BLOCK} elements and the block totals
- * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones. exp, log and tanh
- * are the JDK's vector intrinsics (SVML on x86), fast and accurate to about one float ulp; GELU and SiLU are
- * written with one exp and one division, which measured faster than tanh.
+ * in double, so long rows (a 50257-word vocabulary) lose no more accuracy than short ones.
+ *
+ * <p>Same seed, same bits, whether the code runs interpreted, under C1 or under C2: every sum over lanes is added
+ * in lane order ({@link #sumLanes}), exp, log, log1p and tanh are {@link VectorMath}'s polynomials (not the Vector
+ * API's EXP/LOG/TANH, whose bits change once C2 swaps in SVML), pow is scalar {@link Math#pow}, and the scalar
+ * tails use the scalar twins ({@link #unaryScalar}), so an element gives the same bits in a lane or in a tail.
+ * GELU and SiLU are written with one exp and one division, which measured faster than tanh.
  *
  * <p>The elementwise kernels have one loop per op: a switch over the ops inside the loop makes the per-vector
  * method too big to inline, and the JIT then boxes every vector (megabytes of garbage per call). Keep vector
@@ -58,9 +61,20 @@ public final class FastKernels {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) acc = acc.max(load(x, o + j));
-        float m = acc.reduceLanes(MAX);
+        float m = acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
         for (; j < n; j++) m = Math.max(m, get(x, o + j));
         return m;
+    }
+
+    /**
+     * Σ of the lanes of v, added one by one in lane order (lane 0 first) into a double. reduceLanes(ADD) leaves the
+     * order open and really does change it when C2 compiles the loop (a tree instead of a chain), so the low bits of
+     * every sum would change during warm-up; this order is the same in every execution mode.
+     */
+    static double sumLanes(FloatVector v) {
+        double total = 0;
+        for (int k = 0; k < L; k++) total += v.lane(k);
+        return total;
     }
 
     /** Σ x[o .. o+n). */
@@ -70,7 +84,7 @@ public final class FastKernels {
         while (j < bound) {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L) acc = acc.add(load(x, o + j));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += get(x, o + j);
         return total;
@@ -84,7 +98,7 @@ public final class FastKernels {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
                 acc = acc.add(load(a, ao + j).mul(load(b, bo + j)));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += (double) get(a, ao + j) * get(b, bo + j);
         return total;
@@ -97,18 +111,25 @@ public final class FastKernels {
         while (j < bound) {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L) {
-                FloatVector e = load(x, o + j).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(load(x, o + j).sub(shift));
                 if (out != null) store(e, out, oo + j);
                 acc = acc.add(e);
             }
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) {
-            float e = (float) Math.exp(get(x, o + j) - shift);
+            float e = VectorMath.exp(get(x, o + j) - shift);
             if (out != null) set(out, oo + j, e);
             total += e;
         }
         return total;
+    }
+
+    /** out[oo + j] = g · e^(x[xo + j] − shift) over j < n, vector lanes and scalar tail alike. */
+    static void expRow(MemorySegment x, long xo, float shift, float g, MemorySegment out, long oo, int n) {
+        int j = 0;
+        for (int b = S.loopBound(n); j < b; j += L) store(VectorMath.exp(load(x, xo + j).sub(shift)).mul(g), out, oo + j);
+        for (; j < n; j++) set(out, oo + j, VectorMath.exp(get(x, xo + j) - shift) * g);
     }
 
     /** out[oo + j] = x[xo + j] · s over j < n (out may be x). */
@@ -154,10 +175,10 @@ public final class FastKernels {
                 if (log) {
                     float sumDy = (float) rowSum(gs, gi, C);
                     for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector p = load(ys, yi + j).lanewise(VectorOperators.EXP);
+                        FloatVector p = VectorMath.exp(load(ys, yi + j));
                         store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
                     }
-                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - (float) Math.exp(get(ys, yi + j)) * sumDy);
+                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
                 } else {
                     float dot = (float) rowDot(gs, gi, ys, yi, C);
                     for (int b = S.loopBound(C); j < b; j += L)
@@ -201,7 +222,7 @@ public final class FastKernels {
                 FloatVector d = load(x, o + j).sub(mu);
                 acc = acc.add(d.mul(d));
             }
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) {
             double d = get(x, o + j) - mu;
@@ -266,7 +287,7 @@ public final class FastKernels {
             FloatVector acc = FloatVector.zero(S);
             for (int end = Math.min(bound, j + BLOCK); j < end; j += L)
                 acc = acc.add(load(dy, go + j).mul(load(w, wo + j)).mul(load(x, xo + j).sub(mu).mul(s)));
-            total += acc.reduceLanes(ADD);
+            total += sumLanes(acc);
         }
         for (; j < n; j++) total += (double) (get(dy, go + j) * get(w, wo + j)) * ((get(x, xo + j) - mu) * s);
         return total;
@@ -372,12 +393,9 @@ public final class FastKernels {
                     continue;
                 }
                 float lse = logsumexp.get(i), g = dlosses.get(i);
-                int j = 0;
-                for (int b = S.loopBound(V); j < b; j += L)
-                    store(load(xs, xi + j).sub(lse).lanewise(VectorOperators.EXP).mul(g), ds, di + j);
-                for (; j < V; j++) set(ds, di + j, g * (float) Math.exp(get(xs, xi + j) - lse));
+                expRow(xs, xi, lse, g, ds, di, V);   // g · softmax
                 // the one-hot term touches a single element: g · (p − 1) there
-                float p = (float) Math.exp(get(xs, xi + t) - lse);
+                float p = VectorMath.exp(get(xs, xi + t) - lse);
                 set(ds, di + t, g * (p - 1f));
             }
         });
@@ -530,34 +548,105 @@ public final class FastKernels {
     static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
 
     /**
-     * out[oo + j] = op(x[xo + j]) for j < n, the vector twin of {@link ScalarMath#unary} (which does the tail).
+     * out[oo + j] = op(x[xo + j]) for j < n, the vector form of {@link ScalarMath#unary}; {@link #unaryScalar} does the tail.
      * One loop per op: a per-vector switch would be too big to inline, and the vectors would then be boxed.
      */
     public static void unaryRow(UnaryOp op, MemorySegment x, long xo, float p, MemorySegment out, long oo, int n) {
         int b = S.loopBound(n), j = 0;
         switch (op) {
             case NEG -> { for (; j < b; j += L) store(load(x, xo + j).neg(), out, oo + j); }
-            case EXP -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.EXP), out, oo + j); }
-            case LOG -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.LOG), out, oo + j); }
-            case TANH -> { for (; j < b; j += L) store(load(x, xo + j).lanewise(VectorOperators.TANH), out, oo + j); }
-            case SIGMOID -> { for (; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j); }
+            case EXP -> j = expLoop(x, xo, out, oo, b);
+            case LOG -> j = logLoop(x, xo, out, oo, b);
+            case TANH -> j = tanhLoop(x, xo, out, oo, b);
+            case SIGMOID -> j = sigmoidLoop(x, xo, out, oo, b);
             case RELU -> { for (; j < b; j += L) store(relu(load(x, xo + j)), out, oo + j); }
-            case GELU -> { for (; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j); }
-            case SILU -> { for (; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j); }
+            case GELU -> j = geluLoop(x, xo, out, oo, b);
+            case SILU -> j = siluLoop(x, xo, out, oo, b);
             case SQRT -> { for (; j < b; j += L) store(load(x, xo + j).sqrt(), out, oo + j); }
             case RSQRT -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j).sqrt()), out, oo + j); }
             case ABS -> { for (; j < b; j += L) store(load(x, xo + j).abs(), out, oo + j); }
             case SQUARE -> { for (; j < b; j += L) store(square(load(x, xo + j)), out, oo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(ONE.div(load(x, xo + j)), out, oo + j); }
-            case SOFTPLUS -> { for (; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j); }
-            case POW -> { for (; j < b; j += L) store(load(x, xo + j).pow(p), out, oo + j); }
+            case SOFTPLUS -> j = softplusLoop(x, xo, out, oo, b);
+            case POW -> { }   // Math.pow per element below: the vector pow's bits change when C2 compiles it
             case SCALE -> { for (; j < b; j += L) store(load(x, xo + j).mul(p), out, oo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(x, xo + j).add(p), out, oo + j); }
             case CLAMP_MIN -> { for (; j < b; j += L) store(load(x, xo + j).max(p), out, oo + j); }
             case CLAMP_MAX -> { for (; j < b; j += L) store(load(x, xo + j).min(p), out, oo + j); }
             case GT_SCALAR -> { for (; j < b; j += L) store(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, p)), out, oo + j); }
         }
-        for (; j < n; j++) set(out, oo + j, ScalarMath.unary(op, get(x, xo + j), p));
+        for (; j < n; j++) set(out, oo + j, unaryScalar(op, get(x, xo + j), p));
+    }
+
+    // The ops built on exp, log or tanh run their vector loop in a small method of their own: inlined into the big
+    // switch, the polynomials push C2 past its node budget, and then nothing gets inlined and every vector is boxed.
+    // Each returns the index where the scalar tail starts (b, a multiple of L).
+
+    static int expLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.exp(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int logLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.log(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int tanhLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(VectorMath.tanh(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int sigmoidLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(sigmoid(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int geluLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(gelu(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int siluLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(silu(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    static int softplusLoop(MemorySegment x, long xo, MemorySegment out, long oo, int b) {
+        for (int j = 0; j < b; j += L) store(softplus(load(x, xo + j)), out, oo + j);
+        return b;
+    }
+
+    /**
+     * Two passes, s = σ(2u) into dx and then dx = dy · gelu'(x) from x and s: the derivative in one loop body is
+     * too many nodes for C2's inliner, which then boxes the vectors (2× slower). Storing s and loading it back is
+     * exact, so the bits are those of {@link #geluDerivative(FloatVector)}.
+     */
+    static int geluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        geluSigmaLoop(x, xo, dx, dxo, b);
+        geluChainLoop(x, xo, dy, go, dx, dxo, b);
+        return b;
+    }
+
+    /** dx = σ(2u), the first pass of {@link #geluBackwardLoop}; a method of its own so C2 compiles it alone. */
+    static void geluSigmaLoop(MemorySegment x, long xo, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(geluSigma(load(x, xo + j)), dx, dxo + j);
+    }
+
+    /** dx = dy · gelu'(x) with s = σ(2u) read from dx, the second pass. */
+    static void geluChainLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L)
+            store(load(dy, go + j).mul(geluDerivative(load(x, xo + j), load(dx, dxo + j))), dx, dxo + j);
+    }
+
+    static int siluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j);
+        return b;
+    }
+
+    static int softplusBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j);
+        return b;
     }
 
     /** max(x, 0) with NaN → 0, like the scalar {@code x > 0 ? x : 0}. */
@@ -567,17 +656,17 @@ public final class FastKernels {
 
     /** log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), which never overflows. */
     static FloatVector softplus(FloatVector x) {
-        return x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+        return x.max(0f).add(VectorMath.log1p(VectorMath.exp(x.abs().neg())));
     }
 
     /**
      * σ(x) = 1/(1 + e^−x). In float this needs no branch: for x below about −88, e^−x overflows to ∞ and the result
      * is 0, the correctly rounded limit; for large x, e^−x is 0 and the result 1.
      */
-    static FloatVector sigmoid(FloatVector x) { return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+    static FloatVector sigmoid(FloatVector x) { return ONE.div(VectorMath.exp(x.neg()).add(1f)); }
 
     /** SiLU: x·σ(x) = x/(1 + e^−x). */
-    static FloatVector silu(FloatVector x) { return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)); }
+    static FloatVector silu(FloatVector x) { return x.div(VectorMath.exp(x.neg()).add(1f)); }
 
     /** d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))). */
     static FloatVector siluDerivative(FloatVector x) {
@@ -592,16 +681,23 @@ public final class FastKernels {
      */
     static FloatVector gelu(FloatVector x) {
         FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
-        return x.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorMath.exp(minus2u).add(1f));
     }
 
     /**
      * d gelu/dx = 0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·du/dx with du/dx = √(2/π)·(1 + 3·0.044715·x²);
      * with s = σ(2u): 0.5·(1 + tanh u) = s and 1 − tanh² u = 4s(1 − s), so it is s·(1 + 2x·(1 − s)·du/dx).
      */
-    static FloatVector geluDerivative(FloatVector x) {
+    static FloatVector geluDerivative(FloatVector x) { return geluDerivative(x, geluSigma(x)); }
+
+    /** σ(2u) = 0.5·(1 + tanh u), u = √(2/π)·(x + 0.044715·x³). */
+    static FloatVector geluSigma(FloatVector x) {
         FloatVector minus2u = x.mul(GELU_A).mul(x).mul(x).add(x).mul(-2f * GELU_C);
-        FloatVector s = ONE.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+        return ONE.div(VectorMath.exp(minus2u).add(1f));
+    }
+
+    /** gelu'(x) given s = σ(2u). */
+    static FloatVector geluDerivative(FloatVector x, FloatVector s) {
         FloatVector du = x.mul(3f * GELU_A).mul(x).add(1f).mul(GELU_C);
         return s.mul(x.mul(2f).mul(ONE.sub(s)).mul(du).add(1f));
     }
@@ -612,8 +708,65 @@ public final class FastKernels {
     }
 
     /**
-     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector twin of {@link ScalarMath#derivative} (which does the
-     * tail), one loop per op like {@link #unaryRow}.
+     * One lane of {@link #unaryRow}, for the tails and for strided tensors: the same float operations as the vector
+     * code, so an element gives the same bits wherever it sits. Ops without a transcendental are
+     * {@link ScalarMath#unary}, which already matches the lanes.
+     */
+    public static float unaryScalar(UnaryOp op, float x, float p) {
+        return switch (op) {
+            case EXP -> VectorMath.exp(x);
+            case LOG -> VectorMath.log(x);
+            case TANH -> VectorMath.tanh(x);
+            case SIGMOID -> sigmoid(x);
+            case GELU -> gelu(x);
+            case SILU -> x / (VectorMath.exp(-x) + 1f);
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case SOFTPLUS -> softplus(x);
+            default -> ScalarMath.unary(op, x, p);
+        };
+    }
+
+    /** One lane of {@link #unaryBackwardRow}'s op'(x), for the tails and strided tensors; see {@link #unaryScalar}. */
+    public static float derivativeScalar(UnaryOp op, float x, float y, float p) {
+        return switch (op) {
+            case LOG -> 1f / x;
+            case TANH -> 1f - y * y;
+            case SIGMOID -> y * (1f - y);
+            case GELU -> geluDerivative(x);
+            case SILU -> siluDerivative(x);
+            case SQRT -> 0.5f / y;
+            case RSQRT -> y * -0.5f * y * y;
+            case RECIPROCAL -> -(y * y);
+            case SOFTPLUS -> sigmoid(x);
+            case POW -> (float) Math.pow(x, p - 1) * p;
+            default -> ScalarMath.derivative(op, x, y, p);
+        };
+    }
+
+    static float sigmoid(float x) { return 1f / (VectorMath.exp(-x) + 1f); }
+
+    static float softplus(float x) { return Math.max(x, 0f) + VectorMath.log1p(VectorMath.exp(-Math.abs(x))); }
+
+    static float siluDerivative(float x) {
+        float s = sigmoid(x);
+        return s * (x * (1f - s) + 1f);
+    }
+
+    static float gelu(float x) {
+        float minus2u = (x * GELU_A * x * x + x) * (-2f * GELU_C);
+        return x / (VectorMath.exp(minus2u) + 1f);
+    }
+
+    static float geluDerivative(float x) {
+        float minus2u = (x * GELU_A * x * x + x) * (-2f * GELU_C);
+        float s = 1f / (VectorMath.exp(minus2u) + 1f);
+        float du = (x * (3f * GELU_A) * x + 1f) * GELU_C;
+        return s * (x * 2f * (1f - s) * du + 1f);
+    }
+
+    /**
+     * dx[j] = dy[j] · op'(x[j]) given y = op(x): the vector form of {@link ScalarMath#derivative}, one loop per op
+     * like {@link #unaryRow}; {@link #derivativeScalar} does the tail.
      */
     public static void unaryBackwardRow(UnaryOp op, MemorySegment x, long xo, MemorySegment y, long yo, float p,
                                         MemorySegment dy, long go, MemorySegment dx, long dxo, int n) {
@@ -625,15 +778,15 @@ public final class FastKernels {
             case TANH -> { for (; j < b; j += L) store(load(dy, go + j).mul(ONE.sub(square(load(y, yo + j)))), dx, dxo + j); }
             case SIGMOID -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(ONE.sub(load(y, yo + j)))), dx, dxo + j); }
             case RELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GT, 0f))), dx, dxo + j); }
-            case GELU -> { for (; j < b; j += L) store(load(dy, go + j).mul(geluDerivative(load(x, xo + j))), dx, dxo + j); }
-            case SILU -> { for (; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j); }
+            case GELU -> j = geluBackwardLoop(x, xo, dy, go, dx, dxo, b);
+            case SILU -> j = siluBackwardLoop(x, xo, dy, go, dx, dxo, b);
             case SQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(HALF.div(load(y, yo + j))), dx, dxo + j); }
             case RSQRT -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(y, yo + j).mul(-0.5f).mul(load(y, yo + j)).mul(load(y, yo + j))), dx, dxo + j); }
             case ABS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sign(load(x, xo + j))), dx, dxo + j); }
             case SQUARE -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).mul(2f)), dx, dxo + j); }
             case RECIPROCAL -> { for (; j < b; j += L) store(load(dy, go + j).mul(square(load(y, yo + j)).neg()), dx, dxo + j); }
-            case SOFTPLUS -> { for (; j < b; j += L) store(load(dy, go + j).mul(sigmoid(load(x, xo + j))), dx, dxo + j); }
-            case POW -> { for (; j < b; j += L) store(load(dy, go + j).mul(load(x, xo + j).pow(p - 1).mul(p)), dx, dxo + j); }
+            case SOFTPLUS -> j = softplusBackwardLoop(x, xo, dy, go, dx, dxo, b);
+            case POW -> { }   // Math.pow per element below, as in unaryRow
             case SCALE -> { for (; j < b; j += L) store(load(dy, go + j).mul(p), dx, dxo + j); }
             case ADD_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j), dx, dxo + j); }
             case CLAMP_MIN -> { for (; j < b; j += L) store(load(dy, go + j).mul(ZERO.blend(1f, load(x, xo + j).compare(VectorOperators.GE, p))), dx, dxo + j); }
@@ -641,7 +794,7 @@ public final class FastKernels {
             case GT_SCALAR -> { for (; j < b; j += L) store(load(dy, go + j).mul(0f), dx, dxo + j); }
         }
         for (; j < n; j++)
-            set(dx, dxo + j, get(dy, go + j) * ScalarMath.derivative(op, get(x, xo + j), get(y, yo + j), p));
+            set(dx, dxo + j, get(dy, go + j) * derivativeScalar(op, get(x, xo + j), get(y, yo + j), p));
     }
 
     /**
@@ -653,7 +806,7 @@ public final class FastKernels {
         FloatVector a0 = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : null;
         FloatVector b0 = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : null;
         int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += L) {
+        for (int bound = op == BinaryOp.POW ? 0 : S.loopBound(n); j < bound; j += L) {   // pow: scalar, as in unaryRow
             FloatVector va = a0 != null ? a0 : load(a, ai + j), vb = b0 != null ? b0 : load(b, bi + j);
             store(binary(op, va, vb), out, oi + j);
         }
@@ -702,7 +855,7 @@ public final class FastKernels {
             case DIV -> a.div(b);
             case MAX -> a.max(b);
             case MIN -> a.min(b);
-            case POW -> a.pow(b);
+            case POW -> throw new IllegalArgumentException("pow is computed per element with Math.pow");
             case EQ -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.EQ, b));
             case GT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.GT, b));
             case LT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.LT, b));
