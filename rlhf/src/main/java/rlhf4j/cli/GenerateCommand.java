@@ -71,7 +71,17 @@ public final class GenerateCommand implements Callable<Integer> {
         this.err = err;
     }
 
+    /** Runs; bad input (files, sizes, options, devices) is reported as one line on stderr with exit code 2. */
     @Override public Integer call() throws Exception {
+        try {
+            return generate();
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            err.println("rlhf4j generate: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int generate() throws IOException {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);                                   // a clear error when the device cannot run here
         if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
@@ -91,10 +101,11 @@ public final class GenerateCommand implements Callable<Integer> {
         SamplingConfig cfg = new SamplingConfig(temperature, topK, topP, maxNew, decoder.stopToken());
         long rowSeed = CounterRng.bits(seed != null ? seed : System.currentTimeMillis(), 0);
 
-        int[] prev = {promptIds[0]};
-        for (int i = 1; i < promptIds.length; i++) prev[0] = decoder.print(prev[0], promptIds[i], out);
+        int[] prev = {decoder.printPrompt(promptIds, out)};
+        long[] firstToken = {0};                                    // as run.c, the rate is timed from the first new token
         out.flush();
         Generation g = new Generator(model).generate(new int[][]{promptIds}, cfg, new long[]{rowSeed}, (row, token) -> {
+            if (firstToken[0] == 0) firstToken[0] = System.nanoTime();
             try {
                 if (token != decoder.stopToken()) prev[0] = decoder.print(prev[0], token, out);
             } catch (IOException e) {
@@ -105,9 +116,10 @@ public final class GenerateCommand implements Callable<Integer> {
         out.write('\n');
         out.flush();
         int generated = g.tokens()[0].length;
-        double seconds = (t2 - t1) / 1e9;
-        err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s: achieved tok/s: %.1f%n",
-                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds, (promptIds.length + generated - 1) / seconds);
+        double seconds = (t2 - t1) / 1e9, decoding = (t2 - firstToken[0]) / 1e9;
+        err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s%n",
+                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds);
+        if (generated > 1) err.printf(Locale.ROOT, "achieved tok/s: %f%n", (generated - 1) / decoding);
         return 0;
     }
 
@@ -119,6 +131,13 @@ public final class GenerateCommand implements Callable<Integer> {
         int print(int prev, int token, OutputStream out) throws IOException;
 
         int stopToken();
+
+        /** Prints the prompt's text and returns its last token. */
+        default int printPrompt(int[] ids, OutputStream out) throws IOException {
+            int prev = ids[0];                                       // BOS (llama2.c) or <|endoftext|> is not text
+            for (int i = 1; i < ids.length; i++) prev = print(prev, ids[i], out);
+            return prev;
+        }
     }
 
     private Decoder llamaDecoder(int vocab) throws IOException {
@@ -152,6 +171,12 @@ public final class GenerateCommand implements Callable<Integer> {
                 int[] ids = tok.encode(text, false);
                 if (ids.length > 0) return ids;
                 return new int[]{eot};                                  // GPT-2 starts unconditional text after <|endoftext|>
+            }
+
+            @Override public int printPrompt(int[] ids, OutputStream out) throws IOException {
+                if (ids.length == 1 && ids[0] == eot) return eot;
+                out.write(tok.decodeBytes(ids));
+                return ids[ids.length - 1];
             }
 
             @Override public int print(int prev, int token, OutputStream out) throws IOException {

@@ -54,12 +54,33 @@ class GenerateCommandTest {
     @Test void aPromptLongerThanTheContextIsAClearError() {
         String longPrompt = "Lily and Tom played in the big green park. ".repeat(60);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err)));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        int code = cl.execute(args("--prompt", longPrompt, "--temperature", "0"));
-        assertNotEquals(0, code);
+        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err, true)));
+        assertEquals(2, cl.execute(args("--prompt", longPrompt, "--temperature", "0")));
         String msg = err.toString();
-        assertTrue(msg.contains("longer than the context length 512") && msg.contains("stories260K.bin"), msg);
+        assertTrue(msg.startsWith("rlhf4j generate: ") && msg.contains("longer than the context length 512")
+                && msg.contains("stories260K.bin") && msg.lines().count() == 1, msg);
+        err.reset();
+        assertEquals(2, cl.execute("--checkpoint", "no-such.bin", "--tokenizer", "t.bin"));
+        assertTrue(err.toString().contains("no-such.bin"), err.toString());
+    }
+
+    @Test void gpt2DirectoryWithItsTokenizer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        var tok = rlhf4j.transformer.tokenizer.BpeTrainer.train("hello world, the quick brown fox jumps over the lazy dog. ".repeat(20),
+                300, java.util.List.of("<|endoftext|>"));
+        tok.save(dir.resolve("vocab.json"), dir.resolve("merges.txt"));
+        new rlhf4j.transformer.gpt2.Gpt2(new rlhf4j.transformer.gpt2.GptConfig(2, 2, 16, 32, tok.vocabSize(), 0), 3).save(dir);
+        String[] greedy = {"--checkpoint", dir.toString(), "--prompt", "hello world", "--temperature", "0", "--steps", "12"};
+        String out = GenerateCommand.run(greedy);
+        assertTrue(out.startsWith("hello world") && out.endsWith("\n"), out);
+        assertEquals(out, GenerateCommand.run(greedy));
+        // the text after the prompt is the model's own greedy continuation
+        int[] prompt = tok.encode("hello world", false);
+        var model = rlhf4j.transformer.Models.load(dir);
+        var g = new rlhf4j.transformer.generate.Generator(model).generate(new int[][]{prompt},
+                rlhf4j.transformer.generate.SamplingConfig.greedy(12 - prompt.length + 1, tok.eosId()), 0);
+        int[] gen = g.tokens()[0];
+        if (gen.length > 0 && gen[gen.length - 1] == tok.eosId()) gen = java.util.Arrays.copyOf(gen, gen.length - 1);
+        assertEquals("hello world" + new String(tok.decodeBytes(gen), java.nio.charset.StandardCharsets.UTF_8) + "\n", out);
     }
 
     @Test void registeredInMain() {

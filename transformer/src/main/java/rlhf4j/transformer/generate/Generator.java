@@ -22,6 +22,8 @@ import rlhf4j.transformer.TransformerModel;
  * pass runs in its own {@link MemoryScope}, so nothing outlives a step but the cache (allocated once, for
  * P + maxNewTokens − 1 positions) and one host buffer of logits.
  *
+ * <p>The model runs in evaluation mode (no dropout) during the call and is put back in its former mode after.
+ *
  * <p><b>Randomness.</b> Row r draws its step-s uniform from {@code CounterRng.uniform(rowSeeds[r], s)}: a row's
  * tokens do not depend on which other rows share its batch.
  */
@@ -61,7 +63,8 @@ public final class Generator {
                     + (p + n - 1) + " positions; the model's context length is " + model.contextLength());
 
         int[] pad = new int[b];                   // leading pad slots of each row
-        int[] ids = new int[b * p], pos = new int[b * p], keyMask = new int[b * (p + n - 1)];
+        int[] ids = new int[b * p], pos = new int[b * p];                                // (B, P) left-padded prompts
+        int[] keyMask = new int[b * (p + n - 1)];                                        // (B, P+N−1) 1 = real slot
         for (int r = 0; r < b; r++) {
             pad[r] = p - prompts[r].length;
             for (int i = 0; i < prompts[r].length; i++) { ids[r * p + pad[r] + i] = prompts[r][i]; pos[r * p + pad[r] + i] = i; }
@@ -75,17 +78,15 @@ public final class Generator {
         float[] hostLogits = new float[b * v];                                            // (B, V)
         float[] lp = new float[1];
         Sampler sampler = new Sampler(config, v);
+        boolean wasTraining = model.isTraining();
+        model.eval();                                  // no dropout while sampling: the log-probs are the model's own
         try (Grad.NoGrad ng = Grad.off(); KvCache cache = model.newCache(b, p + n - 1); MemoryScope call = MemoryScope.open()) {
             boolean padded = false;
             for (int r = 0; r < b; r++) padded |= pad[r] > 0;
             // (B, 1, 1, P+N−1), or none when all prompts have the same length
             Tensor keyBias = padded ? Masks.keyBias(keyMask, b, p + n - 1).to(model.device()) : null;
-            try (MemoryScope step = MemoryScope.open()) {                                 // prefill: all prompts at once
-                Variable h = model.forward(Tensor.ofInts(ids, b, p).to(model.device()), Tensor.ofInts(pos, b, p).to(model.device()),
-                        padded ? keyBias.narrow(3, 0, p) : null, cache);                                  // (B, P, C)
-                lastLogits(h, hostLogits);
-            }
-            int[] next = new int[b], nextPos = new int[b];
+            feed(ids, pos, b, p, padded ? keyBias.narrow(3, 0, p) : null, cache, hostLogits);   // prefill: all prompts at once
+            int[] next = new int[b], nextPos = new int[b];                                // (B) the token each row feeds next
             for (int s = 0; s < n; s++) {
                 boolean allDone = true;
                 for (int r = 0; r < b; r++) {
@@ -99,12 +100,10 @@ public final class Generator {
                     nextPos[r] = prompts[r].length + s;
                 }
                 if (allDone || s == n - 1) break;
-                try (MemoryScope step = MemoryScope.open()) {                             // one token per row
-                    Variable h = model.forward(Tensor.ofInts(next, b, 1).to(model.device()),
-                            Tensor.ofInts(nextPos, b, 1).to(model.device()), padded ? keyBias.narrow(3, 0, p + s + 1) : null, cache);   // (B, 1, C)
-                    lastLogits(h, hostLogits);
-                }
+                feed(next, nextPos, b, 1, padded ? keyBias.narrow(3, 0, p + s + 1) : null, cache, hostLogits);   // one token per row
             }
+        } finally {
+            model.train(wasTraining);
         }
         int[][] tokens = new int[b][];
         float[][] logProbs = new float[b][];
@@ -115,10 +114,17 @@ public final class Generator {
         return new Generation(prompts, tokens, logProbs);
     }
 
-    /** Logits of each row's last position, copied into host (B·V). h (B, T, C). */
-    private void lastLogits(Variable h, float[] host) {
-        Variable last = h.narrow(1, h.size(1) - 1, 1);                                   // (B, 1, C)
-        Tensor logits = model.logits(last).value().contiguous();                          // (B, 1, V)
-        logits.backend().copyToHost(logits.storage(), logits.offset() * 4, MemorySegment.ofArray(host), host.length * 4L);
+    /**
+     * Runs ids (B, T) at positions (B, T) through the model, extending the cache, and copies the logits of each
+     * row's last position into host (B·V). Everything the pass allocates is freed on return.
+     */
+    private void feed(int[] ids, int[] positions, int b, int t, Tensor keyBias, KvCache cache, float[] host) {
+        try (MemoryScope step = MemoryScope.open()) {
+            Variable h = model.forward(Tensor.ofInts(ids, b, t).to(model.device()), Tensor.ofInts(positions, b, t).to(model.device()),
+                    keyBias, cache);                                                      // (B, T, C)
+            Variable last = h.narrow(1, t - 1, 1);                                        // (B, 1, C)
+            Tensor logits = model.logits(last).value().contiguous();                      // (B, 1, V)
+            logits.backend().copyToHost(logits.storage(), logits.offset() * 4, MemorySegment.ofArray(host), host.length * 4L);
+        }
     }
 }

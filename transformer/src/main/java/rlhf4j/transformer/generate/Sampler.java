@@ -8,21 +8,27 @@ import java.util.Arrays;
  *
  * <p>The distribution: z = logits / temperature; top-k keeps the tokens whose z is at least the k-th largest;
  * top-p then keeps the smallest set of most likely tokens whose probability reaches p (the token that crosses p
- * is kept); log p = z − logsumexp(z over kept tokens), −∞ elsewhere. Greedy decoding (temperature 0) picks the
- * argmax (lowest id among ties) and reports the log-probability under the unmodified model, log_softmax(logits),
- * because the greedy "distribution" itself is a point mass.
+ * is kept; equal probabilities are taken in id order); log p = z − logsumexp(z over kept tokens), −∞ elsewhere.
+ * Greedy decoding (temperature 0) picks the argmax (lowest id among ties) and reports the log-probability under
+ * the unmodified model, log_softmax(logits), because the greedy "distribution" itself is a point mass.
+ *
+ * <p>Cost: O(V) per row for top-k (a selection, not a sort); top-p sorts only the tokens that can be in the
+ * nucleus, those with probability ≥ (1 − p)/(V − 1) (llama2.c's cut: were a less likely token needed, the at most
+ * V − 1 tokens from it on would hold less than 1 − p, yet they hold more).
  */
 public final class Sampler {
     private final SamplingConfig config;
-    private final float[] logp;        // (V) scratch: the processed log-distribution of the current row
-    private final Integer[] order;     // (V) scratch for top-p's sort
-    private final float[] sortedKeys;
+    private final float[] logp;        // (V) the processed log-distribution of the current row
+    private final float[] prob;        // (V) its probabilities, exp(logp)
+    private final float[] scratch;     // (V) for top-k's selection
+    private final long[] candidates;   // (V) top-p's sort keys: probability bits above, inverted id below
 
     public Sampler(SamplingConfig config, int vocabSize) {
         this.config = config;
         this.logp = new float[vocabSize];
-        this.order = new Integer[vocabSize];
-        this.sortedKeys = new float[vocabSize];
+        this.prob = new float[vocabSize];
+        this.scratch = new float[vocabSize];
+        this.candidates = new long[vocabSize];
     }
 
     /**
@@ -30,35 +36,78 @@ public final class Sampler {
      * excluded tokens).
      */
     public void logProbs(float[] logits, int offset, float[] out) {
-        int v = out.length;
+        process(logits, offset);
+        System.arraycopy(logp, 0, out, 0, out.length);
+    }
+
+    /** Fills logp and prob for one row. */
+    private void process(float[] logits, int offset) {
+        int v = logp.length;
         double t = config.isGreedy() ? 1.0 : config.temperature();
-        for (int i = 0; i < v; i++) out[i] = (float) (logits[offset + i] / t);
+        for (int i = 0; i < v; i++) logp[i] = (float) (logits[offset + i] / t);
         if (!config.isGreedy() && config.topK() > 0 && config.topK() < v) {
-            System.arraycopy(out, 0, sortedKeys, 0, v);
-            Arrays.sort(sortedKeys);
-            float kth = sortedKeys[v - config.topK()];                         // k-th largest
-            for (int i = 0; i < v; i++) if (out[i] < kth) out[i] = Float.NEGATIVE_INFINITY;
+            System.arraycopy(logp, 0, scratch, 0, v);
+            float kth = kthLargest(scratch, config.topK());
+            for (int i = 0; i < v; i++) if (logp[i] < kth) logp[i] = Float.NEGATIVE_INFINITY;
         }
-        normalize(out);
+        normalize();
         if (!config.isGreedy() && config.topP() < 1) {
-            for (int i = 0; i < v; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> out[a] != out[b] ? Float.compare(out[b], out[a]) : Integer.compare(a, b));
+            float cutoff = (float) ((1 - config.topP()) / (v - 1));
+            int best = 0, n = 0;
+            for (int i = 0; i < v; i++) {
+                if (prob[i] > prob[best]) best = i;
+                if (prob[i] >= cutoff) candidates[n++] = key(prob[i], i);
+            }
+            if (n == 0) candidates[n++] = key(prob[best], best);        // p below 1/V: the top token alone
+            Arrays.sort(candidates, 0, n);                               // ascending: walk from the end
             double cum = 0;
-            int keep = 0;
-            while (keep < v && cum < config.topP()) cum += Math.exp(out[order[keep++]]);
-            for (int i = keep; i < v; i++) out[order[i]] = Float.NEGATIVE_INFINITY;
-            normalize(out);
+            int kept = 0;
+            while (kept < n && cum < config.topP()) cum += prob[idOf(candidates[n - 1 - kept++])];
+            float[] keep = scratch;                                      // reuse: 1 marks a kept token
+            Arrays.fill(keep, 0f);
+            for (int j = 0; j < kept; j++) keep[idOf(candidates[n - 1 - j])] = 1f;
+            for (int i = 0; i < v; i++) if (keep[i] == 0f) logp[i] = Float.NEGATIVE_INFINITY;
+            normalize();
         }
     }
 
-    /** x −= logsumexp(x) over the finite entries. */
-    private static void normalize(float[] x) {
+    /** Sort key: larger probability first when read from the end, then lower id first. Probabilities are ≥ 0. */
+    private static long key(float p, int id) { return ((long) Float.floatToIntBits(p) << 32) | (~id & 0xFFFFFFFFL); }
+
+    private static int idOf(long key) { return ~(int) key; }
+
+    /** logp −= logsumexp(logp) over the finite entries; prob = exp(logp). */
+    private void normalize() {
         float max = Float.NEGATIVE_INFINITY;
-        for (float f : x) max = Math.max(max, f);
+        for (float f : logp) max = Math.max(max, f);
         double sum = 0;
-        for (float f : x) if (f != Float.NEGATIVE_INFINITY) sum += Math.exp(f - max);
+        for (int i = 0; i < logp.length; i++) {
+            prob[i] = logp[i] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(logp[i] - max);
+            sum += prob[i];
+        }
         float lse = (float) (max + Math.log(sum));
-        for (int i = 0; i < x.length; i++) if (x[i] != Float.NEGATIVE_INFINITY) x[i] -= lse;
+        for (int i = 0; i < logp.length; i++) {
+            if (logp[i] != Float.NEGATIVE_INFINITY) logp[i] -= lse;
+            prob[i] = (float) (prob[i] / sum);
+        }
+    }
+
+    /** The k-th largest value of a (which is reordered): iterative quickselect, middle-element pivot. */
+    static float kthLargest(float[] a, int k) {
+        int lo = 0, hi = a.length - 1, target = k - 1;                 // index of the k-th in descending order
+        while (lo < hi) {
+            float pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {                                            // Hoare partition, descending
+                while (a[i] > pivot) i++;
+                while (a[j] < pivot) j--;
+                if (i <= j) { float t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+            }
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else return a[target];
+        }
+        return a[target];
     }
 
     /**
@@ -66,7 +115,7 @@ public final class Sampler {
      * its log-probability goes to logProbOut[0].
      */
     public int next(float[] logits, int offset, double u, float[] logProbOut) {
-        logProbs(logits, offset, logp);
+        process(logits, offset);
         int v = logp.length, pick;
         if (config.isGreedy()) {
             pick = 0;
@@ -75,9 +124,9 @@ public final class Sampler {
             double cum = 0;                                   // inverse CDF in id order
             pick = -1;
             for (int i = 0; i < v; i++) {
-                if (logp[i] == Float.NEGATIVE_INFINITY) continue;
+                if (prob[i] == 0f && logp[i] == Float.NEGATIVE_INFINITY) continue;
                 pick = i;                                    // the last kept token catches rounding at the top
-                cum += Math.exp(logp[i]);
+                cum += prob[i];
                 if (u < cum) break;
             }
         }

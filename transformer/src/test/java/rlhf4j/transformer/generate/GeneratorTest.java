@@ -34,6 +34,21 @@ class GeneratorTest {
         checkAgainstFullForward(m, STORY_PROMPTS, new SamplingConfig(0.8, 30, 0.95, 20, 1));
     }
 
+    @Test void tokenLogProbsWithGradientEqualGenerationsAtTheCompletion() {
+        TransformerModel m = gpt();
+        Generation g = new Generator(m).generate(GPT_PROMPTS, SamplingConfig.sample(0.8, 9, -1), 11);
+        try (var s = MemoryScope.open()) {
+            Generation.Batch batch = g.batch(0);
+            rlhf4j.autograd.Variable lp = TokenLogProbs.of(m.forward(batch.ids(), batch.mask()), batch.ids(), 0.8);   // (B, T−1)
+            assertArrayEquals(new int[]{GPT_PROMPTS.length, batch.promptLength() + batch.completionLength() - 1}, lp.shape());
+            for (int r = 0; r < GPT_PROMPTS.length; r++)
+                for (int i = 0; i < g.tokens()[r].length; i++)
+                    assertEquals(g.logProbs()[r][i], lp.value().get(r, batch.promptLength() - 1 + i), 1e-4);
+            lp.sum().backward();
+            assertNotNull(((Gpt2) m).wte.weight.grad());
+        }
+    }
+
     @Test void batchedGenerationEqualsOnePromptAtATime() throws Exception {
         for (TransformerModel m : new TransformerModel[]{gpt(), stories()}) {
             int[][] prompts = m instanceof Gpt2 ? GPT_PROMPTS : STORY_PROMPTS;
@@ -63,6 +78,25 @@ class GeneratorTest {
             assertTrue(t.length == 30 || t[t.length - 1] == 3);
         }
         assertTrue(differs, "another seed draws other tokens");
+    }
+
+    @Test void dropoutIsOffWhileGeneratingAndTheModeIsRestored() {
+        Gpt2 withDropout = new Gpt2(new GptConfig(2, 4, 32, 64, 97, 0.5), 7);
+        Gpt2 without = new Gpt2(new GptConfig(2, 4, 32, 64, 97, 0.0), 7);
+        SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 10, -1);
+        Generation a = new Generator(withDropout).generate(GPT_PROMPTS, cfg, 3), b = new Generator(without).generate(GPT_PROMPTS, cfg, 3);
+        for (int r = 0; r < GPT_PROMPTS.length; r++) assertArrayEquals(b.logProbs()[r], a.logProbs()[r], 1e-6f);
+        assertTrue(withDropout.isTraining());
+    }
+
+    @Test void generationLeavesNoMemoryBehindAndReusesItsBlocks() throws Exception {
+        TransformerModel m = stories();
+        SamplingConfig cfg = new SamplingConfig(1.0, 0, 1.0, 40, -1);
+        new Generator(m).generate(STORY_PROMPTS, cfg, 1);                       // warm the allocator's cache
+        long live = rlhf4j.tensor.cpu.CpuAllocator.liveBytes(), mallocs = rlhf4j.tensor.cpu.CpuAllocator.mallocCalls();
+        new Generator(m).generate(STORY_PROMPTS, cfg, 1);
+        assertTrue(rlhf4j.tensor.cpu.CpuAllocator.liveBytes() <= live, "every step's memory and the cache are freed");
+        assertEquals(mallocs, rlhf4j.tensor.cpu.CpuAllocator.mallocCalls(), "a second run allocates nothing new");
     }
 
     @Test void promptLongerThanTheContextIsRejected() {
