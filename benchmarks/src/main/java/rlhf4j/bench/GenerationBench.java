@@ -1,0 +1,83 @@
+package rlhf4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import rlhf4j.transformer.generate.Generation;
+import rlhf4j.transformer.generate.Generator;
+import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.transformer.llama.Llama;
+
+/**
+ * Token generation with llama2.c's stories260K (dim 64, 5 layers, 8 heads, 4 KV heads, vocabulary 512): each
+ * invocation samples {@value #NEW_TOKENS} tokens after BOS (temperature 1, no stop token) for {@code streams}
+ * sequences at once with the KV cache. The {@code tokens} counter reads as generated tokens per second over all
+ * streams; llama2.c's run.c does 16–18k tok/s single-stream on one thread of this machine.
+ *
+ * <p>The checkpoint is {@code shared/data/stories260k/stories260K.bin}, found upward from the working directory
+ * or at {@code -Drlhf4j.stories260k=PATH}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@State(Scope.Benchmark)
+public class GenerationBench {
+    static final int NEW_TOKENS = 256, BOS = 1;
+
+    @Param({"1", "64"})
+    public int streams;
+
+    private Generator generator;
+    private int[][] prompts;
+    private long seed;
+
+    /** Generated tokens, in the ops/s column as tokens per second. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Tokens {
+        public double tokens;
+
+        @Setup(Level.Iteration) public void reset() { tokens = 0; }
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        generator = new Generator(Llama.fromLlama2c(checkpoint()));
+        prompts = new int[streams][];
+        for (int r = 0; r < streams; r++) prompts[r] = new int[]{BOS};
+    }
+
+    static Path checkpoint() {
+        String set = System.getProperty("rlhf4j.stories260k");
+        if (set != null) return Path.of(set);
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path p = dir.resolve("shared/data/stories260k/stories260K.bin");
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new IllegalStateException("stories260K.bin not found under shared/data above " + Path.of("").toAbsolutePath()
+                + "; pass -Drlhf4j.stories260k=PATH");
+    }
+
+    @Benchmark
+    public Generation generate(Tokens count) {
+        Generation g = generator.generate(prompts, SamplingConfig.sample(1.0, NEW_TOKENS, -1), seed++);
+        for (int[] row : g.tokens()) count.tokens += row.length;
+        return g;
+    }
+}

@@ -1,0 +1,101 @@
+package rlhf4j.bench;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import rlhf4j.autograd.Functional;
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.optim.AdamW;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.gpt2.Gpt2;
+import rlhf4j.transformer.gpt2.GptConfig;
+
+/**
+ * One full training step of GPT-2 small (124M: 12 layers, 12 heads, width 768, vocabulary 50257, 1024 positions)
+ * on a batch of 4 × 64 tokens on the CPU: forward, cross-entropy, backward, AdamW — llm.c's train_gpt2.c step.
+ *
+ * <p>Model FLOPs per step (nanoGPT's / PaLM's estimate): tokens × (6N + 12·L·C·T), N = 123.7M parameters without
+ * the position table (the tied embedding counts once, as the LM head's matmul), so 256 × (742.0M + 7.1M) = 191.8
+ * GFLOP. MFU divides the achieved rate by an assumed FP32 peak of {@value #PEAK_GFLOPS} GFLOP/s: the rate at which
+ * this step would take the 0.56 s that the project takes as this 2-core machine's FP32 limit. The step time (s/op)
+ * is JMH's result; after each iteration the forward/backward/optimizer split, GFLOP/s and MFU are printed.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@State(Scope.Benchmark)
+public class Gpt2TrainStepBench {
+    static final int BATCH = 4, TOKENS = 64;
+    static final double PEAK_GFLOPS = 342;
+
+    private Gpt2 model;
+    private AdamW optimizer;
+    private Tensor inputs, targets;             // (BATCH, TOKENS) I32
+    private long forwardNanos, backwardNanos, optimizerNanos;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        model = new Gpt2(GptConfig.gpt2Small(), 1);
+        var params = model.namedParameters();
+        optimizer = new AdamW(params, 3e-4, 0.9, 0.999, 1e-8, 0.0);          // llm.c: no weight decay in its test step
+        int[] x = new int[BATCH * TOKENS], y = new int[BATCH * TOKENS];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (int) ((i * 7919L + 13) % 50257);
+            y[i] = (int) (((i + 1) * 7919L + 13) % 50257);
+        }
+        inputs = Tensor.ofInts(x, BATCH, TOKENS);
+        targets = Tensor.ofInts(y, BATCH, TOKENS);
+    }
+
+    /** Model FLOPs of one step (see the class notes). */
+    static double flopsPerStep(GptConfig c) {
+        double n = 12.0 * c.nLayer() * c.nEmbd() * c.nEmbd() + 13.0 * c.nLayer() * c.nEmbd()   // blocks: weights, biases, norms
+                + (double) c.vocabSize() * c.nEmbd() + 2.0 * c.nEmbd();                         // wte (tied head), ln_f
+        double perToken = 6 * n + 12.0 * c.nLayer() * c.nEmbd() * TOKENS;
+        return perToken * BATCH * TOKENS;
+    }
+
+    @Benchmark
+    public float trainStep() {
+        long t0 = System.nanoTime();
+        optimizer.zeroGrad();
+        float loss;
+        try (MemoryScope step = MemoryScope.open()) {
+            Variable logits = model.forward(inputs, null);                       // (B, T, V)
+            Variable l = Functional.crossEntropy(logits, targets, -100);          // ()
+            loss = l.item();
+            long t1 = System.nanoTime();
+            l.backward();
+            long t2 = System.nanoTime();
+            optimizer.step();
+            long t3 = System.nanoTime();
+            forwardNanos += t1 - t0;
+            backwardNanos += t2 - t1;
+            optimizerNanos += t3 - t2;
+        }
+        return loss;
+    }
+
+    @TearDown(Level.Iteration)
+    public void report() {
+        double total = (forwardNanos + backwardNanos + optimizerNanos) / 1e9;
+        double gflops = flopsPerStep(GptConfig.gpt2Small()) / 1e9 / total;
+        System.out.printf(Locale.ROOT, "%n  step %.3f s = forward %.3f + backward %.3f + AdamW %.3f; %.1f GFLOP/s, MFU %.1f%% of %.0f%n",
+                total, forwardNanos / 1e9, backwardNanos / 1e9, optimizerNanos / 1e9, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS);
+        forwardNanos = backwardNanos = optimizerNanos = 0;
+    }
+}

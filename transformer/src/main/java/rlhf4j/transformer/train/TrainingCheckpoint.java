@@ -1,0 +1,185 @@
+package rlhf4j.transformer.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import rlhf4j.tensor.Device;
+import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.transformer.Models;
+import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.gpt2.Gpt2;
+import rlhf4j.transformer.gpt2.GptConfig;
+import rlhf4j.transformer.io.FileFormatException;
+import rlhf4j.transformer.io.LlamaCheckpoint;
+import rlhf4j.transformer.io.Llama2cCheckpoints;
+import rlhf4j.transformer.io.RopeLayout;
+import rlhf4j.transformer.llama.Llama;
+import rlhf4j.transformer.tokenizer.Tokenizer;
+
+/**
+ * A training run saved as a directory:
+ *
+ * <pre>
+ * config.json + model.safetensors   GPT-2, Hugging Face's format (Models.load / Gpt2.fromPretrained read it)
+ * model.bin                         or a Llama in llama2.c's format (Models.load(dir/model.bin) reads it)
+ * vocab.json + merges.txt | tokenizer.bin | char_tokenizer.json   the tokenizer ({@link TokenizerFiles})
+ * optimizer.safetensors             AdamW's moments "m.NAME", "v.NAME" and its step count
+ * trainer_state.json                step, data position, schedule, best val loss, dropout counters ({@link TrainerState})
+ * </pre>
+ *
+ * Saving writes a fresh sibling directory and renames it into place only once it is complete; the previous
+ * checkpoint is moved aside first and deleted last, so a crash leaves one whole checkpoint (under DIR or DIR.old).
+ */
+public final class TrainingCheckpoint {
+    public static final String OPTIMIZER_FILE = "optimizer.safetensors", STATE_FILE = "trainer_state.json",
+            LLAMA2C_FILE = "model.bin";
+    /**
+     * Run facts that rebuild a GPT-2 exactly as it was trained: its dropout probability and construction seed (which
+     * seeds the dropout masks). Hugging Face's config.json has neither, so they go into the trainer state.
+     */
+    public static final String RUN_DROPOUT = "dropout", RUN_MODEL_SEED = "model_seed";
+
+    private TrainingCheckpoint() {}
+
+    // ================================================================================================ saving
+
+    /** Saves the trainer's model, optimizer and state plus the tokenizer into dir, atomically. */
+    public static void save(Path dir, CausalLmTrainer trainer, Tokenizer tokenizer, Map<String, String> run) throws IOException {
+        dir = dir.toAbsolutePath().normalize();
+        if (Files.exists(dir) && !Files.isRegularFile(dir.resolve(STATE_FILE)) && !isEmptyDirectory(dir))
+            throw new FileFormatException(dir, "exists and is not a training checkpoint; refusing to replace it");
+        Path parent = dir.getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".tmp-");
+        try {
+            saveModel(trainer.model(), tmp);
+            if (tokenizer != null) TokenizerFiles.save(tokenizer, tmp);
+            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), trainer.optimizer().stateDict());
+            new TrainerState(trainer.step(), trainer.batchesDrawn(), trainer.bestValLoss(), trainer.optimizer().lr(),
+                    trainer.config(), trainer.dropoutCalls(), run).write(tmp.resolve(STATE_FILE));
+        } catch (IOException | RuntimeException e) {
+            deleteTree(tmp);
+            throw e;
+        }
+        Path old = parent.resolve(dir.getFileName() + ".old");
+        deleteTree(old);
+        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);   // keep it until the new one is in place
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    /** Writes the model's weights in its family's format (see the class notes). */
+    public static void saveModel(TransformerModel model, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        switch (model) {
+            case Gpt2 g -> g.save(dir);
+            case Llama l -> {
+                if (l.config.ropeLayout() != RopeLayout.INTERLEAVED)
+                    throw new UnsupportedOperationException("saving a Llama loaded from a Hugging Face directory is not supported;"
+                            + " only llama2.c models (interleaved rotary layout) are written, as " + LLAMA2C_FILE);
+                Map<String, Tensor> tensors = new LinkedHashMap<>(l.stateDict());
+                tensors.putIfAbsent(LlamaCheckpoint.LM_HEAD, tensors.get(LlamaCheckpoint.EMBED));   // shared classifier
+                Llama2cCheckpoints.writeLegacy(dir.resolve(LLAMA2C_FILE), new LlamaCheckpoint(l.config, tensors));
+            }
+            default -> throw new UnsupportedOperationException("cannot save a " + model.getClass().getSimpleName());
+        }
+    }
+
+    // ================================================================================================ loading
+
+    /** The checkpoint directory to read: dir, or DIR.old when a save was interrupted between its two renames. */
+    public static Path resolve(Path dir) throws IOException {
+        dir = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(dir)) return dir;
+        Path old = dir.resolveSibling(dir.getFileName() + ".old");
+        if (Files.isRegularFile(old.resolve(STATE_FILE))) return old;
+        throw new NoSuchFileException(dir.toString(), null, "no such checkpoint directory");
+    }
+
+    /**
+     * Opens a model: a checkpoint directory written here (GPT-2 or llama2.c inside), a Hugging Face directory, or a
+     * llama2.c {@code .bin} file.
+     */
+    public static TransformerModel loadModel(Path path, Device device) throws IOException {
+        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(LLAMA2C_FILE))
+                && !Files.exists(path.resolve(Gpt2.CONFIG_FILE)))
+            return Models.load(path.resolve(LLAMA2C_FILE), device);
+        return Models.load(path, device);
+    }
+
+    /**
+     * The model of a checkpoint as it was being trained: {@link #loadModel}'s, but a GPT-2 with the dropout and
+     * dropout seeds recorded under {@link #RUN_DROPOUT} / {@link #RUN_MODEL_SEED} (a plain load has no dropout).
+     */
+    public static TransformerModel loadForResume(Path dir, Device device) throws IOException {
+        TransformerModel m = loadModel(dir, device);
+        Map<String, String> run = readState(dir).run();
+        if (!(m instanceof Gpt2 g) || !run.containsKey(RUN_DROPOUT)) return m;
+        try {
+            double p = Double.parseDouble(run.get(RUN_DROPOUT));
+            long seed = Long.parseLong(run.getOrDefault(RUN_MODEL_SEED, "0"));
+            GptConfig c = g.config;
+            Gpt2 rebuilt = new Gpt2(new GptConfig(c.nLayer(), c.nHead(), c.nEmbd(), c.blockSize(), c.vocabSize(), p), seed, device);
+            rebuilt.loadStateDict(g.stateDict(), true);
+            return rebuilt;
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(dir.resolve(STATE_FILE), "bad " + RUN_DROPOUT + " or " + RUN_MODEL_SEED + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static TrainerState readState(Path dir) throws IOException { return TrainerState.read(dir.resolve(STATE_FILE)); }
+
+    /**
+     * Puts a trainer built on {@link #loadModel}'s model (same config) back where the checkpoint left it: AdamW's
+     * moments and step, the trainer's step, best val loss and dropout counters. Mismatches name the file.
+     */
+    public static TrainerState restore(Path dir, CausalLmTrainer trainer) throws IOException {
+        TrainerState state = readState(dir);
+        Path file = dir.resolve(OPTIMIZER_FILE);
+        if (!Files.isRegularFile(file)) throw new FileFormatException(file, "missing: the checkpoint has no optimizer state");
+        try (MemoryScope load = MemoryScope.open()) {                         // the file's tensors die after copying
+            Map<String, Tensor> saved = Safetensors.read(file).tensors();
+            trainer.optimizer().loadStateDict(saved);
+        } catch (FileFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new FileFormatException(file, "cannot restore the optimizer: " + e.getMessage(), e);
+        }
+        if (trainer.optimizer().stepCount() != state.step())
+            throw new FileFormatException(file, "holds AdamW step " + trainer.optimizer().stepCount() + " but "
+                    + STATE_FILE + " says step " + state.step() + "; the files come from different saves");
+        if (state.batchesDrawn() != (long) state.step() * state.config().gradAccum())
+            throw new FileFormatException(dir.resolve(STATE_FILE), "batches_drawn " + state.batchesDrawn()
+                    + " does not equal step × grad_accum");
+        try {
+            trainer.restore(state.step(), state.bestValLoss(), state.dropoutCalls());
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(dir.resolve(STATE_FILE), e.getMessage(), e);
+        }
+        return state;
+    }
+
+    // ================================================================================================ files
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+        }
+    }
+}
