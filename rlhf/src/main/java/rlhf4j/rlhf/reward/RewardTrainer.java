@@ -1,0 +1,136 @@
+package rlhf4j.rlhf.reward;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.optim.AdamW;
+import rlhf4j.autograd.optim.GradClip;
+import rlhf4j.rlhf.consensus.PreferenceGroup;
+import rlhf4j.rlhf.feedback.Completion;
+import rlhf4j.tensor.MemoryScope;
+
+/**
+ * Trains a {@link RewardModel} on ranked groups, InstructGPT style: a batch holds G whole groups, each of the K
+ * completions of a group is forwarded once, and the Bradley–Terry loss is averaged over the group's C(K, 2)
+ * pairs (and then over the groups), so a ranking counts once however many pairs it gives and a completion's
+ * gradient is not repeated in K−1 separate examples. AdamW updates trunk and head together; dropout stays off.
+ */
+public final class RewardTrainer {
+
+    /**
+     * @param epochs         passes over the training groups
+     * @param groupsPerBatch G, groups per optimiser step
+     * @param lr             AdamW learning rate (constant)
+     * @param weightDecay    AdamW decoupled weight decay (matrices only)
+     * @param margin         m in −log σ(r_w − r_l − m); 0 for the plain loss
+     * @param clipNorm       global gradient-norm clip, 0 = off
+     * @param seed           shuffles the groups each epoch
+     */
+    public record Config(int epochs, int groupsPerBatch, double lr, double weightDecay, double margin, double clipNorm, long seed) {
+        public Config {
+            if (epochs < 1 || groupsPerBatch < 1) throw new IllegalArgumentException("epochs and groups per batch must be >= 1");
+            if (!(lr > 0)) throw new IllegalArgumentException("learning rate " + lr + " must be > 0");
+            if (margin < 0) throw new IllegalArgumentException("margin " + margin + " must be >= 0");
+        }
+
+        public static Config defaults() { return new Config(1, 8, 1e-4, 0.0, 0.0, 1.0, 1); }
+    }
+
+    /** Figures after one epoch: mean training loss, held-out pairwise accuracy and loss (NaN without held-out pairs). */
+    public record Epoch(int epoch, double trainLoss, double heldOutAccuracy, double heldOutLoss, double seconds) {}
+
+    /** Progress callbacks (a progress bar, a log). */
+    public interface Listener {
+        default void onStep(int epoch, int step, int steps, double loss) {}
+
+        default void onEpoch(Epoch e) {}
+    }
+
+    /** A group's completions as the ids the model reads (prompt + completion text). */
+    public static int[][] encode(RewardModel model, PreferenceGroup g) {
+        int[][] rows = new int[g.completions().size()][];
+        for (int i = 0; i < rows.length; i++) {
+            Completion c = g.completions().get(i);
+            rows[i] = model.scoring.encode(g.prompt().text() + c.text());
+        }
+        return rows;
+    }
+
+    private final RewardModel model;
+    private final Config config;
+    private final AdamW optimizer;
+
+    public RewardTrainer(RewardModel model, Config config) {
+        this.model = model;
+        this.config = config;
+        // decay only matrices (names ending in "weight" of 2-D parameters), as GPT-2 training does
+        this.optimizer = new AdamW(model.scoring.module.namedParameters(), config.lr(), 0.9, 0.999, 1e-8, config.weightDecay())
+                .decayOnly(name -> model.scoring.module.namedParameters().get(name).dim() >= 2);
+    }
+
+    /** Trains for config.epochs, evaluating on heldOut after each; returns one record per epoch. */
+    public List<Epoch> train(List<PreferenceGroup> groups, List<PreferenceGroup> heldOut, Listener listener) {
+        if (groups.isEmpty()) throw new IllegalArgumentException("no training groups");
+        List<int[][]> encoded = new ArrayList<>(groups.size());
+        for (PreferenceGroup g : groups) encoded.add(encode(model, g));
+        List<Epoch> history = new ArrayList<>();
+        Random rng = new Random(config.seed());
+        int steps = (groups.size() + config.groupsPerBatch() - 1) / config.groupsPerBatch();
+        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < groups.size(); i++) order.add(i);
+            java.util.Collections.shuffle(order, rng);
+            double lossSum = 0;
+            for (int s = 0; s < steps; s++) {
+                List<PreferenceGroup> batchGroups = new ArrayList<>();
+                List<int[]> rows = new ArrayList<>();
+                for (int i = s * config.groupsPerBatch(); i < Math.min(groups.size(), (s + 1) * config.groupsPerBatch()); i++) {
+                    batchGroups.add(groups.get(order.get(i)));
+                    rows.addAll(List.of(encoded.get(order.get(i))));
+                }
+                double loss = step(TokenBatch.of(rows, TokenBatch.Side.RIGHT), PairwiseLoss.Pairs.ofGroups(batchGroups));
+                lossSum += loss;
+                if (listener != null) listener.onStep(epoch, s + 1, steps, loss);
+            }
+            Evaluation ev = heldOut.isEmpty() ? null : evaluate(model, heldOut, config.margin());
+            Epoch e = new Epoch(epoch, lossSum / steps, ev == null ? Double.NaN : ev.accuracy(),
+                    ev == null ? Double.NaN : ev.loss(), (System.nanoTime() - t0) / 1e9);
+            history.add(e);
+            if (listener != null) listener.onEpoch(e);
+        }
+        return history;
+    }
+
+    /** One optimiser step on a batch and its pairs; returns the loss before the step. */
+    public double step(TokenBatch batch, PairwiseLoss.Pairs pairs) {
+        try (MemoryScope step = MemoryScope.open()) {
+            optimizer.zeroGrad();
+            Variable loss = PairwiseLoss.loss(model.rewards(batch), pairs, config.margin());   // ()
+            float value = loss.item();
+            loss.backward();
+            if (config.clipNorm() > 0) GradClip.clipGradNorm(optimizer.parameters().values(), config.clipNorm());
+            optimizer.step();
+            return value;
+        }
+    }
+
+    /** Pairwise accuracy (ties half) and mean pair loss of a model on groups: every pair counted once. */
+    public record Evaluation(double accuracy, double loss, int pairs) {}
+
+    public static Evaluation evaluate(RewardModel model, List<PreferenceGroup> groups, double margin) {
+        List<int[]> rows = new ArrayList<>();
+        for (PreferenceGroup g : groups) rows.addAll(List.of(encode(model, g)));
+        float[] r = model.scoreIds(rows);
+        int n = 0;
+        for (PreferenceGroup g : groups) n += g.pairs().size();
+        int[] w = new int[n], l = new int[n];
+        int row = 0, i = 0;
+        for (PreferenceGroup g : groups) {
+            for (PreferenceGroup.IndexPair p : g.pairs()) { w[i] = row + p.winner(); l[i++] = row + p.loser(); }
+            row += g.completions().size();
+        }
+        return new Evaluation(PairwiseLoss.accuracy(r, w, l), PairwiseLoss.reference(r, PairwiseLoss.Pairs.uniform(w, l), margin), n);
+    }
+}
