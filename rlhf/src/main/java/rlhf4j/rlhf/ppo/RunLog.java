@@ -1,0 +1,138 @@
+package rlhf4j.rlhf.ppo;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The files a run appends to, one JSON object per line and per iteration, each with an "iteration" field:
+ * {@code metrics.jsonl} (with {@code metrics.csv} rewritten from it), {@code scores.jsonl} (every score of the
+ * batch) and {@code samples.jsonl} (a few completions). On resume, lines of iterations after the checkpoint are
+ * dropped, so the files read as if the run had never stopped.
+ */
+public final class RunLog {
+    public static final String METRICS = "metrics.jsonl", METRICS_CSV = "metrics.csv", SCORES = "scores.jsonl",
+            SAMPLES = "samples.jsonl";
+    static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
+
+    private final Path dir;
+
+    public RunLog(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path dir() { return dir; }
+
+    /** Appends one iteration's metrics and rewrites the CSV. */
+    public void appendMetrics(IterationStats s) {
+        append(METRICS, GSON.toJson(s));
+        writeCsv();
+    }
+
+    public void appendScores(int iteration, float[] scores) {
+        append(SCORES, GSON.toJson(Map.of("iteration", iteration, "scores", scores)));
+    }
+
+    /** One sample shown in reports. */
+    public record Sample(int iteration, String prompt, String completion, double score) {}
+
+    public void appendSamples(List<Sample> samples) {
+        for (Sample s : samples) append(SAMPLES, GSON.toJson(s));
+    }
+
+    /** Every iteration's metrics so far. */
+    public List<IterationStats> metrics() {
+        List<IterationStats> out = new ArrayList<>();
+        for (String line : lines(METRICS)) out.add(GSON.fromJson(line, IterationStats.class));
+        return out;
+    }
+
+    /** The scores of the iteration given, or null. */
+    public float[] scores(int iteration) {
+        for (String line : lines(SCORES)) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.get("iteration").getAsInt() == iteration) return GSON.fromJson(o.get("scores"), float[].class);
+        }
+        return null;
+    }
+
+    public List<Sample> samples() {
+        List<Sample> out = new ArrayList<>();
+        for (String line : lines(SAMPLES)) out.add(GSON.fromJson(line, Sample.class));
+        return out;
+    }
+
+    /** Drops every line whose iteration is {@code iterations} or later (a resume after that many iterations). */
+    public void truncate(int iterations) {
+        for (String name : List.of(METRICS, SCORES, SAMPLES)) {
+            Path f = dir.resolve(name);
+            if (!Files.exists(f)) continue;
+            StringBuilder kept = new StringBuilder();
+            for (String line : lines(name)) {
+                JsonElement it = JsonParser.parseString(line).getAsJsonObject().get("iteration");
+                if (it != null && it.getAsInt() < iterations) kept.append(line).append('\n');
+            }
+            write(f, kept.toString());
+        }
+        writeCsv();
+    }
+
+    private void writeCsv() {
+        StringBuilder csv = new StringBuilder();
+        List<String> header = null;
+        for (String line : lines(METRICS)) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (header == null) {
+                header = new ArrayList<>(o.keySet());
+                csv.append(String.join(",", header)).append('\n');
+            }
+            List<String> cells = new ArrayList<>();
+            for (String k : header) cells.add(o.has(k) ? o.get(k).getAsString() : "");
+            csv.append(String.join(",", cells)).append('\n');
+        }
+        write(dir.resolve(METRICS_CSV), csv.toString());
+    }
+
+    private List<String> lines(String name) {
+        Path f = dir.resolve(name);
+        if (!Files.exists(f)) return List.of();
+        try {
+            return Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void append(String name, String line) {
+        try {
+            Files.writeString(dir.resolve(name), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path f, String text) {
+        try {
+            Files.writeString(f, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package rlhf4j.rlhf.ppo;
+
+import rlhf4j.autograd.Variable;
+import rlhf4j.tensor.Tensor;
+
+/**
+ * Per-token log-probabilities and entropies of a completion under a model, from its logits over the padded
+ * prompt + completion batch. Token i of the completion (column P + i) is predicted by the logits at column
+ * P − 1 + i, so the completion's N predictions are columns P − 1 .. P + N − 2. The distribution is
+ * softmax(logits / temperature): the one the tokens were sampled from, so that ratio = 1 before any update.
+ */
+public final class TokenLogProbs {
+    private TokenLogProbs() {}
+
+    /** The logits (B, T, V) that predict the completion → (B, N, V), divided by the temperature. */
+    public static Variable completionLogits(Variable logits, int promptLength, int n, double temperature) {
+        Variable cols = logits.narrow(1, promptLength - 1, n);                            // (B, N, V)
+        return temperature == 1.0 ? cols : cols.div(temperature);
+    }
+
+    /** log π(token) for each completion token: logp (B, N, V) gathered at ids (B, N) → (B, N). */
+    public static Variable gather(Variable logp, Tensor completionIds) {
+        int b = completionIds.size(0), n = completionIds.size(1);
+        Tensor index = completionIds.contiguous().view(b, n, 1).to(logp.value().device());   // (B, N, 1) I32
+        return logp.gather(2, index).squeeze(2);                                           // (B, N)
+    }
+
+    /** Entropy H = −Σ_v p·log p of each position: logp (B, N, V) → (B, N). */
+    public static Variable entropy(Variable logp) {
+        return logp.exp().mul(logp).sum(-1).neg();                                         // (B, N)
+    }
+}

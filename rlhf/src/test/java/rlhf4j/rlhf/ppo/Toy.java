@@ -1,0 +1,69 @@
+package rlhf4j.rlhf.ppo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import rlhf4j.rlhf.reward.RewardFunction;
+import rlhf4j.transformer.io.LlamaConfig;
+import rlhf4j.transformer.llama.Llama;
+import rlhf4j.transformer.tokenizer.Tokenizer;
+
+/** A tiny random-init Llama over a 16-letter alphabet, and a reward: the fraction of one target token. */
+final class Toy {
+    static final int VOCAB = 16, TARGET = 5, STOP = 1;
+    static final LlamaConfig CONFIG = LlamaConfig.llama2c(16, 32, 1, 2, 2, VOCAB, 32, true);
+
+    /** Letters 'a'.. for ids 0..15. */
+    static final Tokenizer LETTERS = new Tokenizer() {
+        @Override public int[] encode(String text) { return text.chars().map(c -> c - 'a').toArray(); }
+
+        @Override public String decode(int[] ids) {
+            StringBuilder s = new StringBuilder();
+            for (int id : ids) s.append((char) ('a' + id));
+            return s.toString();
+        }
+
+        @Override public int vocabSize() { return VOCAB; }
+
+        @Override public String token(int id) { return Character.toString('a' + id); }
+    };
+
+    /** The fraction of the completion's tokens that are TARGET. */
+    static final RewardFunction TARGET_FRACTION = batch -> {
+        float[] out = new float[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            int[] c = batch.get(i).completionIds();
+            int hits = 0;
+            for (int t : c) if (t == TARGET) hits++;
+            out[i] = c.length == 0 ? 0 : (float) hits / c.length;
+        }
+        return out;
+    };
+
+    static PpoModels models(long seed) {
+        return PpoModels.withValueHead(new Llama(CONFIG, seed), new Llama(CONFIG, seed), 77);
+    }
+
+    /** Prompts of 1–3 tokens starting with 0 (a BOS stand-in), so the batch is left-padded. */
+    static List<int[]> prompts(int n) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 1 + i % 3;
+            int[] p = new int[len];
+            for (int j = 1; j < len; j++) p[j] = 2 + (i * 7 + j * 3) % 14;
+            out.add(p);
+        }
+        return out;
+    }
+
+    static PpoTrainer trainer(PpoConfig cfg, long seed, RewardFunction reward, Path dir) {
+        return new PpoTrainer(cfg, models(seed), reward, LETTERS, STOP, prompts(12), dir);
+    }
+
+    /** A small, fast configuration. */
+    static PpoConfig config(int iterations) {
+        PpoConfig d = PpoConfig.defaults();
+        return new PpoConfig(8, 2, 4, 8, 1.0, 1e-2, 0.0, 1.0, 0.2, 0.2, 0.1, 0.0, 1.0, 0.95,
+                0.02, false, d.targetKl(), d.klHorizon(), 0.0, 0.0, 0.0, false, iterations, Double.NaN, 3, 0, 2, 99);
+    }
+}
