@@ -234,13 +234,16 @@ public final class PpoTrainer {
             throw new IllegalStateException("reward function " + reward.name() + " returned " + scores.length + " scores for " + b + " samples");
         time.scoring = (System.nanoTime() - t1) / 1e9;
 
-        // log π_old, V_old and entropy from the learner's own forward pass, in minibatch-sized chunks
+        // log π_old, V_old and entropy from the learner's own forward pass, on the very minibatches of the first
+        // epoch: the first update then recomputes exactly these numbers (ρ = 1), even where a kernel's rounding
+        // depends on which rows share a batch
         long t2 = System.nanoTime();
         float[] logProbs = new float[b * n], values = new float[b * n], entropy = new float[b * n], refLogProbs = new float[b * n];
         int mb = cfg.minibatchSize();
+        int[] order = epochOrder(it, 0);
         try (Grad.NoGrad ng = Grad.off()) {
             for (int from = 0; from < b; from += mb) {
-                int[] rows = range(from, Math.min(b, from + mb));
+                int[] rows = Arrays.copyOfRange(order, from, from + mb);
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Batch x = Batch.of(rows, ids, attention, t, p, n);
                     Forward f = forward(x, true);
@@ -252,7 +255,7 @@ public final class PpoTrainer {
             time.policyForward = (System.nanoTime() - t2) / 1e9;
             long t3 = System.nanoTime();
             for (int from = 0; from < b; from += mb) {                                   // log π_ref, same chunks
-                int[] rows = range(from, Math.min(b, from + mb));
+                int[] rows = Arrays.copyOfRange(order, from, from + mb);
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Batch x = Batch.of(rows, ids, attention, t, p, n);
                     copyRows(logProbsOf(models.reference(), x).value(), refLogProbs, rows, n);
@@ -308,9 +311,9 @@ public final class PpoTrainer {
     LearnStats learn(Rollout r, int it) {
         LearnStats ls = new LearnStats();
         lastMinibatches.clear();
-        int b = r.size(), mb = cfg.minibatchSize();
+        int mb = cfg.minibatchSize();
         for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
-            int[] order = permutation(b, CounterRng.bits(cfg.seed() ^ SHUFFLE_STREAM, (long) it * cfg.ppoEpochs() + epoch));
+            int[] order = epochOrder(it, epoch);
             boolean stopEpoch = false;
             for (int k = 0; k < cfg.minibatches() && !stopEpoch; k++) {
                 int[] rows = Arrays.copyOfRange(order, k * mb, (k + 1) * mb);
@@ -488,6 +491,11 @@ public final class PpoTrainer {
         float[] d = new float[a.length];
         for (int i = 0; i < d.length; i++) d[i] = a[i] - b[i];
         return Masked.mean(d, mask);
+    }
+
+    /** The shuffled order of the rollouts in epoch {@code epoch} of iteration {@code it}; minibatch k is slice k. */
+    private int[] epochOrder(int it, int epoch) {
+        return permutation(cfg.batchSize(), CounterRng.bits(cfg.seed() ^ SHUFFLE_STREAM, (long) it * cfg.ppoEpochs() + epoch));
     }
 
     static int[] range(int from, int to) {
