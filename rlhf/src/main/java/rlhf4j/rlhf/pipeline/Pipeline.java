@@ -279,12 +279,19 @@ public final class Pipeline {
                 .replaceAll("@\\w+:?", "").replaceAll("\\bRT\\b", "").replaceAll("\\s+", " ").strip();
     }
 
-    private static TextScorer oracle(String name, String field) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "vader" -> Vader.load();
-            case "afinn" -> Afinn.load();
-            default -> throw new ConfigException(field + ": unknown oracle '" + name + "' (expected vader or afinn)");
-        };
+    /** "vader", "afinn", or the class name of a {@link TextScorer} with a no-argument constructor. */
+    static TextScorer oracle(String name, String field) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "vader": return Vader.load();
+            case "afinn": return Afinn.load();
+            default:
+                try {
+                    return (TextScorer) Class.forName(name).getDeclaredConstructor().newInstance();
+                } catch (ReflectiveOperationException | ClassCastException e) {
+                    throw new ConfigException(field + ": unknown oracle '" + name
+                            + "' (expected vader, afinn or the class name of a TextScorer with a no-argument constructor)", e);
+                }
+        }
     }
 
     // ============================================================================================ the stages

@@ -98,8 +98,9 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
                     sc.positive("steps", 300), sc.positive("batch_size", 16), sc.positiveNum("lr", 2e-3));
             sc.done();
         }
-        Path checkpoint = pol.path("checkpoint", scratch == null ? "shared:stories260k/stories260K.bin" : null);
-        Policy policy = new Policy(checkpoint, pol.path("tokenizer", scratch == null ? "shared:stories260k/tok512.bin" : null), scratch);
+        boolean stories260k = scratch == null && !pol.has("checkpoint");       // the default policy and its tokenizer
+        Path checkpoint = pol.path("checkpoint", stories260k ? "shared:stories260k/stories260K.bin" : null);
+        Policy policy = new Policy(checkpoint, pol.path("tokenizer", stories260k ? "shared:stories260k/tok512.bin" : null), scratch);
         if (scratch != null && pol.has("checkpoint")) throw pol.error("checkpoint", "give either checkpoint or scratch, not both");
 
         Prompts prompts = new Prompts(pr.str("source", "tinystories"), pr.positive("words", 8), pr.positive("train", 64),
