@@ -531,16 +531,30 @@ public final class Pipeline {
         TransformerModel trunk = loadBase(), reference = loadBase();
         Tokenizer tok = tokenizer(trunk);
         int stop = stopToken(tok);
-        PipelineConfig.Ppo p = cfg.ppo();
-        PpoConfig pc = new PpoConfig(p.batchSize(), p.minibatches(), p.epochs(), p.maxNewTokens(), p.temperature(), p.lr(), 0.0,
-                1.0, p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95, p.initKlCoef(), p.adaptiveKl(), p.targetKl(),
-                10_000, 0.0, 0.0, p.rewardClip(), p.whitenRewards(), p.iterations(), Double.NaN, 5, 0, 1, cfg.seed());
+        PpoConfig pc = ppoConfig(cfg);
         List<int[]> ids = new ArrayList<>();
         for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop));
         PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference, cfg.seed()), reward(), tok, stop, ids, dir)
                 .progress(err);
         trainer.train();
         TrunkFiles.save(trunk, tok, dir.resolve("policy"));
+    }
+
+    /** The PPO settings of a config (the rest at their usual values: γ = 1, λ = 0.95, gradient clip 1, one checkpoint at the end). */
+    public static PpoConfig ppoConfig(PipelineConfig cfg) {
+        PipelineConfig.Ppo p = cfg.ppo();
+        return new PpoConfig(p.batchSize(), p.minibatches(), p.epochs(), p.maxNewTokens(), p.temperature(), p.lr(), 0.0,
+                1.0, p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95, p.initKlCoef(), p.adaptiveKl(), p.targetKl(),
+                10_000, 0.0, 0.0, p.rewardClip(), p.whitenRewards(), p.iterations(), Double.NaN, 5, 0, 1, cfg.seed());
+    }
+
+    /** The demo's pipeline config for a task ("sentiment" or "detox"), as JSON text (a resource of this module). */
+    public static String demoConfigText(String task) throws IOException {
+        String resource = "/rlhf4j/pipeline/demo-" + task + ".json";
+        try (var in = Pipeline.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalArgumentException("no demo config for task '" + task + "' (" + resource + ")");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** eval/: reference vs trained on the held-out prompts: proxy reward, gold oracle, toxicity, KL. */
