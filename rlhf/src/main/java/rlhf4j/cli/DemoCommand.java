@@ -99,10 +99,14 @@ public final class DemoCommand implements Callable<Integer> {
     static void printOutcome(Evaluation.Result r, Summary s, PipelineConfig cfg, PrintStream out) {
         out.println();
         out.println("================ before RLHF -> after RLHF (held-out prompts) ================");
-        out.printf(Locale.ROOT, "  proxy reward (%s)  %8.3f -> %8.3f%n", r.reference().reward() == null ? "?" : "reward model",
-                r.reference().reward().mean(), r.trained().reward().mean());
+        String proxy = switch (cfg.rewardModel().type()) {
+            case "pairwise" -> "reward model";
+            case "ngram" -> "n-gram not-hate logit";
+            default -> "classifier not-hate logit";
+        };
+        out.printf(Locale.ROOT, "  proxy reward (%s)  %8.3f -> %8.3f%n", proxy, r.reference().reward().mean(), r.trained().reward().mean());
         if (r.trained().gold() != null)
-            out.printf(Locale.ROOT, "  gold score (%s)        %8.3f -> %8.3f   (never seen in training)%n", cfg.eval().gold(),
+            out.printf(Locale.ROOT, "  gold score (%s, held out)  %8.3f -> %8.3f%n", cfg.eval().gold(),
                     r.reference().gold().mean(), r.trained().gold().mean());
         if (r.trained().toxicity() != null)
             out.printf(Locale.ROOT, "  toxicity P(hate)         %.3f ± %.3f -> %.3f ± %.3f%n", r.reference().toxicity().mean(),

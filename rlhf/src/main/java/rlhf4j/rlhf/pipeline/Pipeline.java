@@ -51,6 +51,7 @@ import rlhf4j.rlhf.report.RunReport;
 import rlhf4j.rlhf.report.Summary;
 import rlhf4j.rlhf.reward.Classifier;
 import rlhf4j.rlhf.reward.ClassifierTrainer;
+import rlhf4j.rlhf.reward.NgramClassifier;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.rlhf.reward.RewardModel;
 import rlhf4j.rlhf.reward.RewardTrainer;
@@ -136,7 +137,11 @@ public final class Pipeline {
                 case "samples" -> stage(name, this::sample);
                 case "labels" -> stage(name, this::label);
                 case "pairs" -> stage(name, this::pairs);
-                case "rm" -> stage(name, pairwise() ? this::trainRewardModel : this::trainClassifier);
+                case "rm" -> stage(name, switch (cfg.rewardModel().type()) {
+                    case "pairwise" -> this::trainRewardModel;
+                    case "ngram" -> this::trainNgramClassifier;
+                    default -> this::trainClassifier;
+                });
                 case "ppo" -> stage(name, this::ppo);
                 case "eval" -> stage(name, this::evaluate);
                 case "report" -> stage(name, this::report);
@@ -477,7 +482,7 @@ public final class Pipeline {
         if (!s.classifierData().equals("tweeteval"))
             throw new ConfigException("reward_model.classifier_data: only \"tweeteval\" is built in, got \"" + s.classifierData() + "\"");
         List<LabeledText> train = TweetEvalHate.train(), val = TweetEvalHate.val();
-        List<String> classes = List.of("not-hate", "hate");
+        List<String> classes = HATE_CLASSES;
         int rewardClass = classes.indexOf(s.rewardClass());
         if (rewardClass < 0) throw new ConfigException("reward_model.reward_class: expected one of " + classes + ", got " + s.rewardClass());
         TransformerModel trunk = loadBase();
@@ -508,6 +513,37 @@ public final class Pipeline {
         err.printf(Locale.ROOT, "  classifier: validation accuracy %.3f on %d TweetEval tweets%n", v.accuracy(), valUsed.size());
     }
 
+    /**
+     * rm/: the bag-of-n-grams logistic regression on TweetEval (seconds to train, no tensors); the logit of the
+     * reward class is the reward.
+     */
+    private void trainNgramClassifier() throws IOException {
+        Path dir = Files.createDirectories(run.resolve("rm").resolve("model"));
+        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
+        if (!s.classifierData().equals("tweeteval"))
+            throw new ConfigException("reward_model.classifier_data: only \"tweeteval\" is built in, got \"" + s.classifierData() + "\"");
+        int rewardClass = HATE_CLASSES.indexOf(s.rewardClass());
+        if (rewardClass < 0) throw new ConfigException("reward_model.reward_class: expected one of " + HATE_CLASSES + ", got " + s.rewardClass());
+        List<LabeledText> train = TweetEvalHate.train(), val = TweetEvalHate.val();
+        NgramClassifier model = new NgramClassifier(20, HATE_CLASSES.size(), rewardClass);
+        StageProgress bar = new StageProgress(err, "ngrams", s.epochs());
+        for (int e = 1; e <= s.epochs(); e++) {                                      // one pass at a time, for the bar
+            model.train(train, 1, s.lr(), 1e-6, cfg.seed() + e);
+            bar.update(e, "");
+        }
+        model.save(dir.resolve(NgramClassifier.WEIGHTS_FILE));
+        double accuracy = model.evaluate(val).accuracy();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("training_examples", train.size());
+        m.put("val_examples", val.size());
+        m.put("val_accuracy", accuracy);
+        Files.writeString(run.resolve("rm").resolve("metrics.json"), GSON.toJson(m) + "\n", StandardCharsets.UTF_8);
+        err.printf(Locale.ROOT, "  n-gram classifier: validation accuracy %.3f on %d TweetEval tweets%n", accuracy, val.size());
+    }
+
+    /** TweetEval's classes in label order. */
+    static final List<String> HATE_CLASSES = List.of("not-hate", "hate");
+
     /** The reward the policy is trained against, loaded from rm/. */
     private RewardFunction reward() throws IOException {
         Path m = run.resolve("rm").resolve("model");
@@ -522,7 +558,34 @@ public final class Pipeline {
                 @Override public String name() { return "reward-model"; }
             };
         }
+        if (cfg.rewardModel().type().equals("ngram")) return NgramClassifier.load(m.resolve(NgramClassifier.WEIGHTS_FILE));
         return Classifier.load(m, device).rewarding(cfg.rewardModel().rewardClass(), false);
+    }
+
+    /** P(hate) of a text under the stage's classifier. */
+    private TextScorer hateProbability() throws IOException {
+        Path m = run.resolve("rm").resolve("model");
+        if (cfg.rewardModel().type().equals("ngram")) {
+            NgramClassifier c = NgramClassifier.load(m.resolve(NgramClassifier.WEIGHTS_FILE));
+            int hate = HATE_CLASSES.indexOf("hate");
+            return new TextScorer() {
+                @Override public double score(String text) {
+                    float[] z = c.logits(text);                                  // P(hate) = softmax(z)[hate]
+                    double max = Math.max(z[0], z[1]), sum = 0;
+                    for (float x : z) sum += Math.exp(x - max);
+                    return Math.exp(z[hate] - max) / sum;
+                }
+
+                @Override public String name() { return "P(hate)"; }
+            };
+        }
+        Classifier c = Classifier.load(m, device);
+        int hate = c.classes.indexOf("hate");
+        return new TextScorer() {
+            @Override public double score(String text) { return c.probabilities(List.of(text))[0][hate]; }
+
+            @Override public String name() { return "P(hate)"; }
+        };
     }
 
     /** ppo/: PPO of the policy (+ value head) against the reward, KL to a frozen copy of the start. */
@@ -568,14 +631,8 @@ public final class Pipeline {
         TextScorer gold = cfg.eval().gold().equals("none") ? null : oracle(cfg.eval().gold(), "eval.gold");
         TextScorer toxicity = null;
         if (cfg.eval().toxicity()) {
-            if (pairwise()) throw new ConfigException("eval.toxicity: needs reward_model.type \"classifier\"");
-            Classifier c = Classifier.load(run.resolve("rm").resolve("model"), device);
-            int hate = c.classes.indexOf("hate");
-            toxicity = new TextScorer() {
-                @Override public double score(String text) { return c.probabilities(List.of(text))[0][hate]; }
-
-                @Override public String name() { return "P(hate)"; }
-            };
+            if (pairwise()) throw new ConfigException("eval.toxicity: needs reward_model.type \"classifier\" or \"ngram\"");
+            toxicity = hateProbability();
         }
         Evaluation.Result r = Evaluation.run(reference, trained, tok, stop, ids, reward(), gold, toxicity,
                 new Evaluation.Settings(cfg.eval().maxNewTokens(), cfg.ppo().temperature(), cfg.seed() + 7, 16));

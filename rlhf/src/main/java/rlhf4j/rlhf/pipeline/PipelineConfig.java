@@ -60,7 +60,8 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
 
     /**
      * The reward: "pairwise" (a Bradley–Terry reward model on the consensus groups, trunk initialised from the
-     * policy) or "classifier" (a classifier trained on {@code classifierData}, its {@code rewardClass} logit).
+     * policy), "classifier" (a transformer classifier on the policy's trunk, trained on {@code classifierData}, its
+     * {@code rewardClass} logit) or "ngram" (the bag-of-n-grams logistic regression on the same data).
      */
     public record RewardModelSettings(String type, int epochs, double lr, int groupsPerBatch, int heldOutPercent,
                                       int maxLength, String classifierData, String rewardClass, int classifierSteps) {}
@@ -110,7 +111,7 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
         Labelers labelers = new Labelers(la.path("judgements", null), la.str("oracle", "vader"),
                 la.numbers("temperatures", List.of(0.05, 0.1, 0.2)), la.str("criterion", "sentiment"),
                 la.oneOf("consensus", "borda", "borda", "copeland"));
-        RewardModelSettings reward = new RewardModelSettings(rm.oneOf("type", "pairwise", "pairwise", "classifier"),
+        RewardModelSettings reward = new RewardModelSettings(rm.oneOf("type", "pairwise", "pairwise", "classifier", "ngram"),
                 rm.positive("epochs", 2), rm.positiveNum("lr", 3e-4), rm.positive("groups_per_batch", 8),
                 rm.atLeast("held_out_percent", 20, 0), rm.positive("max_length", 128), rm.str("classifier_data", "tweeteval"),
                 rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300));

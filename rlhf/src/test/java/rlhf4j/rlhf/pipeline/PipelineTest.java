@@ -172,7 +172,7 @@ class PipelineTest {
             try (var in = Pipeline.class.getResourceAsStream("/rlhf4j/pipeline/demo-" + task + ".json")) {
                 String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 PipelineConfig c = PipelineConfig.parse(JsonParser.parseString(text).getAsJsonObject(), task, null);
-                assertEquals(task.equals("sentiment") ? "pairwise" : "classifier", c.rewardModel().type());
+                assertEquals(task.equals("sentiment") ? "pairwise" : "ngram", c.rewardModel().type());
             }
         }
     }
