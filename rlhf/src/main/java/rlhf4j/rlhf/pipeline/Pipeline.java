@@ -247,9 +247,14 @@ public final class Pipeline {
         return tok.eosId();
     }
 
-    private static int[] encodePrompt(Tokenizer tok, String text, int stop) {
+    /** A prompt's ids, cut to its first (context − maxNew) tokens so that prompt + completion fit the model. */
+    private static int[] encodePrompt(Tokenizer tok, String text, int stop, TransformerModel model, int maxNew, String field) {
+        int room = model.contextLength() - maxNew;
+        if (room < 1) throw new ConfigException(field + ": " + maxNew + " new tokens leave no room for a prompt in the model's context of "
+                + model.contextLength());
         int[] ids = tok.encode(text);
-        return ids.length > 0 ? ids : new int[]{Math.max(stop, 0)};         // an empty prompt starts after end-of-text
+        if (ids.length == 0) ids = new int[]{Math.max(stop, 0)};                // an empty prompt starts after end-of-text
+        return ids.length <= room ? ids : Arrays.copyOf(ids, room);
     }
 
     /** Every prompt text of the configured source, in order. */
@@ -328,7 +333,7 @@ public final class Pipeline {
         int[][] ids = new int[rows][];
         long[] seeds = new long[rows];
         for (int p = 0; p < prompts.size(); p++) {
-            int[] enc = encodePrompt(tok, prompts.get(p).text(), stop);
+            int[] enc = encodePrompt(tok, prompts.get(p).text(), stop, model, cfg.sampling().maxNewTokens(), "sampling.max_new_tokens");
             for (int j = 0; j < k; j++) {
                 ids[p * k + j] = enc;
                 seeds[p * k + j] = CounterRng.bits(cfg.seed(), (long) p * k + j);
@@ -596,7 +601,7 @@ public final class Pipeline {
         int stop = stopToken(tok);
         PpoConfig pc = ppoConfig(cfg);
         List<int[]> ids = new ArrayList<>();
-        for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop));
+        for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop, trunk, pc.maxNewTokens(), "ppo.max_new_tokens"));
         PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference, cfg.seed()), reward(), tok, stop, ids, dir)
                 .progress(err);
         trainer.train();
@@ -627,7 +632,7 @@ public final class Pipeline {
         Tokenizer tok = tokenizer(reference);
         int stop = stopToken(tok);
         List<int[]> ids = new ArrayList<>();
-        for (String t : prompts(true)) ids.add(encodePrompt(tok, t, stop));
+        for (String t : prompts(true)) ids.add(encodePrompt(tok, t, stop, reference, cfg.eval().maxNewTokens(), "eval.max_new_tokens"));
         TextScorer gold = cfg.eval().gold().equals("none") ? null : oracle(cfg.eval().gold(), "eval.gold");
         TextScorer toxicity = null;
         if (cfg.eval().toxicity()) {
