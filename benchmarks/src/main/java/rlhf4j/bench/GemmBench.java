@@ -22,6 +22,8 @@ import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.blas.Blas;
 import rlhf4j.tensor.blas.BlasRegistry;
+import rlhf4j.tensor.blas.OpenBlas;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Square single-precision GEMM, C (n×n) = A (n×n) · B (n×n), on each BLAS, two ways:
@@ -30,6 +32,10 @@ import rlhf4j.tensor.blas.BlasRegistry;
  *   <li>{@code tensor}: {@code a.matmul(b)} through the Tensor API, including allocating the output, inside a
  *       {@link MemoryScope} per invocation so the output is freed at once (to the CPU allocator's cache).</li>
  * </ul>
+ * For OpenBLAS the two paths are the two ways to use every core: {@code raw} lets the library thread the call itself
+ * ({@code openblas_set_num_threads(cores)}), {@code tensor} uses rlhf4j's default (one library thread, the CPU
+ * backend splitting the product over its own pool). jblas runs one thread per call (the backend splits it too);
+ * the pure-Java GEMM threads itself in both paths.
  * The primary score is GEMM calls per second; one call is 2·n³ floating-point operations (n³ multiply-adds), and
  * the secondary metric {@code :gflop} reports exactly that rate in GFLOP/s.
  *
@@ -55,8 +61,10 @@ public class GemmBench {
     private double gflopPerCall;
 
     @Setup(Level.Trial)
-    public void setUp() {
-        blas = BlasRegistry.create(backend);
+    public void setUp(BenchmarkParams params) {
+        boolean raw = params.getBenchmark().endsWith(".raw");
+        int cores = Runtime.getRuntime().availableProcessors();
+        blas = raw && backend.equals("openblas") ? new OpenBlas(cores) : BlasRegistry.create(backend);
         BlasRegistry.use(blas);   // the Tensor API's matmul goes through the registry
         arena = Arena.ofShared();
         long bytes = (long) n * n * Float.BYTES;

@@ -36,7 +36,7 @@ import rlhf4j.transformer.train.TrainingRun;
  * ({@code --out}) is rewritten at every evaluation and is a Hugging Face GPT-2 directory plus the tokenizer and the
  * training state.
  */
-@Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Train a GPT-2 style language model on a text corpus (first 90% train, last 10% validation).")
 public final class PretrainCommand implements Callable<Integer> {
 
@@ -79,7 +79,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--eval-interval", defaultValue = "250") int evalInterval;
     @Option(names = "--eval-iters", defaultValue = "20") int evalIters;
     @Option(names = "--seed", defaultValue = "1337") long seed;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})") String device;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda") String device;
 
     private final PrintStream err;
 

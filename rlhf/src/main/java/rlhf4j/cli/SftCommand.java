@@ -33,7 +33,7 @@ import rlhf4j.transformer.train.TrainingRun;
  * ({@link SftBatches}). The last {@code --val-fraction} of the pairs is held out for validation unless
  * {@code --val-data} is given. Works from a GPT-2 directory or a llama2.c checkpoint (with its tokenizer.bin).
  */
-@Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = "Supervised fine-tuning on JSONL lines {\"prompt\": ..., \"response\": ...}, loss on the response only.")
 public final class SftCommand implements Callable<Integer> {
 

@@ -7,7 +7,7 @@ import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Variable;
 import rlhf4j.rlhf.oracle.TextScorer;
 import rlhf4j.rlhf.ppo.Masked;
-import rlhf4j.rlhf.ppo.TokenLogProbs;
+import rlhf4j.rlhf.ppo.CompletionLogProbs;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.MemoryScope;
@@ -133,8 +133,8 @@ public final class Evaluation {
             Generation.Batch b = g.batch(Generator.PAD_ID);
             Variable logits = model.forward(b.ids().to(model.device()), b.mask().to(model.device()));          // (b, T, V)
             Tensor completion = b.ids().narrow(1, b.promptLength(), b.completionLength()).contiguous();         // (b, N)
-            Variable logp = TokenLogProbs.completionLogits(logits, b.promptLength(), b.completionLength(), temperature).logSoftmax();
-            return TokenLogProbs.gather(logp, completion).value().toFloatArray();
+            Variable logp = CompletionLogProbs.completionLogits(logits, b.promptLength(), b.completionLength(), temperature).logSoftmax();
+            return CompletionLogProbs.gather(logp, completion).value().toFloatArray();
         }
     }
 }

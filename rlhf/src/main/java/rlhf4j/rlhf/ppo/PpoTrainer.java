@@ -445,9 +445,9 @@ public final class PpoTrainer {
     /** The policy's (and critic's) pass over a minibatch; entropy keeps its graph only when withEntropyGrad. */
     private Forward forward(Batch x, boolean withEntropyGrad) {
         HeadedModel.Outputs o = models.policy().forward(onDevice(x.ids), onDevice(x.mask));
-        Variable logp = TokenLogProbs.completionLogits(o.logits(), x.promptLength, x.n, cfg.temperature()).logSoftmax();  // (b, N, V)
-        Variable logProbs = TokenLogProbs.gather(logp, x.completionIds);                                                  // (b, N)
-        Variable entropy = TokenLogProbs.entropy(withEntropyGrad ? logp : logp.detach());                                // (b, N)
+        Variable logp = CompletionLogProbs.completionLogits(o.logits(), x.promptLength, x.n, cfg.temperature()).logSoftmax();  // (b, N, V)
+        Variable logProbs = CompletionLogProbs.gather(logp, x.completionIds);                                                  // (b, N)
+        Variable entropy = CompletionLogProbs.entropy(withEntropyGrad ? logp : logp.detach());                                // (b, N)
         Variable allValues = models.valueModel() == null ? o.values()
                 : models.valueModel().forward(onDevice(x.ids), onDevice(x.mask)).values();                               // (b, T)
         // V_t is read where token t is predicted, as the logits are                                                       (b, N)
@@ -458,8 +458,8 @@ public final class PpoTrainer {
     /** log π_ref (b, N) of the completion tokens under a model without heads. */
     private Variable logProbsOf(TransformerModel model, Batch x) {
         Variable logits = model.forward(x.ids.to(model.device()), x.mask.to(model.device()));                           // (b, T, V)
-        Variable logp = TokenLogProbs.completionLogits(logits, x.promptLength, x.n, cfg.temperature()).logSoftmax();   // (b, N, V)
-        return TokenLogProbs.gather(logp, x.completionIds);                                                              // (b, N)
+        Variable logp = CompletionLogProbs.completionLogits(logits, x.promptLength, x.n, cfg.temperature()).logSoftmax();   // (b, N, V)
+        return CompletionLogProbs.gather(logp, x.completionIds);                                                              // (b, N)
     }
 
     private Tensor onDevice(Tensor t) { return t.to(models.policy().trunk.device()); }

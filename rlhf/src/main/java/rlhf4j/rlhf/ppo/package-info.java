@@ -25,7 +25,7 @@
  *
  * <p><b>The classic bug</b> is computing log π_old one way (the sampler's, with temperature) and log π_θ another
  * (the learner's, without): then ρ ≠ 1 before any update and PPO optimises noise. Here both come from
- * {@link rlhf4j.rlhf.ppo.TokenLogProbs} on the same padded batch, at the sampling temperature; the first
+ * {@link rlhf4j.rlhf.ppo.CompletionLogProbs} on the same padded batch, at the sampling temperature; the first
  * minibatch's ratio is exactly 1 ({@code firstRatioError} in the metrics) and the sampler's own log-probs are
  * compared with the learner's ({@code logProbGap}).
  *

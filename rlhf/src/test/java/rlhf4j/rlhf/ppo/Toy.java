@@ -56,6 +56,19 @@ final class Toy {
         return out;
     }
 
+    private static boolean warm;
+
+    /**
+     * Runs a few throwaway iterations once per JVM. The CPU kernels' lane reductions may round differently before and
+     * after the JIT compiles them, so a test of bit-exact equality must not straddle that moment.
+     */
+    static synchronized void warmUp() throws java.io.IOException {
+        if (warm) return;
+        Path tmp = java.nio.file.Files.createTempDirectory("ppo-warmup");
+        trainer(config(8), 1, TARGET_FRACTION, tmp).train();
+        warm = true;
+    }
+
     static PpoTrainer trainer(PpoConfig cfg, long seed, RewardFunction reward, Path dir) {
         return new PpoTrainer(cfg, models(seed), reward, LETTERS, STOP, prompts(12), dir);
     }

@@ -13,6 +13,12 @@ import java.lang.foreign.MemorySegment;
 public interface Blas {
     String name();
 
+    /**
+     * Whether one call spreads over several threads by itself. When false, the CPU backend splits large products
+     * over its own thread pool (one pool for every kernel, so no two pools compete for the cores).
+     */
+    default boolean multiThreaded() { return false; }
+
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                MemorySegment a, long aOffset, int lda,
                MemorySegment b, long bOffset, int ldb,

@@ -5,7 +5,8 @@ import java.lang.foreign.ValueLayout;
 import org.jblas.NativeBlas;
 
 /**
- * jblas 1.2.5 (its bundled, 2020-era ATLAS/LAPACK build) through JNI: the baseline row of the GEMM benchmark.
+ * jblas 1.2.5 through JNI (its bundled amd64 library, an SSE3 build from 2020): the baseline row of the GEMM
+ * benchmark.
  *
  * <p>It costs more than its kernel: jblas takes Java {@code float[]} arrays, so every call copies A, B and C from
  * native memory into arrays and C back out again, and JNI pins or copies the arrays once more. jblas is also

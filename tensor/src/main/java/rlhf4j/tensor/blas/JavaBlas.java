@@ -14,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  *   C (M×N) is cut into tiles of MC×NC, computed in parallel on a ForkJoinPool (one tile per task).
  *   For one tile, the K dim is walked in slices of KC:
- *     pack  A[tile rows, slice]  (MC×KC) into row slivers of MR rows, p-major:  ap[sliver][p][r]  (× alpha)
+ *     pack  A[tile rows, slice]  (MC×KC) into row slivers of MR rows, p-major:  ap[sliver][p][r]
  *     pack  B[slice, tile cols]  (KC×NC) into column slivers of NR columns:     bp[sliver][p][c]
  *     for every NR-column sliver of B, for every MR-row sliver of A:
- *       micro-kernel: an MR×NR block of C accumulated in registers over the KC slice, then added to C.
+ *       micro-kernel: an MR×NR block of A·B accumulated in registers over the KC slice, then C += alpha·block.
  * </pre>
  *
  * Why it is fast: the micro-kernel keeps MR×NR sums in MR·2 vector registers and does MR·2 fused multiply-adds per
@@ -37,8 +37,12 @@ public final class JavaBlas implements Blas {
 
     /** Micro-tile: MR rows × NR columns of C held in 2·MR vector registers (12 of the 16 or 32 there are). */
     static final int MR = 6, NR = 2 * LANES;
-    /** Cache blocks: an MC×KC block of A (≈96 KiB) stays in L2, a KC×NR sliver of B (≤32 KiB) in L1. */
-    static final int MC = 16 * MR, KC = 256, NC = 8 * NR;
+    /**
+     * Cache blocks (measured best of a few on a Zen 4 core): the packed MC×KC block of A (192 KiB) stays in L2
+     * while it is reused for every sliver of B, the KC×NC panel of B (512 KiB) in L2/L3, a KC×NR sliver of B
+     * (32 KiB with AVX-512) about fills L1 while it meets every sliver of A.
+     */
+    static final int MC = 32 * MR, KC = 256, NC = 512;
     /** Below this many multiply-adds a product is not worth splitting over threads. */
     private static final long PARALLEL_THRESHOLD = 1L << 18;
     /** A thread that owns nothing: segments it may access are not confined to the caller (see sgemm). */
@@ -46,7 +50,7 @@ public final class JavaBlas implements Blas {
 
     private final ForkJoinPool pool;
     private final int threads;
-    // per-thread packing buffers, reused across calls: alpha·A block (MC×KC) and B panel (KC×NC)
+    // per-thread packing buffers, reused across calls: A block (MC×KC) and B panel (KC×NC)
     private final ThreadLocal<float[]> packedA = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private final ThreadLocal<float[]> packedB = ThreadLocal.withInitial(() -> new float[KC * NC]);
 
@@ -67,6 +71,8 @@ public final class JavaBlas implements Blas {
 
     @Override public String name() { return "java"; }
 
+    @Override public boolean multiThreaded() { return threads > 1; }
+
     /** The operands of one call, with the tile sizes chosen for it. */
     private record Gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         MemorySegment a, long aOffset, int lda, MemorySegment b, long bOffset, int ldb,
@@ -85,8 +91,8 @@ public final class JavaBlas implements Blas {
                 && c.isAccessibleBy(SOME_OTHER_THREAD);
         boolean parallel = pool != null && shareable && (long) m * n * k >= PARALLEL_THRESHOLD;
         int nc = Math.min(NC, roundUp(n, NR));
-        // enough row tiles that every thread gets about two tiles (better balance), but never more than MC rows
-        int wantRowTiles = parallel ? ceilDiv(2 * threads, ceilDiv(n, nc)) : 1;
+        // enough row tiles that every thread gets about four tiles (balance), but never more than MC rows each
+        int wantRowTiles = parallel ? ceilDiv(4 * threads, ceilDiv(n, nc)) : 1;
         int mc = Math.min(MC, roundUp(ceilDiv(m, wantRowTiles), MR));
         Gemm g = new Gemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc,
                 mc, nc);
@@ -115,14 +121,16 @@ public final class JavaBlas implements Blas {
         int mc = Math.min(g.mc(), g.m() - i0), nc = Math.min(g.nc(), g.n() - j0);
         scaleC(g, i0, j0, mc, nc);
         float[] ap = packedA.get(), bp = packedB.get();
+        float[] sums = new float[MR * NR];   // one micro-tile of results on its way to C
+        float[] line = new float[KC];        // one row of A or column of Bᵀ on its way into a packed sliver
         for (int p0 = 0; p0 < g.k(); p0 += KC) {
             int kc = Math.min(KC, g.k() - p0);
-            packA(g, i0, p0, mc, kc, ap);
-            packB(g, p0, j0, kc, nc, bp);
+            packA(g, i0, p0, mc, kc, ap, line);
+            packB(g, p0, j0, kc, nc, bp, line);
             for (int jr = 0; jr < nc; jr += NR) {
                 for (int ir = 0; ir < mc; ir += MR) {
                     long cAt = g.cOffset() + (long) (i0 + ir) * g.ldc() + j0 + jr;
-                    microKernel(kc, ap, ir * kc, bp, jr * kc, g.c(), cAt, g.ldc(),
+                    microKernel(kc, ap, ir * kc, bp, jr * kc, sums, g.alpha(), g.c(), cAt, g.ldc(),
                             Math.min(MR, mc - ir), Math.min(NR, nc - jr));
                 }
             }
@@ -142,43 +150,45 @@ public final class JavaBlas implements Blas {
     }
 
     /**
-     * ap (MC×KC) ← alpha·A[i0 : i0+mc, p0 : p0+kc] as slivers of MR rows; within a sliver, element (r, p) sits at
-     * p·MR + r so the kernel reads the MR values of one column in a row. Rows past mc are zero.
+     * ap (MC×KC) ← A[i0 : i0+mc, p0 : p0+kc] as slivers of MR rows; within a sliver, element (r, p) sits at
+     * p·MR + r so the kernel reads the MR values of one column together. Rows past mc are zero.
      */
-    private static void packA(Gemm g, int i0, int p0, int mc, int kc, float[] ap) {
-        MemorySegment a = g.a();
+    private static void packA(Gemm g, int i0, int p0, int mc, int kc, float[] ap, float[] line) {
         // A(i, p) = a[aOffset + i·lda + p], or a[aOffset + p·lda + i] when stored transposed
         long rowStep = g.transA() ? 1 : g.lda(), colStep = g.transA() ? g.lda() : 1;
         for (int ir = 0; ir < mc; ir += MR) {
-            int rows = Math.min(MR, mc - ir);
-            int base = ir * kc;
-            for (int r = 0; r < MR; r++) {
-                if (r >= rows) {   // zero padding: the kernel computes a full MR rows and the extra ones are dropped
-                    for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
-                    continue;
-                }
-                long at = g.aOffset() + (i0 + ir + r) * rowStep + p0 * colStep;
-                for (int p = 0; p < kc; p++) ap[base + p * MR + r] = g.alpha() * a.getAtIndex(F, at + p * colStep);
-            }
+            long origin = g.aOffset() + (i0 + ir) * rowStep + p0 * colStep;
+            packSliver(g.a(), origin, rowStep, colStep, Math.min(MR, mc - ir), MR, kc, ap, ir * kc, line);
         }
     }
 
     /** bp (KC×NC) ← B[p0 : p0+kc, j0 : j0+nc] as slivers of NR columns; element (p, c) at p·NR + c; zero padded. */
-    private static void packB(Gemm g, int p0, int j0, int kc, int nc, float[] bp) {
-        MemorySegment b = g.b();
+    private static void packB(Gemm g, int p0, int j0, int kc, int nc, float[] bp, float[] line) {
+        // B(p, j) = b[bOffset + p·ldb + j], or b[bOffset + j·ldb + p] when stored transposed
+        long colStep = g.transB() ? g.ldb() : 1, rowStep = g.transB() ? 1 : g.ldb();
         for (int jr = 0; jr < nc; jr += NR) {
-            int cols = Math.min(NR, nc - jr);
-            int base = jr * kc;
+            long origin = g.bOffset() + (j0 + jr) * colStep + p0 * rowStep;
+            packSliver(g.b(), origin, colStep, rowStep, Math.min(NR, nc - jr), NR, kc, bp, jr * kc, line);
+        }
+    }
+
+    /**
+     * One sliver: dst[at + p·width + l] = src[origin + l·lineStep + p·pStep] for l < lines, p < kc, and 0 for
+     * lines ≤ l < width (zero padding: the kernel computes full slivers, the extra results are never stored).
+     * Either the lines or the p's are contiguous in src, so every read is a bulk copy.
+     */
+    private static void packSliver(MemorySegment src, long origin, long lineStep, long pStep, int lines, int width,
+                                   int kc, float[] dst, int at, float[] line) {
+        if (lineStep == 1) {   // for each p the lines sit side by side: copy them straight into place
             for (int p = 0; p < kc; p++) {
-                int dst = base + p * NR;
-                if (!g.transB()) {   // a row of B is contiguous: one bulk copy
-                    MemorySegment.copy(b, F, (g.bOffset() + (long) (p0 + p) * g.ldb() + j0 + jr) * Float.BYTES,
-                            bp, dst, cols);
-                } else {             // B(p, j) = b[bOffset + j·ldb + p]
-                    for (int col = 0; col < cols; col++)
-                        bp[dst + col] = b.getAtIndex(F, g.bOffset() + (long) (j0 + jr + col) * g.ldb() + p0 + p);
-                }
-                for (int col = cols; col < NR; col++) bp[dst + col] = 0f;
+                int d = at + p * width;
+                MemorySegment.copy(src, F, (origin + p * pStep) * Float.BYTES, dst, d, lines);
+                for (int l = lines; l < width; l++) dst[d + l] = 0f;
+            }
+        } else {               // each line is contiguous over p: copy it to a scratch row, then interleave
+            for (int l = 0; l < width; l++) {
+                if (l < lines) MemorySegment.copy(src, F, (origin + l * lineStep) * Float.BYTES, line, 0, kc);
+                for (int p = 0; p < kc; p++) dst[at + p * width + l] = l < lines ? line[p] : 0f;
             }
         }
     }
@@ -186,8 +196,9 @@ public final class JavaBlas implements Blas {
     /**
      * C[MR×NR block at cAt] += Σ_p ap[p][r] · bp[p][c] over one KC slice, for the top-left rows×cols of the block.
      * Twelve accumulators c{row}{half}: row 0..5, half 0/1 = columns [0, LANES) and [LANES, 2·LANES).
+     * Per step p: two vector loads of B, six broadcasts of A, twelve FMAs (MR·NR multiply-adds).
      */
-    private static void microKernel(int kc, float[] ap, int aAt, float[] bp, int bAt,
+    private static void microKernel(int kc, float[] ap, int aAt, float[] bp, int bAt, float[] sums, float alpha,
                                     MemorySegment c, long cAt, int ldc, int rows, int cols) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z,
@@ -209,32 +220,32 @@ public final class JavaBlas implements Blas {
             FloatVector a5 = FloatVector.broadcast(SPECIES, ap[ai + 5]);
             c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
         }
-        if (rows == MR && cols == NR) {   // full tile: vector read-add-write of each row of C
-            addRow(c, cAt, c00, c01);
-            addRow(c, cAt + ldc, c10, c11);
-            addRow(c, cAt + 2L * ldc, c20, c21);
-            addRow(c, cAt + 3L * ldc, c30, c31);
-            addRow(c, cAt + 4L * ldc, c40, c41);
-            addRow(c, cAt + 5L * ldc, c50, c51);
-            return;
-        }
-        // edge tile (scalar tail): spill the sums and add only the rows×cols that exist
-        float[] sums = new float[MR * NR];
-        FloatVector[] all = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-        for (int v = 0; v < all.length; v++) all[v].intoArray(sums, v * LANES);
-        for (int r = 0; r < rows; r++) {
-            long row = cAt + (long) r * ldc;
-            for (int col = 0; col < cols; col++)
-                c.setAtIndex(F, row + col, c.getAtIndex(F, row + col) + sums[r * NR + col]);
-        }
+        // spill the sums (row r at r·NR): vectors passed to another method, or kept in an array, would be boxed
+        c00.intoArray(sums, 0);          c01.intoArray(sums, LANES);
+        c10.intoArray(sums, NR);         c11.intoArray(sums, NR + LANES);
+        c20.intoArray(sums, 2 * NR);     c21.intoArray(sums, 2 * NR + LANES);
+        c30.intoArray(sums, 3 * NR);     c31.intoArray(sums, 3 * NR + LANES);
+        c40.intoArray(sums, 4 * NR);     c41.intoArray(sums, 4 * NR + LANES);
+        c50.intoArray(sums, 5 * NR);     c51.intoArray(sums, 5 * NR + LANES);
+        addToC(sums, alpha, c, cAt, ldc, rows, cols);
     }
 
-    /** C[at : at+NR] += (lo, hi). */
-    private static void addRow(MemorySegment c, long at, FloatVector lo, FloatVector hi) {
-        long bytes = at * Float.BYTES;
-        FloatVector.fromMemorySegment(SPECIES, c, bytes, ORDER).add(lo).intoMemorySegment(c, bytes, ORDER);
-        long bytes2 = bytes + (long) LANES * Float.BYTES;
-        FloatVector.fromMemorySegment(SPECIES, c, bytes2, ORDER).add(hi).intoMemorySegment(c, bytes2, ORDER);
+    /** C[rows×cols block at cAt] += alpha·sums; whole rows with vectors, a partial tile (the scalar tail) element-wise. */
+    private static void addToC(float[] sums, float alpha, MemorySegment c, long cAt, int ldc, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            long row = cAt + (long) r * ldc;
+            if (cols == NR) {
+                for (int v = 0; v < NR; v += LANES) {
+                    long at = (row + v) * Float.BYTES;
+                    FloatVector.fromArray(SPECIES, sums, r * NR + v)
+                            .fma(FloatVector.broadcast(SPECIES, alpha), FloatVector.fromMemorySegment(SPECIES, c, at, ORDER))
+                            .intoMemorySegment(c, at, ORDER);
+                }
+            } else {
+                for (int col = 0; col < cols; col++)
+                    c.setAtIndex(F, row + col, c.getAtIndex(F, row + col) + alpha * sums[r * NR + col]);
+            }
+        }
     }
 
     private static int ceilDiv(int a, int b) { return (a + b - 1) / b; }

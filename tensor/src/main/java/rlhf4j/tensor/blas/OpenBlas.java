@@ -15,8 +15,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * OpenBLAS's {@code cblas_sgemm}, called through the FFM linker directly on the tensors' native memory: no copy,
  * no JNI glue, no JavaCPP. The library comes from the openblas jar on the class path (see {@link NativeLibraries}).
  *
- * <p>Threads: {@code -Drlhf4j.blas.threads=N} (default: all available processors), set once with
- * {@code openblas_set_num_threads}. Operands must be native segments (heap arrays would move under the GC).
+ * <p>Threads: {@code -Drlhf4j.blas.threads=N} (default 1), set once with {@code openblas_set_num_threads}.
+ * With one library thread the CPU backend splits large products over its own pool instead: OpenBLAS's worker
+ * threads spin after each call and wait for each other after every block, so beside a second pool (the kernels')
+ * or on cores busy with other processes they stall each other, which measured 4–20× slower on this project's
+ * 2-core machine. Operands must be native segments (heap arrays would move under the GC).
  */
 public final class OpenBlas implements Blas {
     // CBLAS enums (cblas.h)
@@ -26,8 +29,11 @@ public final class OpenBlas implements Blas {
     private final int threads;
     private final String config;
 
-    /** Loads OpenBLAS (extracting it on first use); throws with the reason when that is impossible. */
-    public OpenBlas() {
+    /** Loads OpenBLAS with {@code rlhf4j.blas.threads} library threads (default 1). */
+    public OpenBlas() { this(Integer.getInteger("rlhf4j.blas.threads", 1)); }
+
+    /** Loads OpenBLAS (extracting it on first use) with its own thread count; throws with the reason on failure. */
+    public OpenBlas(int threads) {
         NativeLibraries.loadFortranRuntime();   // libopenblas.so.0 needs libgfortran.so.5
         SymbolLookup lib = SymbolLookup.libraryLookup(NativeLibraries.extract("libopenblas.so.0"), Arena.global());
         Linker linker = Linker.nativeLinker();
@@ -39,7 +45,7 @@ public final class OpenBlas implements Blas {
                 FunctionDescriptor.ofVoid(JAVA_INT));
         MethodHandle getConfig = linker.downcallHandle(lib.find("openblas_get_config").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS));
-        threads = Integer.getInteger("rlhf4j.blas.threads", Runtime.getRuntime().availableProcessors());
+        this.threads = threads;
         if (threads < 1) throw new IllegalArgumentException("rlhf4j.blas.threads must be >= 1, got " + threads);
         try {
             setThreads.invokeExact(threads);
@@ -50,6 +56,8 @@ public final class OpenBlas implements Blas {
     }
 
     @Override public String name() { return "openblas"; }
+
+    @Override public boolean multiThreaded() { return threads > 1; }
 
     /** OpenBLAS's build description (version, kernel chosen for this CPU) and the thread count. */
     public String describe() { return config + ", " + threads + " threads"; }

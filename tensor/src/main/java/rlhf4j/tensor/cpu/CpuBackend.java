@@ -282,25 +282,63 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** One sgemm per batch index of out (..., M, N); a and b are expanded to out's batch dims. */
+    /** Products below this many multiply-adds run on the calling thread: splitting would cost more than it saves. */
+    static final long GEMM_SPLIT_MACS = 1L << 21;
+
+    /**
+     * One sgemm per batch index of out (..., M, N); a and b are expanded to out's batch dims. When the BLAS runs
+     * each call on one thread, large work is spread over the backend's pool: whole batches per thread when there are
+     * enough of them (attention), else each product's rows or columns cut into one block per thread. Every output
+     * element is still computed by one call over the whole K, so the bits do not depend on the split.
+     */
     private static void gemmBatches(Tensor a, GemmOperand ga, Tensor b, GemmOperand gb, Tensor out, boolean accumulate) {
-        int r = out.dim();
         int m = out.size(-2), n = out.size(-1), k = a.size(-1);
         Blas blas = BlasRegistry.current();
-        MemorySegment as = seg(a), bs = seg(b), os = seg(out);
         long batches = out.numel() / ((long) m * n);
-        int[] shape = out.shape();
-        int[] idx = new int[r - 2];
-        for (long bi = 0; bi < batches; bi++) {
-            long ao = a.offset(), bo = b.offset();
-            for (int d = 0; d < r - 2; d++) { ao += idx[d] * a.stride(d); bo += idx[d] * b.stride(d); }
-            if (k == 0) {
-                if (!accumulate) for (long i = 0; i < (long) m * n; i++) os.setAtIndex(F, out.offset() + bi * m * n + i, 0f);
-            } else {
-                blas.sgemm(ga.trans(), gb.trans(), m, n, k, 1f, as, ao, ga.ld(), bs, bo, gb.ld(),
-                        accumulate ? 1f : 0f, os, out.offset() + bi * m * n, n);
+        int threads = Parallel.threads();
+        Gemm g = new Gemm(blas, a, ga, b, gb, out, accumulate);
+        if (k == 0 || blas.multiThreaded() || threads == 1 || batches * m * n * (long) k < GEMM_SPLIT_MACS) {
+            for (long bi = 0; bi < batches; bi++) g.block(bi, 0, m, 0, n);
+        } else if (batches >= threads) {
+            Parallel.forParts(batches, threads, (b0, b1) -> { for (long bi = b0; bi < b1; bi++) g.block(bi, 0, m, 0, n); });
+        } else {
+            for (long bi = 0; bi < batches; bi++) {
+                long batch = bi;
+                if (m >= n) Parallel.forParts(m, threads, (i0, i1) -> g.block(batch, (int) i0, (int) i1, 0, n));
+                else Parallel.forParts(n, threads, (j0, j1) -> g.block(batch, 0, m, (int) j0, (int) j1));
             }
-            for (int d = r - 3; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+        }
+    }
+
+    /** The operands of one (batched) product, and how to compute one block of one batch's output. */
+    private record Gemm(Blas blas, Tensor a, GemmOperand ga, Tensor b, GemmOperand gb, Tensor out, boolean accumulate) {
+
+        /** out[batch][i0:i1, j0:j1] = a[batch][i0:i1, :] @ b[batch][:, j0:j1] (+= when accumulating). */
+        void block(long batch, int i0, int i1, int j0, int j1) {
+            int m = out.size(-2), n = out.size(-1), k = a.size(-1);
+            MemorySegment os = seg(out);
+            long cOff = out.offset() + batch * m * n + (long) i0 * n + j0;
+            if (k == 0) {   // an empty sum: the product is zero
+                if (!accumulate)
+                    for (int i = i0; i < i1; i++) for (int j = j0; j < j1; j++) os.setAtIndex(F, cOff + (long) (i - i0) * n + (j - j0), 0f);
+                return;
+            }
+            // row i of op(A) starts at i·lda, or at column i when A is stored transposed; likewise columns of op(B)
+            long aOff = batchOffset(a, batch) + (ga.trans() ? i0 : (long) i0 * ga.ld());
+            long bOff = batchOffset(b, batch) + (gb.trans() ? (long) j0 * gb.ld() : j0);
+            blas.sgemm(ga.trans(), gb.trans(), i1 - i0, j1 - j0, k, 1f, seg(a), aOff, ga.ld(), seg(b), bOff, gb.ld(),
+                    accumulate ? 1f : 0f, os, cOff, n);
+        }
+
+        /** Element offset of batch index {@code batch} (row-major over out's batch dims) in t. */
+        private long batchOffset(Tensor t, long batch) {
+            long off = t.offset();
+            for (int d = out.dim() - 3; d >= 0; d--) {
+                int size = out.size(d);
+                off += (batch % size) * t.stride(d);
+                batch /= size;
+            }
+            return off;
         }
     }
 

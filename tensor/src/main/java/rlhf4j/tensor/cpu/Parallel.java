@@ -75,6 +75,20 @@ public final class Parallel {
         if (inPool()) task.invoke(); else POOL.invoke(task);
     }
 
+    /**
+     * Runs body over [0, total) cut into exactly {@code parts} near-equal ranges, in parallel. For work whose
+     * result does not depend on where it is cut (each output computed whole by one range), such as GEMM blocks.
+     */
+    public static void forParts(long total, int parts, Range body) {
+        int n = (int) Math.max(1, Math.min(parts, total));
+        if (n == 1 || threads() == 1) {
+            body.run(0, total);
+            return;
+        }
+        Split task = new Split((c, s, e) -> body.run(s, e), total, n, 0, n);
+        if (inPool()) task.invoke(); else POOL.invoke(task);
+    }
+
     private static boolean inPool() {
         return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL;
     }

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.cpu.CpuAllocator;
 
 /** {@link Tensor#matmul} on every GEMM, against a naive batched product computed from the logical values. */
 class TensorMatmulTest {
@@ -77,6 +78,24 @@ class TensorMatmulTest {
         } finally {
             BlasRegistry.use(saved);
         }
+    }
+
+    @Test void repeatedMatmulInScopesReusesCachedMemory() {
+        // what GemmBench.tensor measures: after the first call the output comes from the allocator's cache,
+        // so neither malloc nor page faults of fresh memory are part of the steady state
+        Tensor a = Tensor.randn(1, 64, 96), b = Tensor.randn(2, 96, 80);
+        try (MemoryScope warm = MemoryScope.open()) { a.matmul(b); }
+        long mallocs = CpuAllocator.mallocCalls(), live = CpuAllocator.liveBytes();
+        for (int i = 0; i < 5; i++) {
+            try (MemoryScope step = MemoryScope.open()) {
+                assertArrayEquals(new int[]{64, 80}, a.matmul(b).shape());
+                assertEquals(1, step.ownedCount(), "the output is the only allocation");
+            }
+        }
+        assertEquals(mallocs, CpuAllocator.mallocCalls(), "steady-state matmul called malloc");
+        assertEquals(live, CpuAllocator.liveBytes(), "scopes freed every output");
+        a.free();
+        b.free();
     }
 
     @Test void mismatchedShapesNameBothShapes() {

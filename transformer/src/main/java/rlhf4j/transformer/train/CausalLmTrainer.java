@@ -23,8 +23,8 @@ import rlhf4j.transformer.TransformerModel;
  * <pre>{@code
  * var trainer = new CausalLmTrainer(model, config, trainBatches, Map.of("val", valBatches));
  * while (trainer.step() < config.iters()) {
- *     StepResult r = trainer.trainStep();
- *     if (trainer.step() % config.evalInterval() == 0) Map<String, Double> losses = trainer.evaluate();
+ *     StepResult r = trainer.trainStep();                     // r.loss(), r.lr(), r.gradNorm()
+ *     if (trainer.evaluationDue()) System.out.println(trainer.evaluate());   // {val=1.93}
  * }
  * }</pre>
  *

@@ -61,9 +61,4 @@ public record TrainConfig(int batchSize, int blockSize, int gradAccum, int iters
 
     /** Tokens that one optimizer step trains on (padding included). */
     public long tokensPerStep() { return (long) batchSize * blockSize * gradAccum; }
-
-    public TrainConfig withIters(int newIters, int newDecayIters) {
-        return new TrainConfig(batchSize, blockSize, gradAccum, newIters, lr, minLr, warmup, newDecayIters, weightDecay,
-                beta1, beta2, gradClip, evalInterval, evalIters, seed);
-    }
 }

@@ -7,7 +7,9 @@ import rlhf4j.transformer.llama.Llama;
 
 /**
  * Quick tok/s figures for stories260K (not a test; run its main): one stream decoding 256 tokens, and 64 streams
- * decoding 256 tokens each in one batch. Usage: GenerationTiming [streams...].
+ * decoding 256 tokens each in one batch. Usage: GenerationTiming [streams...]; -Dreps=N repeats (the first runs
+ * are JIT warm-up). On a shared machine pass -Drlhf4j.blas.threads=1: OpenBLAS's spinning worker threads are many
+ * times slower than one thread when the cores are oversubscribed.
  */
 public final class GenerationTiming {
     public static void main(String[] args) throws Exception {

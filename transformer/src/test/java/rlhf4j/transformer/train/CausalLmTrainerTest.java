@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import rlhf4j.autograd.Grad;
 import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.Tensor;
 import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.gpt2.GptConfig;
 
@@ -148,6 +149,41 @@ class CausalLmTrainerTest {
         for (String k : p.keySet()) {
             boolean matrix = plain.stateDict().get(k).dim() >= 2;
             assertEquals(matrix, !java.util.Arrays.equals(p.get(k), d.get(k)), k);
+        }
+    }
+
+    /** The gradients the trainer steps on equal central differences of its loss, for entries of every kind of tensor. */
+    @Test void gradientsMatchFiniteDifferences() {
+        Gpt2 m = new Gpt2(new GptConfig(1, 2, 8, 6, 7, 0.0), 11);
+        CausalLmTrainer t = trainer(m, config(2, 1, 0.0));
+        Batch b = new Batch(new int[][]{{1, 2, 3, 4, 5, 6}, {6, 5, 0, 3, 2, 1}}, new int[][]{{2, 3, 4, 5, 6, 0}, {5, -100, 3, 2, 1, 4}});
+        m.zeroGrad();
+        try (var s = MemoryScope.open()) {
+            t.loss(b).backward();
+        }
+        String[] names = {"wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.ln_1.bias", "h.0.attn.c_attn.weight",
+                "h.0.attn.c_attn.bias", "h.0.attn.c_proj.weight", "h.0.mlp.c_fc.weight", "h.0.mlp.c_proj.bias", "ln_f.weight"};
+        var params = m.namedParameters();
+        for (String name : names) {
+            var p = params.get(name);
+            float[] grad = p.grad().toFloatArray(), w = p.value().toFloatArray();
+            for (int k = 0; k < 3; k++) {
+                int i = (int) ((k * 7919L + name.length() * 31L) % w.length);
+                double h = 1e-2;
+                double up = lossWith(t, b, p, w, i, w[i] + h), down = lossWith(t, b, p, w, i, w[i] - h);
+                p.set(Tensor.of(w, p.value().shape()));
+                double numeric = (up - down) / (2 * h);
+                assertEquals(numeric, grad[i], 2e-3 + 2e-2 * Math.abs(numeric), name + "[" + i + "]");
+            }
+        }
+    }
+
+    private static double lossWith(CausalLmTrainer t, Batch b, rlhf4j.autograd.Parameter p, float[] w, int i, double value) {
+        float[] changed = w.clone();
+        changed[i] = (float) value;
+        try (var ng = Grad.off(); var s = MemoryScope.open()) {
+            p.set(Tensor.of(changed, p.value().shape()));
+            return t.loss(b).item();
         }
     }
 

@@ -8,9 +8,11 @@ import rlhf4j.tensor.Tensor;
  * prompt + completion batch. Token i of the completion (column P + i) is predicted by the logits at column
  * P − 1 + i, so the completion's N predictions are columns P − 1 .. P + N − 2. The distribution is
  * softmax(logits / temperature): the one the tokens were sampled from, so that ratio = 1 before any update.
+ * These are {@link rlhf4j.transformer.generate.TokenLogProbs} restricted to the completion's columns (the prompt's
+ * log-softmax over V is never computed), with the entropy from the same log-softmax.
  */
-public final class TokenLogProbs {
-    private TokenLogProbs() {}
+public final class CompletionLogProbs {
+    private CompletionLogProbs() {}
 
     /** The logits (B, T, V) that predict the completion → (B, N, V), divided by the temperature. */
     public static Variable completionLogits(Variable logits, int promptLength, int n, double temperature) {
