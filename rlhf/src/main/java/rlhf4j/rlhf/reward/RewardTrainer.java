@@ -64,9 +64,10 @@ public final class RewardTrainer {
     public RewardTrainer(RewardModel model, Config config) {
         this.model = model;
         this.config = config;
-        // decay only matrices (names ending in "weight" of 2-D parameters), as GPT-2 training does
-        this.optimizer = new AdamW(model.scoring.module.namedParameters(), config.lr(), 0.9, 0.999, 1e-8, config.weightDecay())
-                .decayOnly(name -> model.scoring.module.namedParameters().get(name).dim() >= 2);
+        // decay only matrices, not biases or norm scales, as GPT-2 training does
+        var params = model.scoring.module.namedParameters();
+        this.optimizer = new AdamW(params, config.lr(), 0.9, 0.999, 1e-8, config.weightDecay())
+                .decayOnly(name -> params.get(name).dim() >= 2);
     }
 
     /** Trains for config.epochs, evaluating on heldOut after each; returns one record per epoch. */

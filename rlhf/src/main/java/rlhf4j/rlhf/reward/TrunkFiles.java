@@ -9,24 +9,15 @@ import rlhf4j.transformer.Models;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.llama.Llama;
-import rlhf4j.transformer.tokenizer.BpeTokenizer;
-import rlhf4j.transformer.tokenizer.CharTokenizer;
-import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.transformer.train.TokenizerFiles;
 
 /**
- * A trunk and its tokenizer on disk. A trunk directory is a Hugging Face directory (config.json +
- * model.safetensors) with the tokenizer beside it, in the first of these forms found:
- * <ul>
- *   <li>{@code vocab.json} + {@code merges.txt}: byte-level BPE (GPT-2's own, or one trained here);</li>
- *   <li>{@code tokenizer.bin}: a llama2.c tokenizer (e.g. tok512.bin);</li>
- *   <li>{@code tokenizer.json} with {@code "type": "char"}: a character tokenizer.</li>
- * </ul>
+ * A trunk and its tokenizer on disk: a Hugging Face directory (config.json + model.safetensors) with the tokenizer's
+ * files beside it in the form {@link TokenizerFiles} writes and reads (BPE vocab.json + merges.txt, llama2.c
+ * tokenizer.bin, or a character vocabulary), so the directory also opens as a policy checkpoint.
  */
 public final class TrunkFiles {
-    public static final String BPE_VOCAB = "vocab.json", BPE_MERGES = "merges.txt", LLAMA2C = "tokenizer.bin",
-            CHARS = "tokenizer.json";
-
     private TrunkFiles() {}
 
     /** A trunk from a llama2.c .bin file or a Hugging Face GPT-2 / Llama directory. */
@@ -36,29 +27,17 @@ public final class TrunkFiles {
     }
 
     /**
-     * The tokenizer of a checkpoint: {@code tokenizer} if given (a file in one of the forms above, or a directory
-     * holding one), else the one inside the checkpoint directory.
+     * The tokenizer of a checkpoint: {@code tokenizer} if given (a tokenizer file, or a directory holding one), else
+     * the one inside the checkpoint directory. Its ids must fit the model's vocabulary.
      */
     public static Tokenizer loadTokenizer(Path checkpoint, Path tokenizer, int vocabSize) throws IOException {
-        Path where = tokenizer != null ? tokenizer : checkpoint;
-        if (!Files.exists(where)) throw new NoSuchFileException(where.toString(), null, "no such tokenizer file or directory");
-        if (Files.isDirectory(where)) {
-            for (String name : new String[]{BPE_VOCAB, LLAMA2C, CHARS})
-                if (Files.isRegularFile(where.resolve(name))) return loadTokenizer(where.resolve(name), vocabSize);
-            throw new NoSuchFileException(where.toString(), null, "no tokenizer in this directory (" + BPE_VOCAB
-                    + " + " + BPE_MERGES + ", " + LLAMA2C + " or " + CHARS + ")");
-        }
-        if (tokenizer == null)
+        if (tokenizer == null && !Files.isDirectory(checkpoint))
             throw new IllegalArgumentException(checkpoint + " is a llama2.c file: give its tokenizer (e.g. tok512.bin) with --tokenizer");
-        return loadTokenizer(where, vocabSize);
-    }
-
-    private static Tokenizer loadTokenizer(Path file, int vocabSize) throws IOException {
-        String name = file.getFileName().toString();
-        if (name.endsWith(".bin")) return LlamaTokenizer.load(file, vocabSize);
-        if (name.equals(BPE_VOCAB) || Files.isRegularFile(file.resolveSibling(BPE_MERGES)) && !name.equals(CHARS))
-            return BpeTokenizer.load(file, file.resolveSibling(BPE_MERGES));
-        return CharTokenizer.load(file);
+        Tokenizer tok = TokenizerFiles.load(tokenizer != null ? tokenizer : checkpoint);
+        if (tok.vocabSize() > vocabSize)
+            throw new IllegalArgumentException("the tokenizer " + (tokenizer != null ? tokenizer : checkpoint) + " has "
+                    + tok.vocabSize() + " ids, more than the model's vocabulary of " + vocabSize);
+        return tok;
     }
 
     /** Writes the trunk (Hugging Face layout) and its tokenizer into dir. */
@@ -69,11 +48,6 @@ public final class TrunkFiles {
             case Llama l -> l.save(dir);
             default -> throw new IllegalArgumentException("cannot save a trunk of type " + trunk.getClass().getSimpleName());
         }
-        switch (tokenizer) {
-            case BpeTokenizer b -> b.save(dir.resolve(BPE_VOCAB), dir.resolve(BPE_MERGES));
-            case LlamaTokenizer l -> l.save(dir.resolve(LLAMA2C));
-            case CharTokenizer c -> c.save(dir.resolve(CHARS));
-            default -> throw new IllegalArgumentException("cannot save a tokenizer of type " + tokenizer.getClass().getSimpleName());
-        }
+        TokenizerFiles.save(tokenizer, dir);
     }
 }

@@ -145,6 +145,23 @@ class RewardModelTest {
         assertEquals(loaded.score(">abx"), loaded.score(List.of(sample))[0], 1e-6);
     }
 
+    @Test void aLlamaPolicyTrunkSavesAndLoads(@TempDir Path dir) throws Exception {
+        Path bin = CommandsTest.shared("stories260k/stories260K.bin"), tok = CommandsTest.shared("stories260k/tok512.bin");
+        var trunk = TrunkFiles.loadTrunk(bin, Device.CPU);
+        RewardModel model = RewardModel.create(trunk, TrunkFiles.loadTokenizer(bin, tok, trunk.vocabSize()), 64, 9);
+        var samples = List.of(new RewardFunction.Sample("Once upon a time", " there was a cat.", null, null),
+                new RewardFunction.Sample("Lily", " was sad.", null, null));
+        float[] r = model.score(samples);
+        model.save(dir.resolve("rm"), null);
+        RewardModel loaded = RewardModel.load(dir.resolve("rm"), Device.CPU);
+        assertArrayEquals(r, loaded.score(samples), 1e-5f);
+        // token ids, when a sample has them, are scored as given: the same as the text's own encoding here
+        int[] ids = model.scoring.tokenizer.encode("Lily was sad.");
+        var withIds = new RewardFunction.Sample("Lily", " was sad.", java.util.Arrays.copyOf(ids, 2),
+                java.util.Arrays.copyOfRange(ids, 2, ids.length));
+        assertEquals(r[1], loaded.score(List.of(withIds))[0], 1e-5);
+    }
+
     @Test void headStartsWithTheStatedScale() {
         RewardModel model = tinyModel(7);
         float[] w = model.scoring.head.score.weight.value().toFloatArray();
