@@ -241,8 +241,9 @@ public final class Pipeline {
         return TrunkFiles.loadTokenizer(basePath(), cfg.policy().scratch() != null ? null : cfg.policy().tokenizer(), model.vocabSize());
     }
 
-    /** llama2.c models end a story with BOS, Hugging Face Llamas with EOS, GPT-2 with end-of-text. */
+    /** −1 (never stop) when the config says so; else llama2.c models end a story with BOS, Hugging Face Llamas with EOS, GPT-2 with end-of-text. */
     private int stopToken(Tokenizer tok) {
+        if (!cfg.policy().stopAtEos()) return -1;
         if (tok instanceof LlamaTokenizer) return Files.isDirectory(basePath()) ? LlamaTokenizer.EOS : LlamaTokenizer.BOS;
         return tok.eosId();
     }

@@ -30,9 +30,11 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
 
     /**
      * The starting policy: a checkpoint (llama2.c .bin + tokenizer, or a model directory), or a small GPT-2 made and
-     * pretrained here on a corpus ({@code scratch}).
+     * pretrained here on a corpus ({@code scratch}). Completions end at the model's end-of-text token unless
+     * {@code stopAtEos} is false: then every completion has its full length, which takes away the cheapest reward
+     * hack of a classifier reward (saying nothing at all).
      */
-    public record Policy(Path checkpoint, Path tokenizer, Scratch scratch) {}
+    public record Policy(Path checkpoint, Path tokenizer, Scratch scratch, boolean stopAtEos) {}
 
     /**
      * A small GPT-2 with a byte-level BPE trained on {@code corpus} ("davidson" or a text file, one document a line),
@@ -101,7 +103,8 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
         }
         boolean stories260k = scratch == null && !pol.has("checkpoint");       // the default policy and its tokenizer
         Path checkpoint = pol.path("checkpoint", stories260k ? "shared:stories260k/stories260K.bin" : null);
-        Policy policy = new Policy(checkpoint, pol.path("tokenizer", stories260k ? "shared:stories260k/tok512.bin" : null), scratch);
+        Policy policy = new Policy(checkpoint, pol.path("tokenizer", stories260k ? "shared:stories260k/tok512.bin" : null), scratch,
+                pol.bool("stop_at_eos", true));
         if (scratch != null && pol.has("checkpoint")) throw pol.error("checkpoint", "give either checkpoint or scratch, not both");
 
         Prompts prompts = new Prompts(pr.str("source", "tinystories"), pr.positive("words", 8), pr.positive("train", 64),
