@@ -61,17 +61,16 @@ public final class DemoCommand implements Callable<Integer> {
             c.addProperty("name", c.get("name").getAsString() + " (quick)");
             JsonObject p = c.getAsJsonObject("prompts"), ppo = c.getAsJsonObject("ppo"), rm = c.getAsJsonObject("reward_model"),
                     ev = c.getAsJsonObject("eval");
-            p.addProperty("train", 24);
-            p.addProperty("eval", 12);
-            rm.addProperty("epochs", 1);
-            if (rm.has("classifier_steps")) rm.addProperty("classifier_steps", 40);
-            ppo.addProperty("iterations", 4);
-            ppo.addProperty("batch_size", 8);
-            ppo.addProperty("max_new_tokens", 24);
-            ev.addProperty("max_new_tokens", 24);
-            if (c.has("sampling")) c.getAsJsonObject("sampling").addProperty("max_new_tokens", 24);
+            p.addProperty("train", 128);
+            p.addProperty("eval", 64);
+            rm.addProperty("epochs", Math.min(2, rm.get("epochs").getAsInt()));
+            ppo.addProperty("iterations", 20);
+            ppo.addProperty("batch_size", 16);
+            ppo.addProperty("max_new_tokens", 32);
+            ev.addProperty("max_new_tokens", 32);
+            if (c.has("sampling")) c.getAsJsonObject("sampling").addProperty("max_new_tokens", 32);
             JsonObject policy = c.getAsJsonObject("policy");
-            if (policy.has("scratch")) policy.getAsJsonObject("scratch").addProperty("steps", 60);
+            if (policy.has("scratch")) policy.getAsJsonObject("scratch").addProperty("steps", 300);
         }
         return c;
     }

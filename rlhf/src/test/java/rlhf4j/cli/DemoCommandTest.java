@@ -26,7 +26,7 @@ class DemoCommandTest {
 
         PipelineConfig quick = parse("--quick", "--seed", "42");
         assertEquals(42, quick.seed());
-        assertEquals(24, quick.prompts().train());
+        assertEquals(128, quick.prompts().train());
         assertTrue(quick.ppo().iterations() < full.ppo().iterations());
 
         PipelineConfig detox = parse("--task", "detox");
