@@ -9,7 +9,9 @@ import rlhf4j.tensor.Backends;
 /** The {@code rlhf4j} command line. {@code ./rlhf4j test} and {@code ./rlhf4j bench} are handled by the launcher. */
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
         description = "RLHF on a from-scratch tensor engine.",
-        subcommands = {Main.Devices.class, GenerateCommand.class, LabelCommand.class, LabelsCommand.class, PpoCommand.class, EvalCommand.class, PretrainCommand.class, SftCommand.class, SampleCommand.class, RewardCommand.class, ClassifierCommand.class},
+        subcommands = {Main.Devices.class, GenerateCommand.class, LabelCommand.class, LabelsCommand.class,
+                PretrainCommand.class, SftCommand.class, SampleCommand.class, RewardCommand.class, ClassifierCommand.class,
+                PpoCommand.class, EvalCommand.class, DemoCommand.class, PipelineCommand.class},
         footer = {"", "Launcher commands: ./rlhf4j test (the test suite), ./rlhf4j bench [JMH args] (benchmarks)."})
 public final class Main implements Callable<Integer> {
 

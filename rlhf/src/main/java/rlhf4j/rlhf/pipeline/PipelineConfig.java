@@ -1,0 +1,261 @@
+package rlhf4j.rlhf.pipeline;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import rlhf4j.rlhf.data.SharedData;
+
+/**
+ * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
+ * sampling, labelers, reward_model, ppo, eval. Missing fields take the defaults below; an unknown field, a wrong
+ * type or an out-of-range value is a {@link ConfigException} naming the file and the field ("ppo.lr").
+ *
+ * <p>Paths starting with {@code shared:} are looked up under the project's shared/data folder; other relative paths
+ * are relative to the config file's folder.
+ */
+public record PipelineConfig(String name, long seed, String device, Policy policy, Prompts prompts, Sampling sampling,
+                             Labelers labelers, RewardModelSettings rewardModel, Ppo ppo, Eval eval) {
+
+    /**
+     * The starting policy: a checkpoint (llama2.c .bin + tokenizer, or a model directory), or a small GPT-2 made and
+     * pretrained here on a corpus ({@code scratch}). Completions end at the model's end-of-text token unless
+     * {@code stopAtEos} is false: then every completion has its full length, which takes away the cheapest reward
+     * hack of a classifier reward (saying nothing at all).
+     */
+    public record Policy(Path checkpoint, Path tokenizer, Scratch scratch, boolean stopAtEos) {}
+
+    /**
+     * A small GPT-2 with a byte-level BPE trained on {@code corpus} ("davidson" or a text file, one document a line),
+     * then next-token pretrained for {@code steps}.
+     */
+    public record Scratch(String corpus, int layers, int heads, int width, int context, int bpeVocab, int steps,
+                          int batchSize, double lr) {}
+
+    /**
+     * Prompts: "tinystories" (each story's first {@code words} words), "davidson" (each tweet's first words), or a
+     * text file with one prompt a line. The first {@code train} are sampled, labeled and trained on; the next
+     * {@code eval} are held out for the evaluation.
+     */
+    public record Prompts(String source, int words, int train, int eval) {}
+
+    /** K completions per training prompt, for the labelers. */
+    public record Sampling(int k, int maxNewTokens, double temperature, int batchSize) {}
+
+    /**
+     * Who ranks the K completions: a human judgements JSONL file (the feedback schema, keyed by the prompt ids
+     * p1, p2, ... and completion ids p1-s0, ...), or simulated labelers ranking by an oracle with Bradley–Terry
+     * noise, one per temperature.
+     */
+    public record Labelers(Path judgements, String oracle, List<Double> temperatures, String criterion, String consensus) {}
+
+    /**
+     * The reward: "pairwise" (a Bradley–Terry reward model on the consensus groups, trunk initialised from the
+     * policy), "classifier" (a transformer classifier on the policy's trunk, trained on {@code classifierData}, its
+     * {@code rewardClass} logit) or "ngram" (the bag-of-n-grams logistic regression on the same data).
+     */
+    public record RewardModelSettings(String type, int epochs, double lr, int groupsPerBatch, int heldOutPercent,
+                                      int maxLength, String classifierData, String rewardClass, int classifierSteps) {}
+
+    /** PPO (see {@link rlhf4j.rlhf.ppo.PpoConfig} for each). */
+    public record Ppo(int iterations, int batchSize, int minibatches, int epochs, int maxNewTokens, double temperature,
+                      double lr, double initKlCoef, boolean adaptiveKl, double targetKl, double vfCoef,
+                      double clipRange, double entropyCoef, boolean whitenRewards, double rewardClip) {}
+
+    /** Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed. */
+    public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples) {}
+
+    public static PipelineConfig load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such pipeline config");
+        JsonElement root;
+        try {
+            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonParseException e) {
+            throw new ConfigException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (!root.isJsonObject()) throw new ConfigException(file + ": expected a JSON object at the top level");
+        return parse(root.getAsJsonObject(), file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** Parses a config object; {@code source} names it in errors, {@code base} resolves relative paths. */
+    public static PipelineConfig parse(JsonObject root, String source, Path base) {
+        Fields top = new Fields(root, source, "", base);
+        Fields pol = top.section("policy"), pr = top.section("prompts"), sa = top.section("sampling"),
+                la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval");
+        Scratch scratch = null;
+        if (pol.has("scratch")) {
+            Fields sc = pol.section("scratch");
+            scratch = new Scratch(sc.str("corpus", "davidson"), sc.positive("layers", 2), sc.positive("heads", 4),
+                    sc.positive("width", 128), sc.positive("context", 64), sc.positive("bpe_vocab", 512),
+                    sc.positive("steps", 300), sc.positive("batch_size", 16), sc.positiveNum("lr", 2e-3));
+            sc.done();
+        }
+        boolean stories260k = scratch == null && !pol.has("checkpoint");       // the default policy and its tokenizer
+        Path checkpoint = pol.path("checkpoint", stories260k ? "shared:stories260k/stories260K.bin" : null);
+        Policy policy = new Policy(checkpoint, pol.path("tokenizer", stories260k ? "shared:stories260k/tok512.bin" : null), scratch,
+                pol.bool("stop_at_eos", true));
+        if (scratch != null && pol.has("checkpoint")) throw pol.error("checkpoint", "give either checkpoint or scratch, not both");
+
+        Prompts prompts = new Prompts(pr.str("source", "tinystories"), pr.positive("words", 8), pr.positive("train", 64),
+                pr.positive("eval", 32));
+        Sampling sampling = new Sampling(sa.atLeast("k", 4, 2), sa.positive("max_new_tokens", 48),
+                sa.positiveNum("temperature", 1.0), sa.positive("batch_size", 32));
+        Labelers labelers = new Labelers(la.path("judgements", null), la.str("oracle", "vader"),
+                la.numbers("temperatures", List.of(0.05, 0.1, 0.2)), la.str("criterion", "sentiment"),
+                la.oneOf("consensus", "borda", "borda", "copeland"));
+        RewardModelSettings reward = new RewardModelSettings(rm.oneOf("type", "pairwise", "pairwise", "classifier", "ngram"),
+                rm.positive("epochs", 2), rm.positiveNum("lr", 3e-4), rm.positive("groups_per_batch", 8),
+                rm.atLeast("held_out_percent", 20, 0), rm.positive("max_length", 128), rm.str("classifier_data", "tweeteval"),
+                rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300));
+        if (reward.heldOutPercent() >= 100) throw rm.error("held_out_percent", "must be below 100");
+        Ppo ppo = new Ppo(pp.positive("iterations", 20), pp.positive("batch_size", 16), pp.positive("minibatches", 4),
+                pp.positive("epochs", 4), pp.positive("max_new_tokens", 48), pp.positiveNum("temperature", 1.0),
+                pp.positiveNum("lr", 1e-4), pp.nonNegative("init_kl_coef", 0.05), pp.bool("adaptive_kl", false),
+                pp.positiveNum("target_kl", 6), pp.nonNegative("vf_coef", 0.1), pp.positiveNum("clip_range", 0.2),
+                pp.nonNegative("entropy_coef", 0), pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0));
+        if (ppo.batchSize() % ppo.minibatches() != 0)
+            throw pp.error("minibatches", ppo.minibatches() + " must divide batch_size " + ppo.batchSize());
+        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.maxNewTokens()),
+                ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
+        PipelineConfig c = new PipelineConfig(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"),
+                policy, prompts, sampling, labelers, reward, ppo, eval);
+        for (Fields f : List.of(pol, pr, sa, la, rm, pp, ev, top)) f.done();
+        return c;
+    }
+
+    /**
+     * One JSON object's fields, read with defaults; remembers what was read so that {@link #done} can reject the
+     * fields nobody asked for (typos).
+     */
+    static final class Fields {
+        private final JsonObject o;
+        private final String source, prefix;
+        private final Path base;
+        private final Set<String> seen = new LinkedHashSet<>();
+
+        Fields(JsonObject o, String source, String prefix, Path base) {
+            this.o = o;
+            this.source = source;
+            this.prefix = prefix;
+            this.base = base;
+        }
+
+        ConfigException error(String key, String problem) {
+            return new ConfigException(source + ": field '" + prefix + key + "': " + problem);
+        }
+
+        boolean has(String key) { return o.has(key) && !o.get(key).isJsonNull(); }
+
+        Fields section(String key) {
+            seen.add(key);
+            if (!has(key)) return new Fields(new JsonObject(), source, prefix + key + ".", base);
+            if (!o.get(key).isJsonObject()) throw error(key, "expected an object, got " + o.get(key));
+            return new Fields(o.getAsJsonObject(key), source, prefix + key + ".", base);
+        }
+
+        private JsonPrimitive primitive(String key) {
+            seen.add(key);
+            if (!has(key)) return null;
+            JsonElement e = o.get(key);
+            if (!e.isJsonPrimitive()) throw error(key, "expected a single value, got " + e);
+            return e.getAsJsonPrimitive();
+        }
+
+        String str(String key, String dflt) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) return dflt;
+            if (!p.isString()) throw error(key, "expected a string, got " + p);
+            return p.getAsString();
+        }
+
+        String oneOf(String key, String dflt, String... allowed) {
+            String v = str(key, dflt);
+            for (String a : allowed) if (a.equals(v)) return v;
+            throw error(key, "expected one of " + String.join(", ", allowed) + ", got \"" + v + "\"");
+        }
+
+        double num(String key, double dflt) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) return dflt;
+            if (!p.isNumber()) throw error(key, "expected a number, got " + p);
+            double v = p.getAsDouble();
+            if (!Double.isFinite(v)) throw error(key, "expected a finite number, got " + p);
+            return v;
+        }
+
+        double positiveNum(String key, double dflt) {
+            double v = num(key, dflt);
+            if (!(v > 0)) throw error(key, "must be > 0, got " + v);
+            return v;
+        }
+
+        double nonNegative(String key, double dflt) {
+            double v = num(key, dflt);
+            if (!(v >= 0)) throw error(key, "must be >= 0, got " + v);
+            return v;
+        }
+
+        long integer(String key, long dflt) {
+            double v = num(key, dflt);
+            if (v != Math.rint(v) || Math.abs(v) > 1L << 53) throw error(key, "expected a whole number, got " + v);
+            return (long) v;
+        }
+
+        int atLeast(String key, int dflt, int min) {
+            long v = integer(key, dflt);
+            if (v < min || v > Integer.MAX_VALUE) throw error(key, "must be a whole number >= " + min + ", got " + v);
+            return (int) v;
+        }
+
+        int positive(String key, int dflt) { return atLeast(key, dflt, 1); }
+
+        boolean bool(String key, boolean dflt) {
+            JsonPrimitive p = primitive(key);
+            if (p == null) return dflt;
+            if (!p.isBoolean()) throw error(key, "expected true or false, got " + p);
+            return p.getAsBoolean();
+        }
+
+        List<Double> numbers(String key, List<Double> dflt) {
+            seen.add(key);
+            if (!has(key)) return dflt;
+            if (!o.get(key).isJsonArray()) throw error(key, "expected an array of numbers, got " + o.get(key));
+            JsonArray a = o.getAsJsonArray(key);
+            List<Double> out = new ArrayList<>();
+            for (JsonElement e : a) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || !(e.getAsDouble() >= 0))
+                    throw error(key, "expected numbers >= 0, got " + e);
+                out.add(e.getAsDouble());
+            }
+            if (out.isEmpty()) throw error(key, "needs at least one value");
+            return List.copyOf(out);
+        }
+
+        /** A path: "shared:REL" under shared/data, absolute, or relative to the config's folder; null when absent. */
+        Path path(String key, String dflt) {
+            String v = str(key, dflt);
+            if (v == null) return null;
+            if (v.isBlank()) throw error(key, "empty path");
+            if (v.startsWith("shared:")) return SharedData.root().resolve(v.substring(7));
+            Path p = Path.of(v);
+            return p.isAbsolute() || base == null ? p : base.resolve(p);
+        }
+
+        /** Rejects fields that were never read: most often a misspelt name. */
+        void done() {
+            for (String key : o.keySet())
+                if (!seen.contains(key)) throw error(key, "unknown field (known here: " + String.join(", ", seen) + ")");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package rlhf4j.rlhf.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rlhf4j.rlhf.feedback.FeedbackData;
+import rlhf4j.rlhf.feedback.FeedbackJson;
+import rlhf4j.rlhf.feedback.Jsonl;
+import rlhf4j.rlhf.oracle.TextScorer;
+import rlhf4j.rlhf.reward.TrunkFiles;
+import rlhf4j.transformer.gpt2.Gpt2;
+import rlhf4j.transformer.gpt2.GptConfig;
+import rlhf4j.transformer.tokenizer.CharTokenizer;
+
+class PipelineTest {
+    /** A test oracle: the fraction of a text's characters that are 'a' (random letters give every text a different score). */
+    public static final class CountA implements TextScorer {
+        @Override public double score(String text) {
+            return text.isEmpty() ? 0 : text.chars().filter(c -> c == 'a').count() / (double) text.length();
+        }
+
+        @Override public String name() { return "count-a"; }
+    }
+
+    static final String ALPHABET = "abcdefgh .";
+
+    /** A tiny random GPT-2 over a 10-character alphabet, saved as a checkpoint directory, and 12 prompts. */
+    static Path tinyConfig(Path dir) throws Exception {
+        CharTokenizer tok = new CharTokenizer(ALPHABET);
+        Gpt2 model = new Gpt2(new GptConfig(1, 2, 16, 32, tok.vocabSize(), 0.0), 7);
+        TrunkFiles.save(model, tok, dir.resolve("model"));
+        StringBuilder prompts = new StringBuilder();
+        for (int i = 0; i < 12; i++) prompts.append("abc defg h".substring(i % 5, i % 5 + 4)).append('\n');
+        Files.writeString(dir.resolve("prompts.txt"), prompts.toString());
+        String json = """
+                {
+                  "name": "tiny",
+                  "seed": 3,
+                  "policy": {"checkpoint": "model"},
+                  "prompts": {"source": "%s", "train": 8, "eval": 4},
+                  "sampling": {"k": 3, "max_new_tokens": 6, "batch_size": 12},
+                  "labelers": {"oracle": "%s", "temperatures": [0.01, 0.05], "criterion": "a-ness"},
+                  "reward_model": {"epochs": 1, "lr": 1e-3, "groups_per_batch": 4, "held_out_percent": 25, "max_length": 16},
+                  "ppo": {"iterations": 2, "batch_size": 4, "minibatches": 2, "epochs": 1, "max_new_tokens": 6, "lr": 1e-3},
+                  "eval": {"gold": "%s", "max_new_tokens": 6}
+                }
+                """.formatted(dir.resolve("prompts.txt").toString().replace("\\", "\\\\"), CountA.class.getName(), CountA.class.getName());
+        Path f = dir.resolve("tiny.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test void tinyPipelineRunsEndToEndAndARerunSkipsEveryStage(@TempDir Path dir) throws Exception {
+        Path configFile = tinyConfig(dir);
+        PipelineConfig cfg = PipelineConfig.load(configFile);
+        assertEquals(dir.resolve("model"), cfg.policy().checkpoint());        // relative to the config's folder
+        assertEquals(null, cfg.policy().tokenizer());
+        Path run = dir.resolve("run");
+        Pipeline first = new Pipeline(cfg, Files.readString(configFile), run, null);
+        first.run();
+        List<String> stages = List.of("samples", "labels", "pairs", "rm", "ppo", "eval", "report");
+        assertEquals(stages, first.stageNames());
+        assertTrue(first.results().stream().noneMatch(Pipeline.StageResult::skipped));
+
+        // every stage's output is there
+        var completions = Jsonl.read(run.resolve("samples").resolve(FeedbackData.COMPLETIONS_FILE), FeedbackJson.COMPLETION);
+        assertEquals(8 * 3, completions.size());
+        var judgements = Jsonl.read(run.resolve("labels").resolve(FeedbackData.JUDGEMENTS_FILE), FeedbackJson.JUDGEMENT);
+        assertEquals(8 * 2, judgements.size());                                 // two labelers judge every prompt
+        for (String f : List.of("pairs/groups.jsonl", "rm/metrics.json", "rm/model/model.json", "ppo/metrics.jsonl",
+                "ppo/policy/config.json", "eval/result.json", "report.html", "summary.json", "config.json", "labels/agreement.txt"))
+            assertTrue(Files.isRegularFile(run.resolve(f)), f);
+        // the held-out prompts are the 4 after the 8 training ones
+        var evalPrompts = Jsonl.read(run.resolve("samples").resolve("eval_prompts.jsonl"), FeedbackJson.PROMPT);
+        List<String> lines = Files.readAllLines(dir.resolve("prompts.txt"));
+        assertEquals(lines.subList(8, 12), evalPrompts.stream().map(p -> p.text()).toList());
+
+        JsonObject summary = JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject();
+        for (String field : List.of("reward_before", "reward_after", "gold_before", "gold_after", "kl_after", "rm_val_accuracy",
+                "agreement_pairwise", "fleiss_kappa", "iterations", "wall_seconds"))
+            assertFalse(summary.get(field).isJsonNull(), field + " is null in " + summary);
+        assertEquals(2, summary.get("iterations").getAsInt());
+        double agreement = summary.get("agreement_pairwise").getAsDouble();
+        assertTrue(agreement > 0 && agreement <= 1, "agreement " + agreement);
+        // gold before is the oracle's mean over the reference completions the evaluation wrote
+        var eval = first.evaluation();
+        double mean = 0;
+        for (var row : eval.samples()) mean += new CountA().score(row.reference());
+        assertEquals(mean / eval.samples().size(), summary.get("gold_before").getAsDouble(), 1e-5);
+
+        // a rerun skips every stage: nothing runs, no marker or output is rewritten
+        Map<String, FileTime> before = new HashMap<>();
+        for (String s : stages) before.put(s, Files.getLastModifiedTime(Pipeline.marker(run, s)));
+        FileTime summaryTime = Files.getLastModifiedTime(run.resolve("summary.json"));
+        Pipeline second = new Pipeline(cfg, Files.readString(configFile), run, null);
+        second.run();
+        assertTrue(second.results().stream().allMatch(Pipeline.StageResult::skipped), second.results().toString());
+        for (String s : stages) assertEquals(before.get(s), Files.getLastModifiedTime(Pipeline.marker(run, s)), s);
+        assertEquals(summaryTime, Files.getLastModifiedTime(run.resolve("summary.json")));
+        String log = Files.readString(run.resolve(Pipeline.STAGES_LOG));
+        for (String s : stages) {
+            assertEquals(1, count(log, " " + s + " finished in "), log);
+            assertEquals(1, count(log, " " + s + " skipped"), log);
+        }
+
+        // a stage without its marker (interrupted) runs again; the finished ones before it stay skipped
+        Files.delete(Pipeline.marker(run, "report"));
+        Pipeline third = new Pipeline(cfg, Files.readString(configFile), run, null);
+        third.run();
+        assertEquals(List.of(true, true, true, true, true, true, false), third.results().stream().map(Pipeline.StageResult::skipped).toList());
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) n++;
+        return n;
+    }
+
+    @Test void malformedConfigsNameTheFileAndTheField(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{\"ppo\": {\"lr\": \"fast\"}}");
+        var e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'ppo.lr'") && e.getMessage().contains("number"), e.getMessage());
+
+        Files.writeString(f, "{\"ppo\": {\"iterations\": 2.5}}");
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().contains("'ppo.iterations'") && e.getMessage().contains("whole number"), e.getMessage());
+
+        Files.writeString(f, "{\"reward_model\": {\"epoch\": 2}}");                     // a typo
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'reward_model.epoch'")
+                && e.getMessage().contains("unknown field"), e.getMessage());
+
+        Files.writeString(f, "{\"ppo\": {\"batch_size\": 6, \"minibatches\": 4}}");
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().contains("'ppo.minibatches'"), e.getMessage());
+
+        Files.writeString(f, "{\"labelers\": {\"temperatures\": [0.1, -1]}}");
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().contains("'labelers.temperatures'"), e.getMessage());
+
+        Files.writeString(f, "{\"ppo\": {\"lr\": 1e-4,}");                                  // not JSON
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.load(f));
+        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+    }
+
+    @Test void defaultsAreTheStories260kSentimentSetUp() {
+        PipelineConfig c = PipelineConfig.parse(new JsonObject(), "empty", null);
+        assertTrue(c.policy().checkpoint().endsWith(Path.of("stories260k", "stories260K.bin")));
+        assertTrue(c.policy().tokenizer().endsWith(Path.of("stories260k", "tok512.bin")));
+        assertEquals("vader", c.labelers().oracle());
+        assertEquals("afinn", c.eval().gold());
+        assertNotNull(c.ppo());
+    }
+
+    @Test void theDemoConfigsParse() throws Exception {
+        for (String task : List.of("sentiment", "detox")) {
+            try (var in = Pipeline.class.getResourceAsStream("/rlhf4j/pipeline/demo-" + task + ".json")) {
+                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                PipelineConfig c = PipelineConfig.parse(JsonParser.parseString(text).getAsJsonObject(), task, null);
+                assertEquals(task.equals("sentiment") ? "pairwise" : "ngram", c.rewardModel().type());
+            }
+        }
+    }
+}
