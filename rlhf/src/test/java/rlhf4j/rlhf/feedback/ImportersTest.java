@@ -1,5 +1,6 @@
 package rlhf4j.rlhf.feedback;
 
+import rlhf4j.rlhf.data.SharedData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,7 @@ class ImportersTest {
     @TempDir Path dir;
 
     @Test void anthropicHarmlessBaseTest() throws IOException {
-        Path file = SharedData.file("hh-rlhf/harmless-base-test.jsonl.gz");
+        Path file = SharedData.resolve("hh-rlhf/harmless-base-test.jsonl.gz");
         ImportResult result = new HhRlhfImporter().importFile(file);
         // 2,312 pairs; in 5 the rejected transcript differs before the last assistant turn (checked by hand)
         assertEquals(2312, result.read());
@@ -51,7 +52,7 @@ class ImportersTest {
     }
 
     @Test void pandaLmTestSet() throws IOException {
-        ImportResult result = new PandaLmImporter().importFile(SharedData.file("pandalm/testset-v1.json"));
+        ImportResult result = new PandaLmImporter().importFile(SharedData.resolve("pandalm/testset-v1.json"));
         // 999 comparisons; 6 hold a JSON true instead of a response string and are reported
         assertEquals(999, result.read());
         assertEquals(6, result.skipped());
