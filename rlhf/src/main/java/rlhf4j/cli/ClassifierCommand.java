@@ -17,15 +17,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.data.DavidsonHate;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.data.LabeledText;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.data.Sentiment;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.data.TweetEvalHate;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.ClassificationMetrics;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.Classifier;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.ClassifierTrainer;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.NgramClassifier;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Backends;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Device;
 
 /** {@code classifier train} and {@code classifier score}: a classification head on a trunk, used as a reward. */
@@ -142,15 +152,15 @@ public final class ClassifierCommand implements Callable<Integer> {
             Classifier model = Classifier.create(t.model(), t.tokenizer(), d.classes(), 0, maxLength, seed)
                     .rewarding(rewardClass != null ? rewardClass : d.rewardClass(), false);
             var trainer = new ClassifierTrainer(model, new ClassifierTrainer.Config(epochs, batchSize, lr, weightDecay, 1.0, seed));
-            ProgressLine[] bar = {null};
+            ProgressBar[] bar = {null};
             List<ClassifierTrainer.Epoch> history = trainer.train(d.train(), d.val(), new ClassifierTrainer.Listener() {
                 @Override public void onStep(int epoch, int step, int steps, double loss) {
-                    if (bar[0] == null) bar[0] = new ProgressLine("epoch " + epoch, err);
-                    bar[0].update(step, steps, "loss " + TrunkOptions.fmt(loss));
+                    if (bar[0] == null) bar[0] = ProgressBar.on(err, "epoch " + epoch, steps);
+                    bar[0].update(step, "loss " + TrunkOptions.fmt(loss));
                 }
 
                 @Override public void onEpoch(ClassifierTrainer.Epoch e) {
-                    bar[0].done();
+                    bar[0].finish();
                     bar[0] = null;
                     err.printf(Locale.ROOT, "epoch %d: train loss %.4f, validation %s, %.1f s%n", e.epoch(), e.trainLoss(),
                             e.validation(), e.seconds());

@@ -20,19 +20,33 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.consensus.PreferenceGroups;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Completion;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackData;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackJson;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Jsonl;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Prompt;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.RewardFunction;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.RewardModel;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.RewardTrainer;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Backends;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.CounterRng;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Device;
 
 /** {@code reward train} and {@code reward score}: a pairwise (Bradley–Terry) reward model. */
@@ -119,15 +133,15 @@ public final class RewardCommand implements Callable<Integer> {
             TrunkOptions.Trunk t = trunk.build(corpus, dev, seed, err);
             RewardModel model = RewardModel.create(t.model(), t.tokenizer(), maxLength, seed);
             var config = new RewardTrainer.Config(epochs, groupsPerBatch, lr, weightDecay, margin, 1.0, seed);
-            ProgressLine[] bar = {null};
+            ProgressBar[] bar = {null};
             List<RewardTrainer.Epoch> history = new RewardTrainer(model, config).train(train, held, new RewardTrainer.Listener() {
                 @Override public void onStep(int epoch, int step, int steps, double loss) {
-                    if (bar[0] == null) bar[0] = new ProgressLine("epoch " + epoch, err);
-                    bar[0].update(step, steps, "loss " + TrunkOptions.fmt(loss));
+                    if (bar[0] == null) bar[0] = ProgressBar.on(err, "epoch " + epoch, steps);
+                    bar[0].update(step, "loss " + TrunkOptions.fmt(loss));
                 }
 
                 @Override public void onEpoch(RewardTrainer.Epoch e) {
-                    bar[0].done();
+                    bar[0].finish();
                     bar[0] = null;
                     err.printf(Locale.ROOT, "epoch %d: train loss %.4f, held-out pairwise accuracy %.4f (loss %.4f), %.1f s%n",
                             e.epoch(), e.trainLoss(), e.heldOutAccuracy(), e.heldOutLoss(), e.seconds());

@@ -14,22 +14,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Completion;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackData;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackJson;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Jsonl;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.JsonlWriter;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Prompt;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.SamplingSettings;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.TrunkFiles;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Backends;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.CounterRng;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Device;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.generate.Generation;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.generate.Generator;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 
 /**
@@ -110,7 +127,7 @@ public final class SampleCommand implements Callable<Integer> {
             JsonlWriter.appendAll(out.resolve(FeedbackData.PROMPTS_FILE), FeedbackJson.PROMPT, prompts);
         }
         Generator generator = new Generator(model);
-        ProgressLine bar = new ProgressLine("sample", err);
+        ProgressBar bar = ProgressBar.on(err, "sample", rows);
         long t0 = System.nanoTime();
         int tokens = 0;
         try (JsonlWriter<Completion> w = JsonlWriter.append(completionsFile, FeedbackJson.COMPLETION)) {
@@ -126,10 +143,10 @@ public final class SampleCommand implements Callable<Integer> {
                     w.write(new Completion(prompts.get(p).id() + "-s" + j, prompts.get(p).id(),
                             completionText(tok, promptIds[r], gen, stop), gen, s));
                 }
-                bar.update(to, rows, "");
+                bar.update(to, "");
             }
         }
-        bar.done();
+        bar.finish();
         double secs = (System.nanoTime() - t0) / 1e9;
         err.printf(Locale.ROOT, "%d completions (%d prompts x %d), %d tokens in %.1f s (%.1f tok/s) -> %s%n", rows,
                 prompts.size(), k, tokens, secs, tokens / secs, completionsFile);

@@ -5,11 +5,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.TrunkFiles;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.TrunkPretraining;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.tensor.Device;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.tokenizer.BpeTokenizer;
+import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 
 /**
@@ -64,11 +70,11 @@ final class TrunkOptions {
         BpeTokenizer tok = TrunkPretraining.tokenizer(corpus, bpeVocab);
         err.printf(Locale.ROOT, "BPE of %d tokens trained on %d texts in %.1f s%n", tok.vocabSize(), corpus.size(), (System.nanoTime() - t0) / 1e9);
         var cfg = new TrunkPretraining.Config(layers, heads, width, context, pretrainSteps, pretrainBatch, pretrainLr, seed);
-        ProgressLine bar = new ProgressLine("pretrain", err);
+        ProgressBar bar = ProgressBar.on(err, "pretrain", pretrainSteps);
         long t1 = System.nanoTime();
-        TransformerModel m = TrunkPretraining.pretrain(corpus, tok, cfg, device, (s, n, loss) -> bar.update(s, n, "loss " + fmt(loss)));
+        TransformerModel m = TrunkPretraining.pretrain(corpus, tok, cfg, device, (s, n, loss) -> bar.update(s, "loss " + fmt(loss)));
         if (pretrainSteps > 0) {
-            bar.done();
+            bar.finish();
             err.printf(Locale.ROOT, "pretrained %d steps of %d x %d tokens in %.1f s%n", pretrainSteps, pretrainBatch, context,
                     (System.nanoTime() - t1) / 1e9);
         }

@@ -68,6 +68,7 @@ import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.tokenizer.BpeTokenizer;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.transformer.train.ProgressBar;
 
 /**
  * The whole RLHF loop as a sequence of resumable stages, each writing into its own place in the run directory:
@@ -315,7 +316,7 @@ public final class Pipeline {
             default -> Files.readAllLines(Path.of(s.corpus()), StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
         };
         BpeTokenizer tok = TrunkPretraining.tokenizer(corpus, s.bpeVocab());
-        StageProgress bar = new StageProgress(err, "pretrain", s.steps());
+        ProgressBar bar = ProgressBar.on(err, "pretrain", s.steps());
         Gpt2 model = TrunkPretraining.pretrain(corpus, tok, new TrunkPretraining.Config(s.layers(), s.heads(), s.width(),
                 s.context(), s.steps(), s.batchSize(), s.lr(), cfg.seed()), device,
                 (step, steps, loss) -> bar.update(step, String.format(Locale.ROOT, "loss %.3f", loss)));
@@ -343,7 +344,7 @@ public final class Pipeline {
         SamplingConfig sampling = new SamplingConfig(cfg.sampling().temperature(), 0, 1, cfg.sampling().maxNewTokens(), stop);
         List<Completion> completions = new ArrayList<>();
         Generator generator = new Generator(model);
-        StageProgress bar = new StageProgress(err, "sample", rows);
+        ProgressBar bar = ProgressBar.on(err, "sample", rows);
         int chunk = cfg.sampling().batchSize();
         for (int from = 0; from < rows; from += chunk) {
             int to = Math.min(rows, from + chunk);
@@ -401,7 +402,7 @@ public final class Pipeline {
             }
             List<LabelItem> items = LabelItem.of(prompts, completions);
             judgements = new ArrayList<>();
-            StageProgress bar = new StageProgress(err, "label", items.size());
+            ProgressBar bar = ProgressBar.on(err, "label", items.size());
             for (int i = 0; i < items.size(); i++) {
                 judgements.addAll(SimulatedLabeling.label(List.of(items.get(i)), labelers));
                 bar.update(i + 1, "");
@@ -455,7 +456,7 @@ public final class Pipeline {
         PipelineConfig.RewardModelSettings s = cfg.rewardModel();
         RewardModel model = RewardModel.create(trunk, tok, s.maxLength(), cfg.seed());
         int steps = (train.size() + s.groupsPerBatch() - 1) / s.groupsPerBatch();
-        StageProgress bar = new StageProgress(err, "rm", steps * s.epochs());
+        ProgressBar bar = ProgressBar.on(err, "rm", steps * s.epochs());
         List<RewardTrainer.Epoch> history = new RewardTrainer(model, new RewardTrainer.Config(s.epochs(), s.groupsPerBatch(),
                 s.lr(), 0.0, 0.0, 1.0, cfg.seed())).train(train, held, new RewardTrainer.Listener() {
                     @Override public void onStep(int epoch, int step, int stepsPerEpoch, double loss) {
@@ -501,7 +502,7 @@ public final class Pipeline {
         List<LabeledText> used = shuffled.subList(0, perEpoch);
         List<LabeledText> valUsed = val.subList(0, Math.min(val.size(), 500));
         int steps = (used.size() + batch - 1) / batch;
-        StageProgress bar = new StageProgress(err, "clf", steps * s.epochs());
+        ProgressBar bar = ProgressBar.on(err, "clf", steps * s.epochs());
         List<ClassifierTrainer.Epoch> history = new ClassifierTrainer(model, new ClassifierTrainer.Config(s.epochs(), batch,
                 s.lr(), 0.0, 1.0, cfg.seed())).train(used, valUsed, new ClassifierTrainer.Listener() {
                     @Override public void onStep(int epoch, int step, int stepsPerEpoch, double loss) {
@@ -532,7 +533,7 @@ public final class Pipeline {
         if (rewardClass < 0) throw new ConfigException("reward_model.reward_class: expected one of " + HATE_CLASSES + ", got " + s.rewardClass());
         List<LabeledText> train = TweetEvalHate.train(), val = TweetEvalHate.val();
         NgramClassifier model = new NgramClassifier(20, HATE_CLASSES.size(), rewardClass);
-        StageProgress bar = new StageProgress(err, "ngrams", s.epochs());
+        ProgressBar bar = ProgressBar.on(err, "ngrams", s.epochs());
         for (int e = 1; e <= s.epochs(); e++) {                                      // one pass at a time, for the bar
             model.train(train, 1, s.lr(), 1e-6, cfg.seed() + e);
             bar.update(e, "");

@@ -27,6 +27,7 @@ import rlhf4j.transformer.generate.Generator;
 import rlhf4j.transformer.generate.SamplingConfig;
 import rlhf4j.transformer.heads.HeadedModel;
 import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.transformer.train.ProgressBar;
 
 /**
  * Proximal policy optimisation for a language model (Schulman et al. 2017; for text, Ziegler et al. 2019 and
@@ -112,7 +113,7 @@ public final class PpoTrainer {
      * @throws TrainingDivergedException at the first NaN/∞ in a loss or gradient (no update is made with it)
      */
     public List<IterationStats> train() {
-        ProgressLine bar = new ProgressLine(progressOut, cfg.maxIterations());
+        ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.maxIterations());
         List<IterationStats> run = new ArrayList<>();
         while (iterations < cfg.maxIterations() && !thresholdReached()) {
             IterationStats s = step();

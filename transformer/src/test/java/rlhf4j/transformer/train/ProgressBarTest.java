@@ -62,4 +62,53 @@ class ProgressBarTest {
         assertEquals("12.3k", ProgressBar.rate(12_345));
         assertEquals("2.50M", ProgressBar.rate(2.5e6));
     }
+
+    ProgressBar counting(boolean redraw) {
+        return new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), "sample", 8, redraw, 5_000, () -> now[0]);
+    }
+
+    @Test void countingLineShowsLabelCountBarRateEtaAndNote() {
+        ProgressBar b = counting(false);
+        b.start(0);
+        now[0] = 6_000_000_000L;                                                   // 2 of 8 in 6 s: first line after 5 s
+        b.update(2, "loss 0.52");
+        assertEquals("sample   2/8  25.0% [######..................] | 0.33 it/s | ETA 18s | loss 0.52\n", text());
+    }
+
+    @Test void countingPlainModePrintsEveryIntervalAndOnceAtTheEnd() {
+        ProgressBar b = counting(false);
+        b.start(0);
+        for (int i = 1; i <= 8; i++) {
+            now[0] = i * 1_000_000_000L;
+            b.update(i, "");
+        }
+        b.update(8, "");                                                           // a repeated last update adds nothing
+        b.finish();
+        String[] lines = text().split("\n");
+        assertEquals(2, lines.length, text());
+        assertTrue(lines[0].startsWith("sample   5/8"), lines[0]);
+        assertTrue(lines[1].startsWith("sample   8/8 100.0% [########################]") && lines[1].endsWith("| 8s"), lines[1]);
+    }
+
+    @Test void countingTerminalModeRedrawsAtMostFourTimesASecond() {
+        ProgressBar b = counting(true);
+        b.start(0);
+        for (int i = 1; i <= 7; i++) {
+            now[0] = i * 100_000_000L;                                             // every 0.1 s
+            b.update(i, "");
+        }
+        b.finish();
+        String t = text();
+        assertEquals(3, t.chars().filter(c -> c == '\r').count(), t);             // at 0.1, 0.4 and 0.7 s
+        assertTrue(t.endsWith("\n") && t.chars().filter(c -> c == '\n').count() == 1, t);
+    }
+
+    @Test void aBarOnNothingIsSilent() {
+        ProgressBar b = ProgressBar.on((PrintStream) null, "x", 3);
+        b.update(1, "a");
+        b.update(3, "b");
+        b.println("c");
+        b.finish();
+        assertEquals("", text());
+    }
 }
