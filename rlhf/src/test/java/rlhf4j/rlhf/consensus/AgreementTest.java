@@ -13,7 +13,7 @@ import rlhf4j.rlhf.feedback.ImportResult;
 import rlhf4j.rlhf.feedback.Judgement;
 import rlhf4j.rlhf.feedback.PandaLmImporter;
 import rlhf4j.rlhf.feedback.Ranking;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * Every statistic on a small example worked out by hand.
@@ -129,7 +129,7 @@ class AgreementTest {
      * prefer the same response, −1 when they prefer different ones, undefined when either ties).
      */
     @Test void pandaLmFigures() throws IOException {
-        ImportResult pandalm = new PandaLmImporter().importFile(SharedData.resolve("pandalm/testset-v1.json"));
+        ImportResult pandalm = new PandaLmImporter().importFile(DataSets.file("pandalm/testset-v1.json"));
         List<Judgement> js = pandalm.data().judgements();
         assertEquals(new Agreement.Fraction(2757, 2997), Agreement.pairwiseAgreement(js));
         assertEquals(0.8641753649975507, Agreement.fleissKappa(js), 1e-12);

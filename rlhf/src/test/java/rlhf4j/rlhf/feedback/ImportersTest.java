@@ -1,6 +1,6 @@
 package rlhf4j.rlhf.feedback;
 
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +16,7 @@ class ImportersTest {
     @TempDir Path dir;
 
     @Test void anthropicHarmlessBaseTest() throws IOException {
-        Path file = SharedData.resolve("hh-rlhf/harmless-base-test.jsonl.gz");
+        Path file = DataSets.file("hh-rlhf/harmless-base-test.jsonl.gz");
         ImportResult result = new HhRlhfImporter().importFile(file);
         // 2,312 pairs; in 5 the rejected transcript differs before the last assistant turn (checked by hand)
         assertEquals(2312, result.read());
@@ -52,7 +52,7 @@ class ImportersTest {
     }
 
     @Test void pandaLmTestSet() throws IOException {
-        ImportResult result = new PandaLmImporter().importFile(SharedData.resolve("pandalm/testset-v1.json"));
+        ImportResult result = new PandaLmImporter().importFile(DataSets.file("pandalm/testset-v1.json"));
         // all 999 comparisons import, each with its 2 responses and 3 human judgements; the 6 whose response is a
         // bare JSON true keep it as the text "true"
         assertEquals(999, result.read());
