@@ -114,7 +114,8 @@ final class DataDownload {
     /** An IOException as a short phrase: its type, and its message when there is one (HttpClient's are often null). */
     private static String describe(IOException e) {
         String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : " " + message);
+        if (message != null && !message.isBlank()) return e.getClass().getSimpleName() + " " + message;
+        return e instanceof java.net.ConnectException ? "no connection (is this machine offline?)" : e.getClass().getSimpleName();
     }
 
     private static String kib(long bytes) {

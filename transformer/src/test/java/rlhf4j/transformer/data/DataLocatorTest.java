@@ -118,7 +118,8 @@ class DataLocatorTest {
         String url = mirror();
         server.stop(0);  // the port now refuses connections, as a machine without network does
         var e = assertThrows(DataUnavailableException.class, () -> locator.file("set/a.txt"));
-        assertTrue(e.getMessage().startsWith("cannot download data file set/a.txt from " + url + "/set/a.txt: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot download data file set/a.txt from " + url + "/set/a.txt: no connection"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("download it by hand to " + tmp.resolve("cache/set/a.txt")), e.getMessage());
         assertTrue(e.getCause() instanceof java.net.ConnectException, String.valueOf(e.getCause()));
     }
