@@ -66,12 +66,7 @@ public class GenerationBench {
     static Path checkpoint() {
         String set = System.getProperty("rlhf4j.stories260k");
         if (set != null) return Path.of(set);
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path p = dir.resolve("shared/data/stories260k/stories260K.bin");
-            if (Files.isRegularFile(p)) return p;
-        }
-        throw new IllegalStateException("stories260K.bin not found under shared/data above " + Path.of("").toAbsolutePath()
-                + "; pass -Drlhf4j.stories260k=PATH");
+        return rlhf4j.transformer.data.DataSets.file("stories260k/stories260K.bin");
     }
 
     @Benchmark

@@ -23,7 +23,7 @@ import rlhf4j.rlhf.report.Summary;
  * {@link Pipeline} (the configs are rlhf4j/pipeline/demo-*.json among the resources).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"End-to-end RLHF in a few minutes on the CPU, no downloads.",
+        description = {"End-to-end RLHF in a few minutes on the CPU, on a few MB of public data (shared/data, --data-dir, or downloaded once to ~/.cache/rlhf4j).",
                 "sentiment (default): stories260K learns happier TinyStories from simulated VADER labelers; AFINN is the held-out gold score.",
                 "detox: a small tweet writer, a TweetEval hate classifier as reward, toxicity before/after."})
 public final class DemoCommand implements Callable<Integer> {

@@ -28,6 +28,7 @@ import rlhf4j.rlhf.label.LabelItem;
 import rlhf4j.rlhf.label.RandomLabeler;
 import rlhf4j.rlhf.label.SimulatedLabeler;
 import rlhf4j.rlhf.label.SimulatedLabeling;
+import rlhf4j.rlhf.oracle.Oracles;
 import rlhf4j.rlhf.oracle.TextScorer;
 
 /** {@code rlhf4j labels ...}: import, simulate, measure and convert feedback data. */
@@ -156,7 +157,7 @@ final class LabelsCommand implements Callable<Integer> {
         Path dir;
 
         @Option(names = "--oracle", required = true,
-                description = "class name of a rlhf4j.rlhf.oracle.TextScorer with a no-argument constructor")
+                description = "vader, afinn, or the class name of a rlhf4j.rlhf.oracle.TextScorer with a no-argument constructor")
         String oracle;
 
         @Option(names = "--criterion", required = true, description = "criterion written into the judgements")
@@ -176,7 +177,7 @@ final class LabelsCommand implements Callable<Integer> {
         Path out;
 
         @Override public Integer call() throws Exception {
-            TextScorer scorer = (TextScorer) Class.forName(oracle).getDeclaredConstructor().newInstance();
+            TextScorer scorer = Oracles.byName(oracle);
             FeedbackData data = FeedbackData.readFrom(dir);
             List<Labeler> labelers = new ArrayList<>();
             for (int i = 0; i < temperatures.size(); i++) {

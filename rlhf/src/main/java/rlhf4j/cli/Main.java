@@ -1,10 +1,16 @@
 package rlhf4j.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 import rlhf4j.tensor.Backend;
 import rlhf4j.tensor.Backends;
+import rlhf4j.transformer.data.DataSets;
 
 /** The {@code rlhf4j} command line. {@code ./rlhf4j test} and {@code ./rlhf4j bench} are handled by the launcher. */
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
@@ -14,6 +20,14 @@ import rlhf4j.tensor.Backends;
                 PpoCommand.class, EvalCommand.class, DemoCommand.class, PipelineCommand.class},
         footer = {"", "Launcher commands: ./rlhf4j test (the test suite), ./rlhf4j bench [JMH args] (benchmarks)."})
 public final class Main implements Callable<Integer> {
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "on an error, print its stack trace too (user errors are otherwise one line)")
+    boolean verbose;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "folder holding the data sets (as shared/data does); default: RLHF4J_DATA, then shared/data "
+                    + "above the working directory, then ~/.cache/rlhf4j (downloaded once)")
+    Path dataDir;
 
     @Override public Integer call() {
         CommandLine.usage(this, System.out);
@@ -21,7 +35,32 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: user errors are one line and exit status 2 (see {@link CliErrors}). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionStrategy(Main::execute);
+        cl.setExecutionExceptionHandler(CliErrors::handleExecutionException);
+        cl.setParameterExceptionHandler(CliErrors::handleParseException);
+        return cl;
+    }
+
+    /** Applies --data-dir (given at any level) before running the subcommand. */
+    private static int execute(ParseResult parseResult) {
+        ParseResult leaf = parseResult;
+        Path dir = null;
+        for (ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            leaf = p;
+            if (p.hasMatchedOption("--data-dir")) dir = p.matchedOptionValue("--data-dir", null);
+        }
+        try {
+            DataSets.useDataDir(dir);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(leaf.commandSpec().commandLine(), e.getMessage(), e, null, String.valueOf(dir));
+        }
+        return new CommandLine.RunLast().execute(parseResult);
     }
 
     /** Lists the backends found at run time and whether each can run here. */

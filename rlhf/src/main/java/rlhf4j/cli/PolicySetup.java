@@ -7,11 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import rlhf4j.rlhf.data.TinyStories;
-import rlhf4j.rlhf.oracle.Afinn;
 import rlhf4j.rlhf.oracle.TextScorer;
-import rlhf4j.rlhf.oracle.Vader;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.gpt2.Gpt2;
@@ -90,11 +87,6 @@ final class PolicySetup {
 
     /** oracle:vader (compound score in [−1, 1]) or oracle:afinn (mean word valence). */
     static TextScorer scorer(String spec) {
-        String name = spec.startsWith("oracle:") ? spec.substring(7) : spec;
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "vader" -> Vader.load();
-            case "afinn" -> Afinn.load();
-            default -> throw new IllegalArgumentException("unknown oracle '" + spec + "'; expected oracle:vader or oracle:afinn");
-        };
+        return rlhf4j.rlhf.oracle.Oracles.byName(spec);
     }
 }

@@ -9,12 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.gpt2.GptConfig;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.llama.Llama;
 
 class ModelsTest {
     @Test void opensEachKind(@TempDir Path dir) throws Exception {
-        assertInstanceOf(Llama.class, Models.load(SharedData.file("stories260k/stories260K.bin")));
+        assertInstanceOf(Llama.class, Models.load(DataSets.file("stories260k/stories260K.bin")));
         new Gpt2(new GptConfig(1, 2, 8, 8, 20, 0), 1).save(dir);
         assertInstanceOf(Gpt2.class, Models.load(dir));
     }
@@ -27,7 +27,7 @@ class ModelsTest {
     }
 
     @Test void checkpointWhoseSizeDoesNotMatchItsConfigNamesFileAndSizes(@TempDir Path dir) throws Exception {
-        byte[] good = Files.readAllBytes(SharedData.file("stories260k/stories260K.bin"));
+        byte[] good = Files.readAllBytes(DataSets.file("stories260k/stories260K.bin"));
         Path cut = dir.resolve("cut.bin");
         Files.write(cut, java.util.Arrays.copyOf(good, good.length - 100));
         var e = assertThrows(FileFormatException.class, () -> Models.load(cut));

@@ -3,6 +3,7 @@ package rlhf4j.rlhf.data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * Davidson et al. (2017), "Automated Hate Speech Detection and the Problem of Offensive Language": 24,783 tweets,
@@ -32,7 +33,7 @@ public final class DavidsonHate {
 
     /** The rows of {@code shared/data/davidson-hate/labeled_data.csv}. */
     public static List<Row> load() {
-        return load(SharedData.resolve("davidson-hate/labeled_data.csv"));
+        return load(DataSets.file("davidson-hate/labeled_data.csv"));
     }
 
     public static List<Row> load(Path file) {

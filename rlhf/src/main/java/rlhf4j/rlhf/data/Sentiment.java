@@ -3,6 +3,7 @@ package rlhf4j.rlhf.data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * Binary movie-review sentiment sets, label 1 positive, 0 negative.
@@ -22,11 +23,11 @@ public final class Sentiment {
     public static final int POSITIVE = 1;
 
     public static List<LabeledText> sst2Train() {
-        return sst2(SharedData.resolve("sentiment/sst2-train.tsv"));
+        return sst2(DataSets.file("sentiment/sst2-train.tsv"));
     }
 
     public static List<LabeledText> sst2Dev() {
-        return sst2(SharedData.resolve("sentiment/sst2-dev.tsv"));
+        return sst2(DataSets.file("sentiment/sst2-dev.tsv"));
     }
 
     /** An SST-2 file: sentence TAB 0-or-1 per line; the sentence loses its surrounding spaces. */
@@ -49,8 +50,8 @@ public final class Sentiment {
 
     /** rt-polarity from {@code shared/data/sentiment}: the positives (label 1), then the negatives (label 0). */
     public static List<LabeledText> rtPolarity() {
-        return rtPolarity(SharedData.resolve("sentiment/rt-polarity.pos"),
-                SharedData.resolve("sentiment/rt-polarity.neg"));
+        return rtPolarity(DataSets.file("sentiment/rt-polarity.pos"),
+                DataSets.file("sentiment/rt-polarity.neg"));
     }
 
     public static List<LabeledText> rtPolarity(Path positives, Path negatives) {

@@ -3,6 +3,7 @@ package rlhf4j.rlhf.data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * About a thousand TinyStories (Eldan and Li 2023) from {@code shared/data/tinystories/tiny_stories.txt}, and
@@ -19,7 +20,7 @@ public final class TinyStories {
 
     /** The stories of {@code shared/data/tinystories/tiny_stories.txt}. */
     public static List<String> load() {
-        return load(SharedData.resolve("tinystories/tiny_stories.txt"));
+        return load(DataSets.file("tinystories/tiny_stories.txt"));
     }
 
     /** The stories of a file in this layout; each story's paragraphs stay separated by one blank line. */

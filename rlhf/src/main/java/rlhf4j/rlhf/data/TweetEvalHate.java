@@ -3,6 +3,7 @@ package rlhf4j.rlhf.data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * The hate-speech task of TweetEval (Barbieri et al. 2020, from SemEval-2019 HatEval): one tweet per line in
@@ -17,12 +18,12 @@ public final class TweetEvalHate {
 
     /** The training split from {@code shared/data/tweeteval-hate}. */
     public static List<LabeledText> train() {
-        return load(SharedData.resolve("tweeteval-hate"), "train");
+        return load(DataSets.folder("tweeteval-hate"), "train");
     }
 
     /** The validation split from {@code shared/data/tweeteval-hate}. */
     public static List<LabeledText> val() {
-        return load(SharedData.resolve("tweeteval-hate"), "val");
+        return load(DataSets.folder("tweeteval-hate"), "val");
     }
 
     /** The split {@code <dir>/<split>_text.txt} with {@code <dir>/<split>_labels.txt}. */

@@ -24,6 +24,9 @@ import java.util.Map;
  * ({@code "bloom-7b_llama-7b"}: response1 by bloom-7b, response2 by llama-7b), and three judgements by labelers
  * {@code annotator1..3}. The item of a judgement is the prompt together with its two completions, so a prompt seen in
  * six comparisons holds six items.
+ *
+ * <p>Six responses in testset-v1 are a bare JSON {@code true} rather than a string; a boolean or number response is
+ * kept as its text as written ({@code true}, {@code 42}, {@code 3.5}) so that every human judgement is imported.
  */
 public final class PandaLmImporter {
     private final String criterion;
@@ -59,6 +62,13 @@ public final class PandaLmImporter {
         return new ImportResult(data, comparisons.size(), problems.size(), problems);
     }
 
+    /** A response as text; a few responses are a bare JSON {@code true} or number, kept as written in the file. */
+    private static String response(JsonObject json, String field) {
+        JsonElement e = json.get(field);
+        if (e != null && e.isJsonPrimitive() && !e.getAsJsonPrimitive().isString()) return e.getAsString();
+        return FeedbackJson.requiredString(json, field);
+    }
+
     private void importComparison(JsonObject json, Map<String, Prompt> promptsByText, List<Completion> completions,
                                   List<Judgement> judgements) {
         int idx = FeedbackJson.integer(json.get("idx"), "idx");
@@ -66,8 +76,8 @@ public final class PandaLmImporter {
         String input = json.has("input") ? FeedbackJson.string(json.get("input"), "input") : "";
         String text = input.isEmpty() ? instruction : instruction + "\n\n" + input;
         String[] models = json.has("cmp_key") ? FeedbackJson.string(json.get("cmp_key"), "cmp_key").split("_") : new String[0];
-        String response1 = FeedbackJson.requiredString(json, "response1");
-        String response2 = FeedbackJson.requiredString(json, "response2");
+        String response1 = response(json, "response1");
+        String response2 = response(json, "response2");
         int[] verdicts = new int[3];
         for (int a = 0; a < 3; a++) {
             String field = "annotator" + (a + 1);

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * AFINN-165 (Nielsen 2011, 2015 revision): each listed word or phrase has a valence from −5 to +5 and a text scores
@@ -46,7 +46,7 @@ public final class Afinn implements TextScorer {
 
     /** AFINN with the list at {@code shared/data/lexicons/afinn-165.tsv}, found from the working directory. */
     public static Afinn load() {
-        return load(SharedData.resolve("lexicons/afinn-165.tsv"));
+        return load(DataSets.file("lexicons/afinn-165.tsv"));
     }
 
     /** AFINN with the list at {@code file}: word-or-phrase TAB integer score per line. */

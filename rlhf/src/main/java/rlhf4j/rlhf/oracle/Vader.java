@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * VADER, the rule-based sentiment scorer of Hutto and Gilbert (2014), following the behaviour of the reference
@@ -98,7 +98,7 @@ public final class Vader implements TextScorer {
      * and the emoji descriptions beside it if {@code emoji_utf8_lexicon.txt} is there.
      */
     public static Vader load() {
-        Path lexicon = SharedData.resolve("lexicons/vader_lexicon.txt");
+        Path lexicon = DataSets.file("lexicons/vader_lexicon.txt");
         Path emojis = lexicon.resolveSibling("emoji_utf8_lexicon.txt");
         return Files.exists(emojis) ? load(lexicon, emojis) : load(lexicon);
     }

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
@@ -247,7 +247,7 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
             String v = str(key, dflt);
             if (v == null) return null;
             if (v.isBlank()) throw error(key, "empty path");
-            if (v.startsWith("shared:")) return SharedData.root().resolve(v.substring(7));
+            if (v.startsWith("shared:")) return DataSets.path(v.substring(7));
             Path p = Path.of(v);
             return p.isAbsolute() || base == null ? p : base.resolve(p);
         }

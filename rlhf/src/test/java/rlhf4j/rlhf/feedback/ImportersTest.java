@@ -1,6 +1,6 @@
 package rlhf4j.rlhf.feedback;
 
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +16,7 @@ class ImportersTest {
     @TempDir Path dir;
 
     @Test void anthropicHarmlessBaseTest() throws IOException {
-        Path file = SharedData.resolve("hh-rlhf/harmless-base-test.jsonl.gz");
+        Path file = DataSets.file("hh-rlhf/harmless-base-test.jsonl.gz");
         ImportResult result = new HhRlhfImporter().importFile(file);
         // 2,312 pairs; in 5 the rejected transcript differs before the last assistant turn (checked by hand)
         assertEquals(2312, result.read());
@@ -52,16 +52,18 @@ class ImportersTest {
     }
 
     @Test void pandaLmTestSet() throws IOException {
-        ImportResult result = new PandaLmImporter().importFile(SharedData.resolve("pandalm/testset-v1.json"));
-        // 999 comparisons; 6 hold a JSON true instead of a response string and are reported
+        ImportResult result = new PandaLmImporter().importFile(DataSets.file("pandalm/testset-v1.json"));
+        // all 999 comparisons import, each with its 2 responses and 3 human judgements; the 6 whose response is a
+        // bare JSON true keep it as the text "true"
         assertEquals(999, result.read());
-        assertEquals(6, result.skipped());
-        assertTrue(result.problems().get(0).endsWith("comparison [157]: field 'response1' must be a string, got true"));
+        assertEquals(0, result.skipped(), () -> String.join("\n", result.problems()));
         FeedbackData data = result.data();
-        assertEquals(170, data.prompts().size());  // 993 comparisons over 170 distinct prompts
-        assertEquals(2 * 993, data.completions().size());
-        assertEquals(3 * 993, data.judgements().size());
-
+        assertEquals(170, data.prompts().size());  // 999 comparisons over 170 distinct prompts
+        assertEquals(2 * 999, data.completions().size());
+        assertEquals(3 * 999, data.judgements().size());
+        for (String id : List.of("pandalm-157-1", "pandalm-161-2", "pandalm-164-1")) {
+            assertEquals("true", data.completionsById().get(id).text(), id);
+        }
         Prompt p0 = data.prompts().get(0);
         assertEquals("pandalm-p0", p0.id());
         assertTrue(p0.text().startsWith("The sentence you are given might be too wordy"));
@@ -85,6 +87,25 @@ class ImportersTest {
         var tie = data.judgements().stream().filter(j -> j.ranking().contains("pandalm-91-1")).toList();
         assertEquals(3, tie.size());
         for (Judgement j : tie) assertEquals(new Ranking(List.of(List.of("pandalm-91-1", "pandalm-91-2"))), j.ranking());
+    }
+
+    @Test void pandaLmKeepsBooleanAndNumberResponsesAsWritten() throws IOException {
+        Path file = dir.resolve("pandalm.json");
+        Files.writeString(file, """
+                [{"idx": 7, "instruction": "Is 6 x 7 = 42?", "input": "", "cmp_key": "a_b",
+                  "response1": true, "response2": 42, "annotator1": 1, "annotator2": 0, "annotator3": 2},
+                 {"idx": 8, "instruction": "Half of 7?", "cmp_key": "a_b",
+                  "response1": 3.50, "response2": "3.5", "annotator1": 2, "annotator2": 2, "annotator3": 2},
+                 {"idx": 9, "instruction": "Q", "cmp_key": "a_b",
+                  "response1": null, "response2": "x", "annotator1": 0, "annotator2": 0, "annotator3": 0}]
+                """);
+        ImportResult result = new PandaLmImporter().importFile(file);
+        assertEquals(3, result.read());
+        assertEquals(1, result.skipped());  // a null response is still missing
+        assertTrue(result.problems().get(0).endsWith("comparison [2]: missing field 'response1'"), result.problems().get(0));
+        assertEquals(List.of("true", "42", "3.50", "3.5"),
+                result.data().completions().stream().map(Completion::text).toList());
+        assertEquals(6, result.data().judgements().size());
     }
 
     @Test void thumbsUpAboveThumbsDownWithTiesInsideEachGroup() throws IOException {

@@ -34,11 +34,7 @@ class CommandsTest {
     }
 
     static Path shared(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path p = dir.resolve("shared/data").resolve(relative);
-            if (Files.isRegularFile(p)) return p;
-        }
-        throw new IllegalStateException("shared/data/" + relative + " not found");
+        return rlhf4j.transformer.data.DataSets.file(relative);
     }
 
     @Test void missingFilesAreNamed(@TempDir Path dir) {

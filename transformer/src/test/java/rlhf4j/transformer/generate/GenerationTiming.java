@@ -2,7 +2,7 @@ package rlhf4j.transformer.generate;
 
 import java.nio.file.Path;
 import rlhf4j.transformer.TransformerModel;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.llama.Llama;
 
 /**
@@ -13,7 +13,7 @@ import rlhf4j.transformer.llama.Llama;
  */
 public final class GenerationTiming {
     public static void main(String[] args) throws Exception {
-        Path file = SharedData.file("stories260k/stories260K.bin");
+        Path file = DataSets.file("stories260k/stories260K.bin");
         TransformerModel model = Llama.fromLlama2c(file);
         int[] streams = args.length == 0 ? new int[]{1, 64} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         for (int b : streams) {

@@ -10,7 +10,7 @@ import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.gpt2.GptConfig;
 import rlhf4j.transformer.llama.Llama;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /** What PPO relies on: generation's log-probs are those of a full forward pass; batching changes nothing. */
 class GeneratorTest {
@@ -19,7 +19,7 @@ class GeneratorTest {
 
     static TransformerModel gpt() { return new Gpt2(new GptConfig(2, 4, 32, 64, 97, 0.0), 7); }
 
-    static TransformerModel stories() throws Exception { return Llama.fromLlama2c(SharedData.file("stories260k/stories260K.bin")); }
+    static TransformerModel stories() throws Exception { return Llama.fromLlama2c(DataSets.file("stories260k/stories260K.bin")); }
 
     @Test void gpt2LogProbsEqualAFullForwardPass() {
         TransformerModel m = gpt();

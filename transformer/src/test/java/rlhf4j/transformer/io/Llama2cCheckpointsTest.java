@@ -14,13 +14,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
 class Llama2cCheckpointsTest {
     private static final String STORY_START =
             "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
 
-    private static Path stories() { return SharedData.file("stories260k/stories260K.bin"); }
+    private static Path stories() { return DataSets.file("stories260k/stories260K.bin"); }
 
     @Test void readsStories260kConfigAndShapes() throws Exception {
         LlamaCheckpoint ck = Llama2cCheckpoints.read(stories());
@@ -78,7 +79,7 @@ class Llama2cCheckpointsTest {
         // The weights only produce this text if every matrix is [out, in], the names are right and q/k use the
         // interleaved rotary layout the config records.
         LlamaCheckpoint ck = Llama2cCheckpoints.read(stories());
-        LlamaTokenizer tok = LlamaTokenizer.load(SharedData.file("stories260k/tok512.bin"), 512);
+        LlamaTokenizer tok = LlamaTokenizer.load(DataSets.file("stories260k/tok512.bin"), 512);
         String text = decodeAfterBos(tok, new NaiveLlamaForward(ck).greedy(40));
         assertTrue(text.startsWith(STORY_START), text);
         // the same model with q/k rows permuted to Hugging Face's half-split layout, run with half-split rotary

@@ -17,7 +17,7 @@ import rlhf4j.transformer.io.Llama2cCheckpoints;
 import rlhf4j.transformer.io.LlamaCheckpoint;
 import rlhf4j.transformer.io.NaiveLlamaForward;
 import rlhf4j.transformer.io.RopeLayout;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
 class LlamaTest {
@@ -28,7 +28,7 @@ class LlamaTest {
     static Llama model;
 
     @BeforeAll static void load() throws Exception {
-        stories = SharedData.file("stories260k/stories260K.bin");
+        stories = DataSets.file("stories260k/stories260K.bin");
         ckpt = Llama2cCheckpoints.read(stories);
         model = Llama.fromLlama2c(stories);
     }
@@ -52,7 +52,7 @@ class LlamaTest {
         List<Integer> got = new ArrayList<>();
         for (int t : g.tokens()[0]) if (t != LlamaTokenizer.BOS) got.add(t);
         assertEquals(expected, got);
-        LlamaTokenizer tok = LlamaTokenizer.load(SharedData.file("stories260k/tok512.bin"), 512);
+        LlamaTokenizer tok = LlamaTokenizer.load(DataSets.file("stories260k/tok512.bin"), 512);
         int[] all = new int[got.size() + 1];
         all[0] = LlamaTokenizer.BOS;
         for (int i = 0; i < got.size(); i++) all[i + 1] = got.get(i);

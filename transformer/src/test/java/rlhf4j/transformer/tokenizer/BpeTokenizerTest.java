@@ -12,13 +12,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.tokenizer.BpeTokenizer.Merge;
 
 class BpeTokenizerTest {
 
     private static String shakespeare(int chars) throws Exception {
-        return Files.readString(SharedData.file("tinyshakespeare/input.txt")).substring(0, chars);
+        return Files.readString(DataSets.file("tinyshakespeare/input.txt")).substring(0, chars);
     }
 
     // ---------------------------------------------------------------------------------------- GPT-2 conventions

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 class CharTokenizerTest {
 
     @Test void shakespeareVocabularyMatchesNanoGpt() throws Exception {
-        String text = Files.readString(SharedData.file("tinyshakespeare/input.txt"));
+        String text = Files.readString(DataSets.file("tinyshakespeare/input.txt"));
         CharTokenizer tok = CharTokenizer.fromCorpus(text);
         // nanoGPT's data/shakespeare_char/prepare.py prints these 65 characters and encodes "hii there" so
         assertEquals(65, tok.vocabSize());

@@ -11,14 +11,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 class LlamaTokenizerTest {
     private static final String LILY =
             "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
 
     private static LlamaTokenizer tok512() throws Exception {
-        return LlamaTokenizer.load(SharedData.file("stories260k/tok512.bin"));
+        return LlamaTokenizer.load(DataSets.file("stories260k/tok512.bin"));
     }
 
     @Test void readsTheRealVocabulary() throws Exception {
@@ -81,7 +81,7 @@ class LlamaTokenizerTest {
 
     @Test void fastEncodingEqualsRunCTranscription() throws Exception {
         LlamaTokenizer tok = tok512();
-        List<String> lines = Files.readAllLines(SharedData.file("tinystories/tiny_stories.txt")).subList(0, 120);
+        List<String> lines = Files.readAllLines(DataSets.file("tinystories/tiny_stories.txt")).subList(0, 120);
         for (String line : lines) {
             byte[] b = line.getBytes(StandardCharsets.UTF_8);
             assertArrayEquals(tok.encodeReference(b, true, false), tok.encode(b, true, false), line);
@@ -98,7 +98,7 @@ class LlamaTokenizerTest {
     }
 
     @Test void saveWritesTheSameBytesAndTruncationIsReported(@TempDir Path dir) throws Exception {
-        Path original = SharedData.file("stories260k/tok512.bin");
+        Path original = DataSets.file("stories260k/tok512.bin");
         Path copy = dir.resolve("tok.bin");
         tok512().save(copy);
         assertArrayEquals(Files.readAllBytes(original), Files.readAllBytes(copy));

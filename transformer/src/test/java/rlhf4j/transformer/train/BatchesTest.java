@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.tokenizer.CharTokenizer;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
@@ -94,7 +94,7 @@ class BatchesTest {
     }
 
     @Test void sftPairsFromLlamaTokenizerEndWithEosAndStartWithBos() throws IOException {
-        LlamaTokenizer tok = LlamaTokenizer.load(SharedData.file("stories260k/tok512.bin"));
+        LlamaTokenizer tok = LlamaTokenizer.load(DataSets.file("stories260k/tok512.bin"));
         SftExample e = SftExample.encode(tok, "Once upon a time", "there was a cat.");
         assertEquals(LlamaTokenizer.BOS, e.prompt()[0]);
         assertEquals(LlamaTokenizer.EOS, e.response()[e.response().length - 1]);

@@ -17,7 +17,7 @@ import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.gpt2.GptConfig;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.tokenizer.CharTokenizer;
 import rlhf4j.transformer.tokenizer.Tokenizer;
@@ -127,10 +127,10 @@ class TrainingCheckpointTest {
     }
 
     @Test void aLlama2cModelIsSavedAsModelBinAndLoadsBack(@TempDir Path dir) throws IOException {
-        Llama m = Llama.fromLlama2c(SharedData.file("stories260k/stories260K.bin"));
+        Llama m = Llama.fromLlama2c(DataSets.file("stories260k/stories260K.bin"));
         TrainingCheckpoint.saveModel(m, dir);
         assertTrue(Files.isRegularFile(dir.resolve(TrainingCheckpoint.LLAMA2C_FILE)));
-        assertEquals(Files.size(SharedData.file("stories260k/stories260K.bin")), Files.size(dir.resolve("model.bin")));
+        assertEquals(Files.size(DataSets.file("stories260k/stories260K.bin")), Files.size(dir.resolve("model.bin")));
         TransformerModel back = TrainingCheckpoint.loadModel(dir, Device.CPU);
         assertInstanceOf(Llama.class, back);
         var a = m.stateDict();
