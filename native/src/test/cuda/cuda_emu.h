@@ -1,11 +1,15 @@
 // A tiny host emulation of the CUDA features the kernels in native/src/main/cuda use, so their logic (indexing,
 // reductions, NaN handling, atomics) can be tested on a machine without a GPU. The CUDA threads of a block are
-// fibers (ucontext) on the calling OS thread, run round-robin: __syncthreads switches to the next fiber, so every
-// thread reaches a barrier before any passes it. Shuffles go through a block-wide buffer between two barriers (the
+// fibers on the calling OS thread, run round-robin: __syncthreads switches to the next fiber, so every thread
+// reaches a barrier before any passes it. A fiber starts on its own stack with makecontext/swapcontext; after that
+// the switches are _setjmp/_longjmp, which skip the signal-mask system call of every swapcontext (row kernels
+// reach a barrier a dozen times per row, so the switches are most of the emulation's time). Shuffles go through a block-wide buffer between two barriers (the
 // kernels only shuffle with every thread of the block taking part), __shared__ variables are statics, and blocks
 // run one after another. It checks logic, not performance or the memory model of a real GPU.
 #pragma once
+#undef _FORTIFY_SOURCE                    // its longjmp check rejects the jumps between fiber stacks
 #include <atomic>
+#include <csetjmp>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -22,21 +26,39 @@ inline float emu_shuffle[1024];
 #define __shared__ static
 
 struct EmuFiber {
-    ucontext_t context;
+    ucontext_t context;                                   // where the fiber starts
+    jmp_buf resume;                                       // where it waits at a barrier
     std::vector<char> stack = std::vector<char>(64 << 10);
-    bool done = false;
+    bool started = false, done = false;
 };
 inline std::vector<EmuFiber>& emu_fibers = *new std::vector<EmuFiber>(1024);
 inline ucontext_t emu_scheduler;
+inline jmp_buf emu_scheduler_resume;
 inline unsigned emu_current;
 inline const std::function<void()>* emu_body;
 
 // All threads of the block reach this point before any continues: yield to the scheduler.
-inline void __syncthreads() { swapcontext(&emu_fibers[emu_current].context, &emu_scheduler); }
+inline void __syncthreads() {
+    if (!_setjmp(emu_fibers[emu_current].resume)) _longjmp(emu_scheduler_resume, 1);
+}
 
 inline void emu_fiber_main() {
     (*emu_body)();
-    emu_fibers[emu_current].done = true;                  // returning resumes the scheduler (uc_link)
+    emu_fibers[emu_current].done = true;
+    _longjmp(emu_scheduler_resume, 1);                    // never returns: the fiber's start context is gone
+}
+
+// Runs fiber t until it reaches a barrier or ends.
+inline void emu_run_fiber(unsigned t) {
+    EmuFiber& f = emu_fibers[t];
+    emu_current = t;
+    threadIdx.x = t;
+    if (_setjmp(emu_scheduler_resume)) return;            // back from the fiber
+    if (!f.started) {
+        f.started = true;
+        swapcontext(&emu_scheduler, &f.context);
+    }
+    _longjmp(f.resume, 1);
 }
 
 inline float __shfl_xor_sync(unsigned, float v, int lane_mask) {
@@ -84,15 +106,13 @@ inline void emu_launch(unsigned blocks, unsigned threads, const std::function<vo
             f.context.uc_stack.ss_size = f.stack.size();
             f.context.uc_link = &emu_scheduler;
             makecontext(&f.context, emu_fiber_main, 0);
-            f.done = false;
+            f.started = f.done = false;
         }
         for (bool running = true; running;) {             // one round = every thread runs to its next barrier
             running = false;
             for (unsigned t = 0; t < threads; t++) {
                 if (emu_fibers[t].done) continue;
-                emu_current = t;
-                threadIdx.x = t;
-                swapcontext(&emu_scheduler, &emu_fibers[t].context);
+                emu_run_fiber(t);
                 running |= !emu_fibers[t].done;
             }
         }
