@@ -25,10 +25,11 @@ void softmax_forward(long long, long long, int, const float*, float*);
 void softmax_backward(long long, long long, int, const float*, const float*, float*);
 void layernorm_forward(long long, long long, float, const float*, const float*, const float*, float*, float*, float*);
 void layernorm_backward_input(long long, long long, const float*, const float*, const float*, const float*, const float*, float*);
-void layernorm_backward_params(long long, long long, const float*, const float*, const float*, const float*, float*, float*);
+void layernorm_params_partial(long long, long long, long long, const float*, const float*, const float*, const float*, float*, float*);
+void sum_partials(long long, long long, const float*, float*);
 void rmsnorm_forward(long long, long long, float, const float*, const float*, float*, float*);
 void rmsnorm_backward_input(long long, long long, const float*, const float*, const float*, const float*, float*);
-void rmsnorm_backward_params(long long, long long, const float*, const float*, const float*, float*);
+void rmsnorm_params_partial(long long, long long, long long, const float*, const float*, const float*, float*);
 void cross_entropy_forward(long long, long long, int, const float*, const int*, float*, float*, int*);
 void cross_entropy_backward(long long, long long, int, const float*, const int*, const float*, const float*, float*);
 void embedding_forward(long long, long long, long long, const float*, Layout, const int*, float*, int*);
@@ -64,10 +65,11 @@ static const std::map<std::string, Kernel> KERNELS = {
     {"softmax_backward", {[](void** p) { softmax_backward(A(0, ll), A(1, ll), A(2, int), A(3, cf), A(4, cf), A(5, f)); }}},
     {"layernorm_forward", {[](void** p) { layernorm_forward(A(0, ll), A(1, ll), A(2, float), A(3, cf), A(4, cf), A(5, cf), A(6, f), A(7, f), A(8, f)); }}},
     {"layernorm_backward_input", {[](void** p) { layernorm_backward_input(A(0, ll), A(1, ll), A(2, cf), A(3, cf), A(4, cf), A(5, cf), A(6, cf), A(7, f)); }}},
-    {"layernorm_backward_params", {[](void** p) { layernorm_backward_params(A(0, ll), A(1, ll), A(2, cf), A(3, cf), A(4, cf), A(5, cf), A(6, f), A(7, f)); }}},
+    {"layernorm_params_partial", {[](void** p) { layernorm_params_partial(A(0, ll), A(1, ll), A(2, ll), A(3, cf), A(4, cf), A(5, cf), A(6, cf), A(7, f), A(8, f)); }}},
+    {"sum_partials", {[](void** p) { sum_partials(A(0, ll), A(1, ll), A(2, cf), A(3, f)); }}},
     {"rmsnorm_forward", {[](void** p) { rmsnorm_forward(A(0, ll), A(1, ll), A(2, float), A(3, cf), A(4, cf), A(5, f), A(6, f)); }}},
     {"rmsnorm_backward_input", {[](void** p) { rmsnorm_backward_input(A(0, ll), A(1, ll), A(2, cf), A(3, cf), A(4, cf), A(5, cf), A(6, f)); }}},
-    {"rmsnorm_backward_params", {[](void** p) { rmsnorm_backward_params(A(0, ll), A(1, ll), A(2, cf), A(3, cf), A(4, cf), A(5, f)); }}},
+    {"rmsnorm_params_partial", {[](void** p) { rmsnorm_params_partial(A(0, ll), A(1, ll), A(2, ll), A(3, cf), A(4, cf), A(5, cf), A(6, f)); }}},
     {"cross_entropy_forward", {[](void** p) { cross_entropy_forward(A(0, ll), A(1, ll), A(2, int), A(3, cf), A(4, ci), A(5, f), A(6, f), A(7, int*)); }}},
     {"cross_entropy_backward", {[](void** p) { cross_entropy_backward(A(0, ll), A(1, ll), A(2, int), A(3, cf), A(4, ci), A(5, cf), A(6, cf), A(7, f)); }}},
     {"embedding_forward", {[](void** p) { embedding_forward(A(0, ll), A(1, ll), A(2, ll), A(3, cf), A(4, Layout), A(5, ci), A(6, f), A(7, int*)); }}},

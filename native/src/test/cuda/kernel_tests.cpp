@@ -19,10 +19,11 @@ void softmax_forward(long long, long long, int, const float*, float*);
 void softmax_backward(long long, long long, int, const float*, const float*, float*);
 void layernorm_forward(long long, long long, float, const float*, const float*, const float*, float*, float*, float*);
 void layernorm_backward_input(long long, long long, const float*, const float*, const float*, const float*, const float*, float*);
-void layernorm_backward_params(long long, long long, const float*, const float*, const float*, const float*, float*, float*);
+void layernorm_params_partial(long long, long long, long long, const float*, const float*, const float*, const float*, float*, float*);
+void sum_partials(long long, long long, const float*, float*);
 void rmsnorm_forward(long long, long long, float, const float*, const float*, float*, float*);
 void rmsnorm_backward_input(long long, long long, const float*, const float*, const float*, const float*, float*);
-void rmsnorm_backward_params(long long, long long, const float*, const float*, const float*, float*);
+void rmsnorm_params_partial(long long, long long, long long, const float*, const float*, const float*, float*);
 void cross_entropy_forward(long long, long long, int, const float*, const int*, float*, float*, int*);
 void cross_entropy_backward(long long, long long, int, const float*, const int*, const float*, const float*, float*);
 void embedding_forward(long long, long long, long long, const float*, Layout, const int*, float*, int*);
@@ -255,6 +256,20 @@ static std::vector<double> fd(F f, std::vector<double> v, const std::vector<floa
     return g;
 }
 
+// The parameter gradients as CudaBackend runs them: per-chunk column sums into scratch, then sum_partials.
+// mean == nullptr: RMSNorm (dw only).
+static void norm_params(long long n, long long c, long long chunk_rows, unsigned blocks, unsigned threads,
+                        const float* dy, const float* x, const float* mean, const float* rstd, float* dw, float* db) {
+    long long chunks = (n + chunk_rows - 1) / chunk_rows;
+    std::vector<float> pw(chunks * c, NaN), pb(chunks * c, NaN);
+    emu_launch(blocks, threads, [&] {
+        if (mean) layernorm_params_partial(n, c, chunk_rows, dy, x, mean, rstd, pw.data(), pb.data());
+        else rmsnorm_params_partial(n, c, chunk_rows, dy, x, rstd, pw.data());
+    });
+    emu_launch(2, 32, [&] { sum_partials(chunks, c, pw.data(), dw); });
+    if (mean) emu_launch(2, 32, [&] { sum_partials(chunks, c, pb.data(), db); });
+}
+
 static void test_norms() {
     const int n = 3, c = 70;
     const float eps = 1e-5f;
@@ -272,16 +287,35 @@ static void test_norms() {
             if (rms) rmsnorm_backward_input(n, c, dy.data(), x.data(), w.data(), rstd.data(), dx.data());
             else layernorm_backward_input(n, c, dy.data(), x.data(), w.data(), mean.data(), rstd.data(), dx.data());
         });
-        emu_launch(2, 32, [&] {
-            if (rms) rmsnorm_backward_params(n, c, dy.data(), x.data(), rstd.data(), dw.data());
-            else layernorm_backward_params(n, c, dy.data(), x.data(), mean.data(), rstd.data(), dw.data(), db.data());
-        });
+        norm_params(n, c, 2, 2, 64, dy.data(), x.data(), rms ? nullptr : mean.data(), rstd.data(), dw.data(), db.data());
         auto gx = fd([&](const std::vector<double>& v) { return norm_ref(v, wd, bd, c, eps, rms); }, xd, dy);
         auto gw = fd([&](const std::vector<double>& v) { return norm_ref(xd, v, bd, c, eps, rms); }, wd, dy);
         auto gb = fd([&](const std::vector<double>& v) { return norm_ref(xd, wd, v, c, eps, rms); }, bd, dy);
         for (int i = 0; i < n * c; i++) close(rms ? "rmsnorm dx" : "layernorm dx", i, dx[i], gx[i], 1e-3, 1e-4);
         for (int j = 0; j < c; j++) close(rms ? "rmsnorm dw (+=)" : "layernorm dw (+=)", j, dw[j], gw[j] + 0.5, 1e-3, 1e-4);
         if (!rms) for (int j = 0; j < c; j++) close("layernorm db (+=)", j, db[j], gb[j] - 0.25, 1e-3, 1e-4);
+    }
+}
+
+// Many chunks (the last one short), column tiles with idle lanes, fewer blocks than (chunk, tile) items: the
+// two-stage sums equal the column sums in double.
+static void test_norm_params_over_many_rows() {
+    const long long n = 4100, c = 70, chunk_rows = 64;
+    std::vector<float> x = uniform(n * c, -2, 3), dy = uniform(n * c, -1, 1), mean = uniform(n, -0.5f, 0.5f),
+                       rstd = uniform(n, 0.5f, 2);
+    for (int rms = 0; rms < 2; rms++) {
+        std::vector<float> dw(c, 1.f), db(c, -1.f);
+        norm_params(n, c, chunk_rows, 5, 256, dy.data(), x.data(), rms ? nullptr : mean.data(), rstd.data(), dw.data(), db.data());
+        for (long long j = 0; j < c; j++) {
+            double sw = 1, sb = -1;
+            for (long long r = 0; r < n; r++) {
+                double xhat = ((double)x[r * c + j] - (rms ? 0.0 : (double)mean[r])) * rstd[r];
+                sw += (double)dy[r * c + j] * xhat;
+                sb += dy[r * c + j];
+            }
+            close(rms ? "rmsnorm dw, 4100 rows" : "layernorm dw, 4100 rows", (long)j, dw[j], sw, 1e-5, 1e-3);
+            if (!rms) close("layernorm db, 4100 rows", (long)j, db[j], sb, 1e-5, 1e-3);
+        }
     }
 }
 
@@ -414,6 +448,7 @@ int main() {
     test_reductions();
     test_softmax();
     test_norms();
+    test_norm_params_over_many_rows();
     test_cross_entropy();
     test_embedding();
     test_gather_scatter();

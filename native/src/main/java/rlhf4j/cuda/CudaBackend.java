@@ -7,6 +7,7 @@ import rlhf4j.tensor.Backend;
 import rlhf4j.tensor.BinaryOp;
 import rlhf4j.tensor.DType;
 import rlhf4j.tensor.Device;
+import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.ReduceOp;
 import rlhf4j.tensor.Shapes;
 import rlhf4j.tensor.Storage;
@@ -274,7 +275,10 @@ public final class CudaBackend implements Backend {
                 .ptr(at(rstd)));
     }
 
-    /** norm.cu / layernorm_backward_input (one block per row), then layernorm_backward_params (one thread per column). */
+    /**
+     * norm.cu / layernorm_backward_input (one block per row), then the weight and bias gradients in two stages:
+     * layernorm_params_partial (column sums per chunk of rows) and sum_partials ({@link #addPartialSums}).
+     */
     @Override public void layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd,
                                             Tensor dx, Tensor dweight, Tensor dbias) {
         requireContiguous("layerNorm backward", x, mean, rstd, dx, dweight, dbias);
@@ -285,9 +289,30 @@ public final class CudaBackend implements Backend {
         cx.launch("layerNorm backward", "norm", "layernorm_backward_input", LaunchGeometry.rows(rows, c),
                 new KernelArgs().i64(rows).i64(c).ptr(at(dy)).ptr(at(x)).ptr(at(weight)).ptr(at(mean)).ptr(at(rstd))
                         .ptr(at(dx)));
-        cx.launch("layerNorm backward (weight, bias)", "norm", "layernorm_backward_params", LaunchGeometry.elementwise(c),
-                new KernelArgs().i64(rows).i64(c).ptr(at(dy)).ptr(at(x)).ptr(at(mean)).ptr(at(rstd)).ptr(at(dweight))
-                        .ptr(at(dbias)));
+        long chunkRows = LaunchGeometry.chunkRows(rows), chunks = LaunchGeometry.chunks(rows, chunkRows);
+        try (MemoryScope scratch = MemoryScope.open()) {
+            Tensor pw = partialSums(dx, chunks, c), pb = partialSums(dx, chunks, c);
+            cx.launch("layerNorm backward (weight, bias)", "norm", "layernorm_params_partial",
+                    LaunchGeometry.chunkTiles(chunks, c), new KernelArgs().i64(rows).i64(c).i64(chunkRows).ptr(at(dy))
+                            .ptr(at(x)).ptr(at(mean)).ptr(at(rstd)).ptr(at(pw)).ptr(at(pb)));
+            addPartialSums(cx, chunks, c, pw, dweight);
+            addPartialSums(cx, chunks, c, pb, dbias);
+        }
+    }
+
+    /**
+     * Scratch (chunks, c) for per-chunk column sums. Freed when the caller's scope closes, while the kernels that use
+     * it may still be queued: safe, as every later user of the block runs after them on the same stream.
+     */
+    private static Tensor partialSums(Tensor like, long chunks, long c) {
+        return Tensor.empty(DType.F32, like.device(), Math.toIntExact(chunks), Math.toIntExact(c));
+    }
+
+    /** norm.cu / sum_partials: out[j] += Σ_chunks partial[chunk, j], the second stage of the column sums. */
+    private static void addPartialSums(CudaContext cx, long chunks, long c, Tensor partial, Tensor out) {
+        if (chunks == 0) return;
+        cx.launch("norm backward (sum of row chunks)", "norm", "sum_partials", LaunchGeometry.elementwise(c),
+                new KernelArgs().i64(chunks).i64(c).ptr(at(partial)).ptr(at(out)));
     }
 
     /** norm.cu / rmsnorm_forward */
@@ -299,7 +324,7 @@ public final class CudaBackend implements Backend {
                 .i64(rows).i64(c).f32(eps).ptr(at(x)).ptr(at(weight)).ptr(at(out)).ptr(at(rstd)));
     }
 
-    /** norm.cu / rmsnorm_backward_input, then rmsnorm_backward_params. */
+    /** norm.cu / rmsnorm_backward_input, then rmsnorm_params_partial and sum_partials (as {@link #layerNormBackward}). */
     @Override public void rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd, Tensor dx, Tensor dweight) {
         requireContiguous("rmsNorm backward", x, rstd, dx, dweight);
         dy = dy.contiguous();
@@ -308,8 +333,13 @@ public final class CudaBackend implements Backend {
         CudaContext cx = ctx(dx);
         cx.launch("rmsNorm backward", "norm", "rmsnorm_backward_input", LaunchGeometry.rows(rows, c), new KernelArgs()
                 .i64(rows).i64(c).ptr(at(dy)).ptr(at(x)).ptr(at(weight)).ptr(at(rstd)).ptr(at(dx)));
-        cx.launch("rmsNorm backward (weight)", "norm", "rmsnorm_backward_params", LaunchGeometry.elementwise(c),
-                new KernelArgs().i64(rows).i64(c).ptr(at(dy)).ptr(at(x)).ptr(at(rstd)).ptr(at(dweight)));
+        long chunkRows = LaunchGeometry.chunkRows(rows), chunks = LaunchGeometry.chunks(rows, chunkRows);
+        try (MemoryScope scratch = MemoryScope.open()) {
+            Tensor pw = partialSums(dx, chunks, c);
+            cx.launch("rmsNorm backward (weight)", "norm", "rmsnorm_params_partial", LaunchGeometry.chunkTiles(chunks, c),
+                    new KernelArgs().i64(rows).i64(c).i64(chunkRows).ptr(at(dy)).ptr(at(x)).ptr(at(rstd)).ptr(at(pw)));
+            addPartialSums(cx, chunks, c, pw, dweight);
+        }
     }
 
     /** indexing.cu / embedding_forward; a bad id is reported at the next synchronisation. */

@@ -28,6 +28,27 @@ record LaunchGeometry(int blocks, int threads) {
         return new LaunchGeometry((int) Math.min(blocks, MAX_BLOCKS), ELEMENTWISE_THREADS);
     }
 
+    /** The two-stage column sums (norm.cu *_params_partial) give each chunk at least this many rows ... */
+    static final long MIN_CHUNK_ROWS = 64;
+    /** ... and cut the rows into at most this many chunks, so that the second stage (sum_partials) stays short. */
+    static final long MAX_CHUNKS = 1024;
+
+    /** Rows per chunk for column sums over {@code rows} rows. */
+    static long chunkRows(long rows) {
+        if (rows < 0) throw new IllegalArgumentException("negative row count " + rows);
+        return Math.max(MIN_CHUNK_ROWS, (rows + MAX_CHUNKS - 1) / MAX_CHUNKS);
+    }
+
+    /** How many chunks of {@code chunkRows} rows cover {@code rows} rows. */
+    static long chunks(long rows, long chunkRows) { return (rows + chunkRows - 1) / chunkRows; }
+
+    /** One block of eight warps per (chunk of rows, tile of 32 columns): a warp reads 32 neighbouring columns. */
+    static LaunchGeometry chunkTiles(long chunks, long columns) {
+        if (chunks < 0 || columns < 0) throw new IllegalArgumentException("negative size: " + chunks + " chunks of " + columns);
+        long blocks = chunks * ((columns + 31) / 32);
+        return new LaunchGeometry((int) Math.min(blocks, MAX_BLOCKS), ELEMENTWISE_THREADS);
+    }
+
     /**
      * One block per row of length rowLength: a power of two between 32 and 1024 threads, the smallest that covers
      * the row (row kernels reduce in shared memory with a power-of-two tree).

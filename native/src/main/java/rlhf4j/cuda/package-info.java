@@ -34,14 +34,15 @@
  * </ul>
  *
  * <h2>Tests</h2>
- * Host-only tests run everywhere. {@code CudaOpsGpuTest} and {@code CudaAllocatorGpuTest} need a GPU and are
- * skipped (JUnit assumptions) without one. Without a GPU the kernels are still exercised: {@code
- * KernelEmulationTest} compiles their CUDA C with g++ against a small emulator ({@code src/test/cuda/cuda_emu.h})
- * and checks them against references, and the Maven execution "emulated-gpu" runs {@code CudaOpsGpuTest} against
- * CPU stand-ins for libcuda.so.1 and libcublas.so.13 ({@code src/test/cuda/fake_cuda.cpp}, {@code fake_cublas.c}),
- * so the whole Java path (JCuda calls, allocator, layouts, launches, FFM cuBLAS) runs end to end. The emulation
- * proves logic only: PTX compilation by the driver, real cuBLAS, timing and memory behaviour need a GPU. Training-parity tests (an MLP and an attention block trained on CPU and
- * GPU from the same seed, compared step by step) belong here too but need the autograd module; they are still to be
- * written once it lands. {@code CudaBenchmark} (a plain main in the test sources) measures SGEMM and bandwidth.
+ * Host-only tests run everywhere. {@code CudaOpsGpuTest}, {@code CudaTrainingParityTest} (an MLP and a two-block
+ * GPT-2 trained 50 steps on the device and on the CPU from the same weights, loss curves compared step by step) and
+ * {@code CudaAllocatorGpuTest} need a GPU and are skipped (JUnit assumptions) without one. Without a GPU the kernels
+ * are still exercised: {@code KernelEmulationTest} compiles their CUDA C with g++ against a small emulator ({@code
+ * src/test/cuda/cuda_emu.h}) and checks them against references, and the Maven execution "emulated-gpu" runs {@code
+ * CudaOpsGpuTest} and {@code CudaTrainingParityTest} against CPU stand-ins for libcuda.so.1 and libcublas.so.13
+ * ({@code src/test/cuda/fake_cuda.cpp}, {@code fake_cublas.c}), so the whole Java path (JCuda calls, allocator,
+ * layouts, launches, FFM cuBLAS) runs end to end. The emulation proves logic only: PTX compilation by the driver,
+ * real cuBLAS, timing and memory behaviour need a GPU. {@code CudaBenchmark} (a plain main in the test sources)
+ * measures SGEMM and bandwidth.
  */
 package rlhf4j.cuda;

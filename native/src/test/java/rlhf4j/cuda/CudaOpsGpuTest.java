@@ -326,6 +326,39 @@ class CudaOpsGpuTest {
         }
     }
 
+    /**
+     * The weight (and bias) gradients sum over all rows in two stages (chunks of rows, then the chunks): at 4096 rows
+     * (64 chunks) they match the CPU backend, and repeat bit for bit (no atomics).
+     */
+    @Test void normParameterGradientsOverManyRowsMatchTheCpu() {
+        int n = 4096, c = 64;
+        Tensor x = rand(70, -2, 3, n, c), w = rand(71, 0.5f, 1.5f, c), b = rand(72, -1, 1, c), dy = rand(73, -1, 1, n, c);
+        Tensor mc = Tensor.empty(n), rc = Tensor.empty(n), dxc = Tensor.empty(n, c), dwc = Tensor.full(0.25, c), dbc = Tensor.zeros(c);
+        cpu().layerNorm(x, w, b, 1e-5f, Tensor.empty(n, c), mc, rc);
+        cpu().layerNormBackward(dy, x, w, mc, rc, dxc, dwc, dbc);
+        Tensor[] ln = {null, null};
+        for (int run = 0; run < 2; run++) {
+            Tensor dx = poisoned(n, c), dw = gpu(Tensor.full(0.25, c)), db = gpu(Tensor.zeros(c));
+            cuda.layerNormBackward(gpu(dy), gpu(x), gpu(w), gpu(mc), gpu(rc), dx, dw, db);
+            assertClose(dxc, dx, 1e-4f, 1e-5f, "layerNorm dx, 4096 rows");
+            // 4096-term float32 sums in another order differ by ~2^-24·√n·|partial sums| ≈ 1e-4; a lost row moves one by ~0.5
+            assertClose(dwc, dw, 1e-4f, 1e-3f, "layerNorm dweight, 4096 rows");
+            assertClose(dbc, db, 1e-4f, 1e-3f, "layerNorm dbias, 4096 rows");
+            if (ln[0] == null) { ln[0] = dw; ln[1] = db; }
+            else {
+                assertArrayEquals(ln[0].toFloatArray(), dw.toFloatArray(), "layerNorm dweight repeats bit for bit");
+                assertArrayEquals(ln[1].toFloatArray(), db.toFloatArray(), "layerNorm dbias repeats bit for bit");
+            }
+        }
+        Tensor rstd = Tensor.empty(n), dxr = Tensor.empty(n, c), dwr = Tensor.zeros(c);
+        cpu().rmsNorm(x, w, 1e-6f, Tensor.empty(n, c), rstd);
+        cpu().rmsNormBackward(dy, x, w, rstd, dxr, dwr);
+        Tensor dx = poisoned(n, c), dw = gpu(Tensor.zeros(c));
+        cuda.rmsNormBackward(gpu(dy), gpu(x), gpu(w), gpu(rstd), dx, dw);
+        assertClose(dxr, dx, 1e-4f, 1e-5f, "rmsNorm dx, 4096 rows");
+        assertClose(dwr, dw, 1e-4f, 1e-3f, "rmsNorm dweight, 4096 rows");
+    }
+
     @Test void crossEntropyWithIgnoredRows() {
         int n = 4, v = 1500, ignore = -100;                        // v > 1024: threads loop over the row
         int[] targets = {0, ignore, 1499, 17};

@@ -62,7 +62,7 @@ class KernelSignatureTest {
             assertEquals(ptxParams(m.group(1), m.group(2)), javaArgs(call), "arguments of " + m.group(2) + " in " + call);
             checked++;
         }
-        assertEquals(26, checked, "every launch site was checked");
+        assertEquals(27, checked, "every launch site was checked");
     }
 
     @Test void layoutStructIsTheSizeTheKernelsExpect() {

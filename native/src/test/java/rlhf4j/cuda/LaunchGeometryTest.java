@@ -37,6 +37,24 @@ class LaunchGeometryTest {
         }
     }
 
+    @Test void columnSumsCutTheRowsIntoBoundedChunks() {
+        assertEquals(64, LaunchGeometry.chunkRows(0));
+        assertEquals(64, LaunchGeometry.chunkRows(4096), "4096 rows: 64 chunks of 64");
+        assertEquals(64, LaunchGeometry.chunks(4096, 64));
+        assertEquals(1, LaunchGeometry.chunks(5, LaunchGeometry.chunkRows(5)), "a few rows: one short chunk");
+        assertEquals(0, LaunchGeometry.chunks(0, 64));
+        for (long rows : new long[]{1, 63, 64, 65, 65_536, 65_537, 1_000_003, 1L << 31}) {
+            long per = LaunchGeometry.chunkRows(rows), chunks = LaunchGeometry.chunks(rows, per);
+            assertTrue(per >= LaunchGeometry.MIN_CHUNK_ROWS && chunks <= LaunchGeometry.MAX_CHUNKS, rows + " rows");
+            assertTrue(chunks * per >= rows && (chunks - 1) * per < rows, rows + " rows: covered, no empty chunk");
+        }
+        assertEquals(new LaunchGeometry(128, 256), LaunchGeometry.chunkTiles(64, 64), "a block per (chunk, 32 columns)");
+        assertEquals(new LaunchGeometry(3, 256), LaunchGeometry.chunkTiles(1, 65));
+        assertEquals(new LaunchGeometry(LaunchGeometry.MAX_BLOCKS, 256), LaunchGeometry.chunkTiles(1024, 50_257));
+        assertTrue(LaunchGeometry.chunkTiles(0, 64).isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.chunkRows(-1));
+    }
+
     @Test void rejectsImpossibleBlocks() {
         assertThrows(IllegalArgumentException.class, () -> new LaunchGeometry(1, 2048));
         assertThrows(IllegalArgumentException.class, () -> new LaunchGeometry(1, 100));

@@ -69,7 +69,7 @@ class PtxSourceHashTest {
             assertTrue(Pattern.compile("\\.entry " + m.group(2) + "\\(").matcher(ptx).find(),
                     "kernel " + m.group(2) + " is not an entry of " + m.group(1) + ".ptx");
         }
-        assertEquals(26, found, "every launch site of the backend");
+        assertEquals(27, found, "every launch site of the backend");
     }
 
     @Test void ptxTargetsComputeCapability75ForJitOnNewerGpus() {

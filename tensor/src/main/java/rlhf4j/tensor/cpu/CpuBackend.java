@@ -289,7 +289,8 @@ public final class CpuBackend implements Backend {
      * One sgemm per batch index of out (..., M, N); a and b are expanded to out's batch dims. When the BLAS runs
      * each call on one thread, large work is spread over the backend's pool: whole batches per thread when there are
      * enough of them (attention), else each product's rows or columns cut into one block per thread. Every output
-     * element is still computed by one call over the whole K, so the bits do not depend on the split.
+     * element is still computed by one call over the whole K. The split points depend only on the sizes and the
+     * thread count, so the bits repeat run after run; another split may round differently (the BLAS's edge tiles).
      */
     private static void gemmBatches(Tensor a, GemmOperand ga, Tensor b, GemmOperand gb, Tensor out, boolean accumulate) {
         int m = out.size(-2), n = out.size(-1), k = a.size(-1);
