@@ -2,9 +2,7 @@ package rlhf4j.transformer;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import rlhf4j.tensor.Device;
 import rlhf4j.transformer.gpt2.Gpt2;
+import rlhf4j.tensor.io.Quote;
+import rlhf4j.transformer.io.ConfigJson;
 import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.llama.Llama;
 
@@ -42,24 +42,23 @@ public final class Models {
     /** The family that a Hugging Face config.json names; an error naming the file for anything else. */
     public static Family family(Path configJson) throws IOException {
         if (!Files.isRegularFile(configJson)) throw new FileFormatException(configJson, "missing: a checkpoint directory needs a config.json");
-        JsonObject o;
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(configJson, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) throw new FileFormatException(configJson, "expected a JSON object");
-            o = root.getAsJsonObject();
-        } catch (com.google.gson.JsonParseException e) {
-            throw new FileFormatException(configJson, "not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject o = ConfigJson.readObject(configJson);
         List<String> names = new ArrayList<>();
-        if (o.has("model_type")) names.add(o.get("model_type").getAsString());
+        if (o.has("model_type")) names.add(name(configJson, o.get("model_type"), "model_type"));
         if (o.has("architectures") && o.get("architectures").isJsonArray())
-            for (JsonElement e : o.getAsJsonArray("architectures")) names.add(e.getAsString());
+            for (JsonElement e : o.getAsJsonArray("architectures")) names.add(name(configJson, e, "architectures"));
         for (String n : names) {
             String s = n.toLowerCase(Locale.ROOT);
             if (s.startsWith("gpt2")) return Family.GPT2;
             if (s.startsWith("llama")) return Family.LLAMA;
         }
         throw new FileFormatException(configJson, "unknown architecture " + (names.isEmpty() ? "(no model_type or architectures)"
-                : names) + "; supported: gpt2 (GPT2LMHeadModel, GPT2Model) and llama (LlamaForCausalLM)");
+                : Quote.cap(names)) + "; supported: gpt2 (GPT2LMHeadModel, GPT2Model) and llama (LlamaForCausalLM)");
+    }
+
+    private static String name(Path file, JsonElement e, String field) throws FileFormatException {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString())
+            throw new FileFormatException(file, "\"" + field + "\" holds " + Quote.cap(e) + ", expected a name such as \"gpt2\"");
+        return e.getAsString();
     }
 }

@@ -95,7 +95,7 @@ public abstract class Module {
 
     /**
      * Copies tensors into the parameters and buffers with the same full names (in place, so optimizers keep their
-     * references). Shapes must match exactly. With strict, a key missing on either side is an error too; without,
+     * references). Shapes and dtypes must match exactly. With strict, a key missing on either side is an error too; without,
      * unknown keys are ignored and missing ones keep their current values.
      *
      * @return the names that were loaded
@@ -117,6 +117,9 @@ public abstract class Module {
             if (!Arrays.equals(src.shape(), dst.shape()))
                 throw new IllegalArgumentException("loadStateDict: '" + e.getKey() + "' has shape " + Arrays.toString(src.shape())
                         + " in the state dict but " + Arrays.toString(dst.shape()) + " in the model");
+            if (src.dtype() != dst.dtype())   // an I32 tensor copied into F32 weights would load as wrong values
+                throw new IllegalArgumentException("loadStateDict: '" + e.getKey() + "' is " + src.dtype()
+                        + " in the state dict but " + dst.dtype() + " in the model; dtypes are not converted");
         }
         Set<String> loaded = new LinkedHashSet<>();
         for (var e : own.entrySet()) {

@@ -13,6 +13,7 @@ import rlhf4j.rlhf.feedback.FeedbackJson;
 import rlhf4j.rlhf.feedback.JsonlCodec;
 import rlhf4j.rlhf.feedback.Prompt;
 import rlhf4j.rlhf.feedback.Ranking;
+import rlhf4j.tensor.io.Quote;
 
 /**
  * The preference pairs of one ranked item, grouped: the prompt, its K completions once, and the (winner, loser)
@@ -50,8 +51,8 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
         for (PreferencePair p : PreferencePair.of(ranking)) {
             Integer w = index.get(p.winner()), l = index.get(p.loser());
             if (w == null || l == null) {
-                throw new IllegalArgumentException("ranking of prompt " + prompt.id() + " names completion "
-                        + (w == null ? p.winner() : p.loser()) + ", which is not among its completions");
+                throw new IllegalArgumentException("ranking of prompt " + Quote.cap(prompt.id()) + " names completion "
+                        + Quote.cap(w == null ? p.winner() : p.loser()) + ", which is not among its completions");
             }
             pairs.add(new IndexPair(w, l));
         }
@@ -62,16 +63,29 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
     public static final JsonlCodec<PreferenceGroup> JSON = new JsonlCodec<>() {
         @Override public PreferenceGroup fromJson(JsonObject json) {
             List<Completion> completions = new ArrayList<>();
-            for (JsonElement c : array(json, "completions")) completions.add(FeedbackJson.COMPLETION.fromJson(c.getAsJsonObject()));
+            JsonArray cs = FeedbackJson.requiredArray(json, "completions");
+            for (int i = 0; i < cs.size(); i++)
+                completions.add(FeedbackJson.COMPLETION.fromJson(FeedbackJson.object(cs.get(i), "completions[" + i + "]")));
             List<IndexPair> pairs = new ArrayList<>();
-            for (JsonElement p : array(json, "pairs")) {
-                JsonArray wl = p.getAsJsonArray();
-                if (wl.size() != 2) throw new IllegalArgumentException("a pair must be [winner, loser], got " + wl);
-                pairs.add(new IndexPair(wl.get(0).getAsInt(), wl.get(1).getAsInt()));
+            JsonArray ps = FeedbackJson.requiredArray(json, "pairs");
+            for (int i = 0; i < ps.size(); i++) {
+                JsonArray wl = FeedbackJson.array(ps.get(i), "pairs[" + i + "]");
+                if (wl.size() != 2)
+                    throw new IllegalArgumentException("pairs[" + i + "] must be [winner, loser], got " + Quote.cap(wl));
+                pairs.add(new IndexPair(index(wl.get(0), i, 0, completions.size()), index(wl.get(1), i, 1, completions.size())));
             }
-            if (!json.has("prompt") || !json.get("prompt").isJsonObject()) throw new IllegalArgumentException("missing object 'prompt'");
-            return new PreferenceGroup(json.get("source").getAsString(), json.get("criterion").getAsString(),
-                    FeedbackJson.PROMPT.fromJson(json.getAsJsonObject("prompt")), completions, pairs);
+            return new PreferenceGroup(FeedbackJson.requiredString(json, "source"), FeedbackJson.requiredString(json, "criterion"),
+                    FeedbackJson.PROMPT.fromJson(FeedbackJson.requiredObject(json, "prompt")), completions, pairs);
+        }
+
+        /** An index into the completions: an integer (0.9 is not rounded to 0) and in range. */
+        private static int index(JsonElement e, int pair, int side, int completions) {
+            String path = "pairs[" + pair + "][" + side + "]";
+            int index = FeedbackJson.integer(e, path);
+            if (index < 0 || index >= completions)
+                throw new IllegalArgumentException("field '" + path + "' is " + index + ", not an index into the "
+                        + completions + " completions");
+            return index;
         }
 
         @Override public JsonObject toJson(PreferenceGroup g) {
@@ -91,11 +105,6 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
             }
             json.add("pairs", pairs);
             return json;
-        }
-
-        private static JsonArray array(JsonObject json, String field) {
-            if (!json.has(field) || !json.get(field).isJsonArray()) throw new IllegalArgumentException("missing array '" + field + "'");
-            return json.getAsJsonArray(field);
         }
     };
 }

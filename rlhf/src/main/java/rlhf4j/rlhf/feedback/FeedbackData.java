@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import rlhf4j.tensor.io.Quote;
 
 /**
  * A feedback data set in memory: prompts, their completions and the judgements of them. On disk it is a directory
@@ -52,12 +55,67 @@ public record FeedbackData(List<Prompt> prompts, List<Completion> completions, L
         JsonlWriter.appendAll(dir.resolve(JUDGEMENTS_FILE), FeedbackJson.JUDGEMENT, judgements);
     }
 
-    /** Reads the three files of {@code dir}; a missing judgements file reads as no judgements. */
+    /**
+     * Reads the three files of {@code dir}; a missing judgements file reads as no judgements. Every id must resolve:
+     * each completion's prompt_id names a prompt, each judgement's prompt_id names a prompt, and each completion id
+     * a judgement ranks names a completion of that prompt. Otherwise a {@link FeedbackFormatException} names the
+     * file, the line and the id.
+     */
     public static FeedbackData readFrom(Path dir) throws IOException {
-        Path judgements = dir.resolve(JUDGEMENTS_FILE);
-        return new FeedbackData(
-                Jsonl.read(dir.resolve(PROMPTS_FILE), FeedbackJson.PROMPT),
-                Jsonl.read(dir.resolve(COMPLETIONS_FILE), FeedbackJson.COMPLETION),
-                Files.exists(judgements) ? Jsonl.read(judgements, FeedbackJson.JUDGEMENT) : List.of());
+        Path promptsFile = dir.resolve(PROMPTS_FILE), completionsFile = dir.resolve(COMPLETIONS_FILE);
+        Path judgementsFile = dir.resolve(JUDGEMENTS_FILE);
+        List<Prompt> prompts = Jsonl.read(promptsFile, FeedbackJson.PROMPT);
+        Set<String> promptIds = new HashSet<>();
+        for (Prompt p : prompts) promptIds.add(p.id());
+        List<Completion> completions = new ArrayList<>();
+        for (Numbered<Completion> n : numbered(completionsFile, FeedbackJson.COMPLETION)) {
+            Completion c = n.record();
+            if (!promptIds.contains(c.promptId()))
+                throw new FeedbackFormatException(completionsFile, n.line(), "completion " + Quote.cap(c.id())
+                        + " names prompt_id " + Quote.cap(c.promptId()) + ", which " + PROMPTS_FILE + " does not hold");
+            completions.add(c);
+        }
+        FeedbackData withoutJudgements = new FeedbackData(prompts, completions, List.of());
+        List<Judgement> judgements = Files.exists(judgementsFile)
+                ? readJudgements(judgementsFile, withoutJudgements) : List.of();
+        return new FeedbackData(prompts, completions, judgements);
+    }
+
+    /**
+     * The judgements of {@code file} (any judgements file), each checked against {@code data}: its prompt_id must
+     * name one of data's prompts and every id it ranks one of that prompt's completions. The first that does not
+     * resolve is a {@link FeedbackFormatException} naming the file, the line and the id.
+     */
+    public static List<Judgement> readJudgements(Path file, FeedbackData data) throws IOException {
+        Map<String, Prompt> prompts = data.promptsById();
+        Map<String, Completion> completions = data.completionsById();
+        List<Judgement> judgements = new ArrayList<>();
+        for (Numbered<Judgement> n : numbered(file, FeedbackJson.JUDGEMENT)) {
+            Judgement j = n.record();
+            if (!prompts.containsKey(j.promptId()))
+                throw new FeedbackFormatException(file, n.line(), "prompt_id " + Quote.cap(j.promptId()) + " is not in "
+                        + PROMPTS_FILE);
+            for (String id : j.ranking().ids()) {
+                Completion c = completions.get(id);
+                if (c == null)
+                    throw new FeedbackFormatException(file, n.line(), "ranking names completion " + Quote.cap(id)
+                            + ", which " + COMPLETIONS_FILE + " does not hold");
+                if (!c.promptId().equals(j.promptId()))
+                    throw new FeedbackFormatException(file, n.line(), "ranking names completion " + Quote.cap(id)
+                            + " of prompt " + Quote.cap(c.promptId()) + ", not of this judgement's prompt "
+                            + Quote.cap(j.promptId()));
+            }
+            judgements.add(j);
+        }
+        return judgements;
+    }
+
+    /** A record and the line it was read from. */
+    private record Numbered<T>(long line, T record) {}
+
+    private static <T> List<Numbered<T>> numbered(Path file, JsonlCodec<T> codec) throws IOException {
+        List<Numbered<T>> out = new ArrayList<>();
+        Jsonl.forEachNumbered(file, codec, (line, record) -> out.add(new Numbered<>(line, record)), null);
+        return out;
     }
 }

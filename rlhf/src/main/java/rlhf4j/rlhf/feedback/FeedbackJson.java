@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import rlhf4j.tensor.io.Quote;
 
 /**
  * The JSONL codecs of the feedback records; docs/feedback-format.md describes the fields. Field names are
@@ -115,7 +116,7 @@ public final class FeedbackJson {
                     time = Instant.parse(text);
                 } catch (DateTimeParseException e) {
                     throw new IllegalArgumentException("field 'time' is not an ISO-8601 instant such as "
-                            + "2026-11-24T06:00:00Z: " + text);
+                            + "2026-11-24T06:00:00Z: " + Quote.cap(text));
                 }
             }
             String comment = json.has("comment") && !json.get("comment").isJsonNull()
@@ -143,36 +144,36 @@ public final class FeedbackJson {
         }
     };
 
-    // ---- field access with messages that say which field is wrong ----
+    // ---- field access with messages that say which field is wrong (public for the codecs of other packages) ----
 
-    static String requiredString(JsonObject json, String field) { return requiredString(json, field, field); }
+    public static String requiredString(JsonObject json, String field) { return requiredString(json, field, field); }
 
-    static String requiredString(JsonObject json, String field, String path) {
+    public static String requiredString(JsonObject json, String field, String path) {
         if (!json.has(field) || json.get(field).isJsonNull()) throw new IllegalArgumentException("missing field '" + path + "'");
         return string(json.get(field), path);
     }
 
     static String string(JsonObject json, String field, String path) { return string(json.get(field), path); }
 
-    static String string(JsonElement e, String path) {
+    public static String string(JsonElement e, String path) {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException("field '" + path + "' must be a string, got " + e);
+            throw new IllegalArgumentException("field '" + path + "' must be a string, got " + Quote.cap(e));
         }
         return e.getAsString();
     }
 
     static BigDecimal number(JsonElement e, String path) {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException("field '" + path + "' must be a number, got " + e);
+            throw new IllegalArgumentException("field '" + path + "' must be a number, got " + Quote.cap(e));
         }
         return e.getAsBigDecimal();
     }
 
-    static int integer(JsonElement e, String path) {
+    public static int integer(JsonElement e, String path) {
         try {
             return number(e, path).intValueExact();
         } catch (ArithmeticException notAnInt) {
-            throw new IllegalArgumentException("field '" + path + "' must be a 32-bit integer, got " + e);
+            throw new IllegalArgumentException("field '" + path + "' must be a 32-bit integer, got " + Quote.cap(e));
         }
     }
 
@@ -180,29 +181,54 @@ public final class FeedbackJson {
         try {
             return number(e, path).longValueExact();
         } catch (ArithmeticException notALong) {
-            throw new IllegalArgumentException("field '" + path + "' must be a 64-bit integer, got " + e);
+            throw new IllegalArgumentException("field '" + path + "' must be a 64-bit integer, got " + Quote.cap(e));
         }
     }
 
     static boolean bool(JsonElement e, String path) {
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new IllegalArgumentException("field '" + path + "' must be true or false, got " + e);
+            throw new IllegalArgumentException("field '" + path + "' must be true or false, got " + Quote.cap(e));
         }
         return e.getAsBoolean();
     }
 
-    static JsonObject optionalObject(JsonObject json, String field) {
+    public static JsonObject optionalObject(JsonObject json, String field) {
         JsonElement e = json.get(field);
         if (e == null || e.isJsonNull()) return null;
-        if (!e.isJsonObject()) throw new IllegalArgumentException("field '" + field + "' must be an object, got " + e);
+        if (!e.isJsonObject()) throw new IllegalArgumentException("field '" + field + "' must be an object, got " + Quote.cap(e));
         return e.getAsJsonObject();
     }
 
-    static JsonArray optionalArray(JsonObject json, String field) {
+    public static JsonArray optionalArray(JsonObject json, String field) {
         JsonElement e = json.get(field);
         if (e == null || e.isJsonNull()) return null;
-        if (!e.isJsonArray()) throw new IllegalArgumentException("field '" + field + "' must be an array, got " + e);
+        if (!e.isJsonArray()) throw new IllegalArgumentException("field '" + field + "' must be an array, got " + Quote.cap(e));
         return e.getAsJsonArray();
     }
 
+    /** A field that must hold an array. */
+    public static JsonArray requiredArray(JsonObject json, String field) {
+        JsonArray a = optionalArray(json, field);
+        if (a == null) throw new IllegalArgumentException("missing array '" + field + "'");
+        return a;
+    }
+
+    /** A field that must hold an object. */
+    public static JsonObject requiredObject(JsonObject json, String field) {
+        JsonObject o = optionalObject(json, field);
+        if (o == null) throw new IllegalArgumentException("missing object '" + field + "'");
+        return o;
+    }
+
+    /** An element that must be an object; {@code path} names it, e.g. "completions[2]". */
+    public static JsonObject object(JsonElement e, String path) {
+        if (e == null || !e.isJsonObject()) throw new IllegalArgumentException("field '" + path + "' must be an object, got " + Quote.cap(e));
+        return e.getAsJsonObject();
+    }
+
+    /** An element that must be an array; {@code path} names it, e.g. "pairs[0]". */
+    public static JsonArray array(JsonElement e, String path) {
+        if (e == null || !e.isJsonArray()) throw new IllegalArgumentException("field '" + path + "' must be an array, got " + Quote.cap(e));
+        return e.getAsJsonArray();
+    }
 }

@@ -2,6 +2,7 @@ package rlhf4j.rlhf.feedback;
 
 import java.time.Instant;
 import java.util.Objects;
+import rlhf4j.tensor.io.Quote;
 
 /**
  * One labeler's verdict on one prompt's completions under one criterion.
@@ -22,7 +23,7 @@ public record Judgement(String labelerId, String criterion, String promptId, Ran
         Objects.requireNonNull(promptId, "promptId");
         Objects.requireNonNull(ranking, "ranking");
         if (!unusable && ranking.size() < 2) {
-            throw new IllegalArgumentException("judgement of prompt " + promptId + " by " + labelerId
+            throw new IllegalArgumentException("judgement of prompt " + Quote.cap(promptId) + " by " + Quote.cap(labelerId)
                     + " ranks fewer than 2 completions and is not flagged unusable");
         }
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import rlhf4j.tensor.io.Quote;
 
 /**
  * Completion ids from best to worst, with ties: a list of tiers, each tier a set of equally good completions.
@@ -19,10 +20,10 @@ public record Ranking(List<List<String>> tiers) {
         List<List<String>> copy = new ArrayList<>(tiers.size());
         var seen = new java.util.HashSet<String>();
         for (List<String> tier : tiers) {
-            if (tier == null || tier.isEmpty()) throw new IllegalArgumentException("a ranking tier is empty: " + tiers);
+            if (tier == null || tier.isEmpty()) throw new IllegalArgumentException("a ranking tier is empty: " + Quote.cap(tiers));
             for (String id : tier) {
-                if (id == null) throw new IllegalArgumentException("a ranking holds a null id: " + tiers);
-                if (!seen.add(id)) throw new IllegalArgumentException("id " + id + " appears twice in ranking " + tiers);
+                if (id == null) throw new IllegalArgumentException("a ranking holds a null id: " + Quote.cap(tiers));
+                if (!seen.add(id)) throw new IllegalArgumentException("id " + Quote.cap(id) + " appears twice in ranking " + Quote.cap(tiers));
             }
             copy.add(List.copyOf(tier));
         }
@@ -79,7 +80,7 @@ public record Ranking(List<List<String>> tiers) {
     /** What this ranking says about the pair (a, b); both must be ranked. */
     public PairwiseChoice choice(String a, String b) {
         int ta = tierOf(a), tb = tierOf(b);
-        if (ta < 0 || tb < 0) throw new IllegalArgumentException("pair (" + a + ", " + b + ") is not ranked in " + this);
+        if (ta < 0 || tb < 0) throw new IllegalArgumentException("pair (" + Quote.cap(a) + ", " + Quote.cap(b) + ") is not ranked in " + Quote.cap(this));
         return ta < tb ? PairwiseChoice.FIRST : ta > tb ? PairwiseChoice.SECOND : PairwiseChoice.TIE;
     }
 

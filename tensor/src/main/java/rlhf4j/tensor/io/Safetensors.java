@@ -127,7 +127,7 @@ public final class Safetensors {
                 for (long i = 0; i < n; i++) {
                     long v = src.getAtIndex(FILE_I64, i);
                     if (v != (int) v)
-                        throw SafetensorsHeader.bad(file, "I64 tensor '" + e.name() + "' holds " + v + " at element " + i
+                        throw SafetensorsHeader.bad(file, "I64 tensor '" + Quote.cap(e.name()) + "' holds " + v + " at element " + i
                                 + ", outside the I32 range it is loaded as");
                     dst.setAtIndex(ValueLayout.JAVA_INT, i, (int) v);
                 }

@@ -126,7 +126,7 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
         long nextBegin = 0;          // where the next tensor must begin: the end of the previous one
         String previous = null;
         for (Entry e : sorted) {
-            String what = "tensor '" + e.name() + "' with data_offsets [" + e.begin() + ", " + e.end() + "]";
+            String what = "tensor '" + Quote.cap(e.name()) + "' with data_offsets [" + e.begin() + ", " + e.end() + "]";
             if (e.end() < e.begin())
                 throw bad(file, what + ": the end offset is before the begin offset");
             if (e.end() > dataLength)
@@ -134,7 +134,7 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
                         + " bytes): the file is truncated or the offsets are wrong");
             long needed = e.numel() * e.dtype().byteSize();   // overflow was ruled out while parsing
             if (e.byteLength() != needed)
-                throw bad(file, what + ": shape " + Arrays.toString(e.shape()) + " of " + e.dtype() + " needs "
+                throw bad(file, what + ": shape " + Quote.cap(Arrays.toString(e.shape())) + " of " + e.dtype() + " needs "
                         + needed + " bytes but the offsets span " + e.byteLength());
             if (e.begin() < nextBegin)
                 throw bad(file, what + " overlaps " + previous + ", which ends at byte " + nextBegin);
@@ -184,7 +184,7 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
                 Set<String> names = new HashSet<>();
                 while (in.hasNext()) {
                     String name = in.nextName();
-                    if (!names.add(name)) throw bad(file, "header has the key '" + name + "' twice");
+                    if (!names.add(name)) throw bad(file, "header has the key '" + Quote.cap(name) + "' twice");
                     if (name.equals(METADATA_KEY)) readMetadata();
                     else entries.add(readEntry(name));
                 }
@@ -193,9 +193,9 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
             } catch (SafetensorsFormatException e) {
                 throw e;
             } catch (EOFException e) {
-                throw bad(file, "header is not valid JSON: it ends early (" + e.getMessage() + ")");
+                throw bad(file, "header is not valid JSON: it ends early (" + Quote.cap(e.getMessage()) + ")");
             } catch (IOException | IllegalStateException e) {
-                throw bad(file, "header is not valid JSON: " + withoutGsonAdvice(e.getMessage()));
+                throw bad(file, "header is not valid JSON: " + Quote.cap(withoutGsonAdvice(String.valueOf(e.getMessage()))));
             }
         }
 
@@ -211,15 +211,15 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
             in.beginObject();
             while (in.hasNext()) {
                 String key = in.nextName();
-                expect(JsonToken.STRING, "metadata value of '" + key + "'");
+                expect(JsonToken.STRING, "metadata value of '" + Quote.cap(key) + "'");
                 if (metadata.put(key, in.nextString()) != null)
-                    throw bad(file, "metadata has the key '" + key + "' twice");
+                    throw bad(file, "metadata has the key '" + Quote.cap(key) + "' twice");
             }
             in.endObject();
         }
 
         private Entry readEntry(String name) throws IOException {
-            String tensor = "tensor '" + name + "'";
+            String tensor = "tensor '" + Quote.cap(name) + "'";
             expect(JsonToken.BEGIN_OBJECT, "the entry of " + tensor);
             in.beginObject();
             String dtype = null;
@@ -250,27 +250,27 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
 
             SafetensorsDType type = SafetensorsDType.parse(dtype);
             if (type == null)
-                throw bad(file, tensor + " has unknown dtype '" + dtype + "' (readable: "
+                throw bad(file, tensor + " has unknown dtype '" + Quote.cap(dtype) + "' (readable: "
                         + Arrays.toString(SafetensorsDType.values()) + ")");
             int[] dims = new int[shape.length];
             long bytes = type.byteSize();
             for (int i = 0; i < shape.length; i++) {
                 if (shape[i] < 0)
-                    throw bad(file, tensor + " has a negative dim " + shape[i] + " in shape " + Arrays.toString(shape));
+                    throw bad(file, tensor + " has a negative dim " + shape[i] + " in shape " + Quote.cap(Arrays.toString(shape)));
                 if (shape[i] > Integer.MAX_VALUE)
-                    throw bad(file, tensor + " has dim " + shape[i] + " in shape " + Arrays.toString(shape)
+                    throw bad(file, tensor + " has dim " + shape[i] + " in shape " + Quote.cap(Arrays.toString(shape))
                             + ", more than a tensor dim can hold (" + Integer.MAX_VALUE + ")");
                 dims[i] = (int) shape[i];
                 try {
                     bytes = Math.multiplyExact(bytes, shape[i]);
                 } catch (ArithmeticException e) {
-                    throw bad(file, tensor + " has shape " + Arrays.toString(shape) + " whose byte size overflows");
+                    throw bad(file, tensor + " has shape " + Quote.cap(Arrays.toString(shape)) + " whose byte size overflows");
                 }
             }
             if (offsets.length != 2)
                 throw bad(file, tensor + " has " + offsets.length + " data_offsets, expected [begin, end]");
             if (offsets[0] < 0 || offsets[1] < 0)
-                throw bad(file, tensor + " has negative data_offsets " + Arrays.toString(offsets));
+                throw bad(file, tensor + " has negative data_offsets " + Quote.cap(Arrays.toString(offsets)));
             return new Entry(name, type, dims, offsets[0], offsets[1]);
         }
 
@@ -285,7 +285,7 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
                 try {
                     values.add(Long.parseLong(text));
                 } catch (NumberFormatException e) {
-                    throw bad(file, "the " + what + " holds " + text + ", which is not an integer");
+                    throw bad(file, "the " + what + " holds " + Quote.cap(text) + ", which is not an integer");
                 }
             }
             in.endArray();
@@ -298,7 +298,7 @@ public record SafetensorsHeader(List<Entry> tensors, Map<String, String> metadat
             JsonToken found = in.peek();
             if (found != token)
                 throw bad(file, what + " should be " + describe(token) + " but is " + describe(found)
-                        + " (at JSON path " + in.getPath() + ")");
+                        + " (at JSON path " + Quote.cap(in.getPath()) + ")");
         }
 
         private static String describe(JsonToken token) {

@@ -3,7 +3,6 @@ package rlhf4j.transformer.gpt2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.autograd.Variable;
@@ -15,9 +14,11 @@ import rlhf4j.tensor.Device;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.tensor.io.SafetensorsHeader;
 import rlhf4j.transformer.KvCache;
 import rlhf4j.transformer.ModuleList;
 import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.io.ExpectedTensors;
 import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.io.Gpt2Config;
 
@@ -81,40 +82,71 @@ public final class Gpt2 extends TransformerModel {
     /**
      * Loads a Hugging Face GPT-2 directory: config.json and model.safetensors. Names may carry the
      * "transformer." prefix of GPT2LMHeadModel; lm_head.weight (tied) and the attention-mask buffers
-     * ({@code attn.bias}, {@code attn.masked_bias}) of older files are skipped.
+     * ({@code attn.bias}, {@code attn.masked_bias}) of older files are skipped. The config is checked against the
+     * safetensors header (tensor count, names, shapes, dtypes) before the model or any tensor is allocated.
      */
     public static Gpt2 fromPretrained(Path dir, Device device) throws IOException {
-        Path weights = dir.resolve(WEIGHTS_FILE);
+        Path weights = dir.resolve(WEIGHTS_FILE), configFile = dir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(weights)) throw new FileFormatException(dir, "no " + WEIGHTS_FILE + " in this directory");
-        GptConfig config = GptConfig.from(Gpt2Config.read(dir.resolve(CONFIG_FILE)));
+        Gpt2Config hf = Gpt2Config.read(configFile);
+        GptConfig config = GptConfig.from(hf);
+        String described = configFile + " (" + hf.describe() + ")";
+        Map<String, SafetensorsHeader.Entry> entries = new LinkedHashMap<>();
+        for (SafetensorsHeader.Entry e : SafetensorsHeader.read(weights).tensors()) {
+            String name = modelName(e.name());
+            if (name != null && entries.put(name, e) != null)
+                throw new FileFormatException(weights, "holds tensor " + name + " both with and without the transformer. prefix");
+        }
+        ExpectedTensors.checkPlausibleCount(weights, entries.size(), tensorCount(config), described);
+        ExpectedTensors.checkHeader(weights, entries, parameterShapes(config), described);
         Gpt2 model = new Gpt2(config, 0, device);
         try (MemoryScope load = MemoryScope.open()) {                           // the file's tensors die after copying
             Map<String, Tensor> state = new LinkedHashMap<>();
-            for (var e : Safetensors.read(weights).tensors().entrySet()) {
-                String name = e.getKey().startsWith("transformer.") ? e.getKey().substring("transformer.".length()) : e.getKey();
-                if (name.equals("lm_head.weight") || name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
-                state.put(name, e.getValue());
-            }
-            model.loadChecked(weights, state);
+            var read = Safetensors.read(weights, Device.CPU, name -> modelName(name) != null).tensors();
+            read.forEach((name, t) -> state.put(modelName(name), t));
+            ExpectedTensors.checkTensors(weights, state, parameterShapes(config), described);
+            ExpectedTensors.warnNonFinite(weights, state);
+            model.loadStateDict(state, true);
         }
         return model;
     }
 
     public static Gpt2 fromPretrained(Path dir) throws IOException { return fromPretrained(dir, Device.CPU); }
 
-    /** Copies every parameter from state, which must hold exactly this model's names and shapes. */
-    void loadChecked(Path file, Map<String, Tensor> state) throws FileFormatException {
-        Map<String, Tensor> own = stateDict();
-        for (var e : own.entrySet()) {
-            Tensor t = state.get(e.getKey());
-            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + config);
-            if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                        + " but the config " + config + " needs " + Arrays.toString(e.getValue().shape()));
+    /** A file's tensor name as this model names it, or null for the tensors that loading skips. */
+    private static String modelName(String fileName) {
+        String name = fileName.startsWith("transformer.") ? fileName.substring("transformer.".length()) : fileName;
+        boolean skipped = name.equals("lm_head.weight") || name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
+        return skipped ? null : name;
+    }
+
+    /** How many parameter tensors a model of this config has: 12 per block, plus wte, wpe and ln_f's two. */
+    public static long tensorCount(GptConfig c) { return 12L * c.nLayer() + 4; }
+
+    /** The name and shape of every parameter of a model of this config (Conv1D weights are [in, out]). */
+    public static Map<String, int[]> parameterShapes(GptConfig c) {
+        int e = c.nEmbd();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("wte.weight", new int[]{c.vocabSize(), e});
+        s.put("wpe.weight", new int[]{c.blockSize(), e});
+        for (int i = 0; i < c.nLayer(); i++) {
+            String h = "h." + i + ".";
+            s.put(h + "ln_1.weight", new int[]{e});
+            s.put(h + "ln_1.bias", new int[]{e});
+            s.put(h + "attn.c_attn.weight", new int[]{e, 3 * e});
+            s.put(h + "attn.c_attn.bias", new int[]{3 * e});
+            s.put(h + "attn.c_proj.weight", new int[]{e, e});
+            s.put(h + "attn.c_proj.bias", new int[]{e});
+            s.put(h + "ln_2.weight", new int[]{e});
+            s.put(h + "ln_2.bias", new int[]{e});
+            s.put(h + "mlp.c_fc.weight", new int[]{e, 4 * e});
+            s.put(h + "mlp.c_fc.bias", new int[]{4 * e});
+            s.put(h + "mlp.c_proj.weight", new int[]{4 * e, e});
+            s.put(h + "mlp.c_proj.bias", new int[]{e});
         }
-        for (String name : state.keySet())
-            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a GPT-2 model");
-        loadStateDict(state, true);
+        s.put("ln_f.weight", new int[]{e});
+        s.put("ln_f.bias", new int[]{e});
+        return s;
     }
 
     /** Writes config.json and model.safetensors (metadata format "pt") so that transformers' from_pretrained reads them. */

@@ -4,11 +4,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import rlhf4j.tensor.io.Quote;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,22 +49,24 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
      * n_ctx; layer_norm_epsilon defaults to 1e-5 and architectures to none, as in transformers' GPT2Config.
      */
     public static Gpt2Config read(Path file) throws IOException {
-        JsonObject o;
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) throw new FileFormatException(file, "expected a JSON object");
-            o = root.getAsJsonObject();
-        } catch (com.google.gson.JsonParseException e) {
-            throw new FileFormatException(file, "not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject o = ConfigJson.readObject(file);
         int positions = o.has("n_positions") ? intField(file, o, "n_positions") : intField(file, o, "n_ctx");
-        double eps;
+        double eps = 1e-5;
         List<String> arch = new ArrayList<>();
-        try {
-            eps = o.has("layer_norm_epsilon") ? o.get("layer_norm_epsilon").getAsDouble() : 1e-5;
-            if (o.has("architectures")) for (JsonElement e : o.getAsJsonArray("architectures")) arch.add(e.getAsString());
-        } catch (RuntimeException e) {   // wrong JSON types
-            throw new FileFormatException(file, "bad layer_norm_epsilon or architectures: " + e.getMessage(), e);
+        if (o.has("layer_norm_epsilon")) {
+            JsonElement e = o.get("layer_norm_epsilon");
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber())
+                throw new FileFormatException(file, "\"layer_norm_epsilon\" is " + Quote.cap(e) + ", expected a number");
+            eps = e.getAsDouble();
+        }
+        if (o.has("architectures")) {
+            JsonElement a = o.get("architectures");
+            if (!a.isJsonArray()) throw new FileFormatException(file, "\"architectures\" is " + Quote.cap(a) + ", expected an array of names");
+            for (JsonElement e : a.getAsJsonArray()) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString())
+                    throw new FileFormatException(file, "\"architectures\" holds " + Quote.cap(e) + ", expected a name");
+                arch.add(e.getAsString());
+            }
         }
         try {
             return new Gpt2Config(intField(file, o, "n_layer"), intField(file, o, "n_head"), intField(file, o, "n_embd"),
@@ -75,14 +77,13 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
     }
 
     private static int intField(Path file, JsonObject o, String key) throws FileFormatException {
-        JsonElement e = o.get(key);
-        if (e == null) throw new FileFormatException(file, "missing \"" + key + "\"");
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber())
-            throw new FileFormatException(file, "\"" + key + "\" is " + e + ", expected an integer");
-        double v = e.getAsDouble();
-        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE)
-            throw new FileFormatException(file, "\"" + key + "\" is " + e + ", expected an integer");
-        return (int) v;
+        return ConfigJson.integer(file, o, key);
+    }
+
+    /** The shape fields as config.json names them, for messages: "n_layer 12, n_head 12, n_embd 768, ...". */
+    public String describe() {
+        return "n_layer " + nLayer + ", n_head " + nHead + ", n_embd " + nEmbd + ", n_positions " + nPositions
+                + ", vocab_size " + vocabSize;
     }
 
     /** The config.json text: these fields plus model_type "gpt2" and n_ctx (= n_positions), as transformers writes. */

@@ -94,12 +94,31 @@ public final class Llama2cCheckpoints {
         for (int i = 0; i < layers; i++) s.add(new Slot(LlamaCheckpoint.layer(i, suffix), shape));
     }
 
-    /** Bytes a file of this config and format must have. */
+    /**
+     * Bytes a file of this config and format must have, computed in closed form (no per-layer list), so that a
+     * corrupt header is measured against the file before anything of its size is built. Throws
+     * ArithmeticException when the count does not fit a long.
+     */
     public static long expectedBytes(LlamaConfig c, Format format) {
-        long floats = 0;
-        for (Slot s : layout(c, format)) floats = Math.addExact(floats, s.floats());
-        return Math.addExact(format == Format.LEGACY ? LEGACY_HEADER_BYTES : V1_HEADER_BYTES, Math.multiplyExact(floats, 4));
+        long d = c.dim(), h = c.hiddenDim(), kv = c.kvDim(), v = c.vocabSize();
+        // per layer: rms_att, rms_ffn (d each); wq, wo (d·d each); wk, wv (kv·d each); w1, w2, w3 (h·d each)
+        long perLayer = add(2 * d, mul(2 * d, d), mul(2 * kv, d), mul(3 * h, d));
+        long floats = add(mul(v, d), mul(c.nLayers(), perLayer), d);                  // + embedding, + rms_final
+        if (format == Format.LEGACY) floats = add(floats, mul(2L * c.seqLen(), c.headSize() / 2));   // freq_cis
+        if (!c.sharedClassifier()) floats = add(floats, mul(v, d));                                   // wcls
+        return add(format == Format.LEGACY ? LEGACY_HEADER_BYTES : V1_HEADER_BYTES, mul(floats, 4));
     }
+
+    private static long mul(long a, long b) { return Math.multiplyExact(a, b); }
+
+    private static long add(long... terms) {
+        long sum = 0;
+        for (long t : terms) sum = Math.addExact(sum, t);
+        return sum;
+    }
+
+    /** Limits no real llama2.c model comes near; a header beyond them is corrupt, whatever the file's size. */
+    public static final int MAX_DIM = 1 << 16, MAX_LAYERS = 1 << 12, MAX_VOCAB = 1 << 22, MAX_SEQ_LEN = 1 << 20;
 
     // ================================================================================================ reading
 
@@ -166,12 +185,20 @@ public final class Llama2cCheckpoints {
             throws FileFormatException {
         int[] v = new int[7];
         for (int i = 0; i < 7; i++) v[i] = seg.get(INT_LE, offset + 4L * i);
+        String header = "(dim " + v[0] + ", hidden_dim " + v[1] + ", n_layers " + v[2] + ", n_heads " + v[3]
+                + ", n_kv_heads " + v[4] + ", vocab_size " + v[5] + ", seq_len " + v[6] + ")";
+        String[] names = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
+        int[] limits = {MAX_DIM, MAX_DIM, MAX_LAYERS, MAX_DIM, MAX_DIM, MAX_VOCAB, MAX_SEQ_LEN};
+        for (int i = 0; i < 7; i++) {
+            long value = i == 5 ? vocab : v[i];
+            if (value > limits[i])
+                throw new FileFormatException(file, "header field " + names[i] + " is " + value + ", over the limit of "
+                        + limits[i] + ": the header is corrupt " + header);
+        }
         try {
             return LlamaConfig.llama2c(v[0], v[1], v[2], v[3], v[4], vocab, v[6], shared);
         } catch (IllegalArgumentException e) {
-            throw new FileFormatException(file, "nonsensical config in header (dim " + v[0] + ", hidden_dim " + v[1]
-                    + ", n_layers " + v[2] + ", n_heads " + v[3] + ", n_kv_heads " + v[4] + ", vocab_size " + v[5]
-                    + ", seq_len " + v[6] + "): " + e.getMessage(), e);
+            throw new FileFormatException(file, "nonsensical config in header " + header + ": " + e.getMessage(), e);
         }
     }
 

@@ -44,6 +44,33 @@ public record LlamaCheckpoint(LlamaConfig config, Map<String, Tensor> tensors) {
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
     }
 
+    /**
+     * The name and shape of every tensor a model of this config holds, in llama2.c's order within a layer;
+     * lm_head.weight only when the classifier is not shared. (9 per layer, plus 2 or 3.)
+     */
+    public static Map<String, int[]> shapes(LlamaConfig c) {
+        int d = c.dim(), h = c.hiddenDim(), kv = c.kvDim(), v = c.vocabSize();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put(EMBED, new int[]{v, d});
+        for (int i = 0; i < c.nLayers(); i++) {
+            s.put(layer(i, INPUT_NORM), new int[]{d});
+            s.put(layer(i, Q), new int[]{d, d});
+            s.put(layer(i, K), new int[]{kv, d});
+            s.put(layer(i, V), new int[]{kv, d});
+            s.put(layer(i, O), new int[]{d, d});
+            s.put(layer(i, POST_NORM), new int[]{d});
+            s.put(layer(i, GATE), new int[]{h, d});
+            s.put(layer(i, DOWN), new int[]{d, h});
+            s.put(layer(i, UP), new int[]{h, d});
+        }
+        s.put(NORM, new int[]{d});
+        if (!c.sharedClassifier()) s.put(LM_HEAD, new int[]{v, d});
+        return s;
+    }
+
+    /** How many tensors {@link #shapes} lists, computed without building it. */
+    public static long tensorCount(LlamaConfig c) { return 9L * c.nLayers() + (c.sharedClassifier() ? 2 : 3); }
+
     /** The name of a per-layer tensor, e.g. {@code layer(3, Q)} = "model.layers.3.self_attn.q_proj.weight". */
     public static String layer(int i, String suffix) { return "model.layers." + i + "." + suffix; }
 

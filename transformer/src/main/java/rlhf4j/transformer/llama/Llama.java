@@ -3,7 +3,6 @@ package rlhf4j.transformer.llama;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.autograd.Variable;
@@ -17,9 +16,11 @@ import rlhf4j.tensor.Device;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.tensor.io.SafetensorsHeader;
 import rlhf4j.transformer.KvCache;
 import rlhf4j.transformer.ModuleList;
 import rlhf4j.transformer.TransformerModel;
+import rlhf4j.transformer.io.ExpectedTensors;
 import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.io.LlamaCheckpoint;
 import rlhf4j.transformer.io.LlamaConfig;
@@ -99,21 +100,16 @@ public final class Llama extends TransformerModel {
 
     // ================================================================================================ checkpoints
 
-    /** A model holding a checkpoint's weights (copied), in the checkpoint's rotary layout. */
+    /**
+     * A model holding a checkpoint's weights (copied), in the checkpoint's rotary layout. Names, shapes and dtypes
+     * are checked before the model is allocated; NaN or infinite weights get a warning on stderr.
+     */
     public static Llama from(LlamaCheckpoint ckpt, Path file, Device device) throws FileFormatException {
-        Llama m = new Llama(ckpt.config(), 0, device);
         Map<String, Tensor> state = new LinkedHashMap<>(ckpt.tensors());
         if (ckpt.config().sharedClassifier()) state.remove(LlamaCheckpoint.LM_HEAD);
-        Map<String, Tensor> own = m.stateDict();
-        for (var e : own.entrySet()) {
-            Tensor t = state.get(e.getKey());
-            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + ckpt.config());
-            if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                        + " but the config " + ckpt.config() + " needs " + Arrays.toString(e.getValue().shape()));
-        }
-        for (String name : state.keySet())
-            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a Llama model");
+        ExpectedTensors.checkTensors(file, state, LlamaCheckpoint.shapes(ckpt.config()), "the config " + ckpt.config());
+        ExpectedTensors.warnNonFinite(file, state);
+        Llama m = new Llama(ckpt.config(), 0, device);
         m.loadStateDict(state, true);
         return m;
     }
@@ -153,15 +149,24 @@ public final class Llama extends TransformerModel {
         Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
     }
 
-    /** Loads a Hugging Face Llama directory: config.json ({@link HfLlamaConfig}) and model.safetensors. */
+    /**
+     * Loads a Hugging Face Llama directory: config.json ({@link HfLlamaConfig}) and model.safetensors. The config is
+     * checked against the safetensors header (tensor count, names, shapes, dtypes) before anything is allocated.
+     */
     public static Llama fromPretrained(Path dir, Device device) throws IOException {
-        Path weights = dir.resolve("model.safetensors");
+        Path weights = dir.resolve("model.safetensors"), configFile = dir.resolve("config.json");
         if (!Files.isRegularFile(weights)) throw new FileFormatException(dir, "no model.safetensors in this directory");
-        LlamaConfig config = HfLlamaConfig.read(dir.resolve("config.json"));
+        LlamaConfig config = HfLlamaConfig.read(configFile);
+        String described = configFile + " (" + HfLlamaConfig.describe(config) + ")";
+        Map<String, SafetensorsHeader.Entry> entries = new LinkedHashMap<>();
+        for (SafetensorsHeader.Entry e : SafetensorsHeader.read(weights).tensors())
+            if (!e.name().endsWith("rotary_emb.inv_freq")) entries.put(e.name(), e);     // a buffer older files carry
+        if (config.sharedClassifier()) entries.remove(LlamaCheckpoint.LM_HEAD);            // tied: may be written or not
+        ExpectedTensors.checkPlausibleCount(weights, entries.size(), LlamaCheckpoint.tensorCount(config), described);
+        ExpectedTensors.checkHeader(weights, entries, LlamaCheckpoint.shapes(config), described);
         try (MemoryScope load = MemoryScope.open()) {
-            Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(weights).tensors());
-            tensors.keySet().removeIf(k -> k.endsWith("rotary_emb.inv_freq"));                // a buffer older files carry
-            if (config.sharedClassifier()) tensors.putIfAbsent(LlamaCheckpoint.LM_HEAD, tensors.get(LlamaCheckpoint.EMBED));
+            Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(weights, Device.CPU, entries::containsKey).tensors());
+            if (config.sharedClassifier()) tensors.put(LlamaCheckpoint.LM_HEAD, tensors.get(LlamaCheckpoint.EMBED));
             return from(new LlamaCheckpoint(config, tensors), weights, device);
         }
     }

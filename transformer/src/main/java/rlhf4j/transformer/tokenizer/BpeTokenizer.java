@@ -3,7 +3,6 @@ package rlhf4j.transformer.tokenizer;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.Writer;
@@ -20,6 +19,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import rlhf4j.tensor.io.Quote;
+import rlhf4j.tensor.io.Utf8Text;
+import rlhf4j.transformer.io.ConfigJson;
 import rlhf4j.transformer.io.FileFormatException;
 
 /**
@@ -71,7 +73,8 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
                 .forEach(e -> sortedSpecials.put(e.getKey(), e.getValue()));
         this.specialIds = Collections.unmodifiableMap(sortedSpecials);
         for (var e : specialIds.entrySet()) {
-            int id = checkId(e.getValue(), n, "special token " + e.getKey());
+            int id = checkId(e.getValue(), n, "special token " + Quote.cap(e.getKey()));
+            if (e.getKey().isEmpty()) throw new IllegalArgumentException("special token " + id + " has no text");
             if (isSpecial[id]) throw new IllegalArgumentException("two special tokens share id " + id);
             isSpecial[id] = true;
         }
@@ -98,7 +101,7 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
         }
         for (int id = 0; id < n; id++)
             if (!reachable[id] && !isSpecial[id])
-                throw new IllegalArgumentException("token " + id + " " + token(id)
+                throw new IllegalArgumentException("token " + id + " " + Quote.cap(token(id))
                         + " is neither a byte, a merge result nor a special token");
         List<String> texts = new ArrayList<>(specialIds.keySet());
         texts.sort((a, b) -> b.length() - a.length());    // longest first, so a prefix never wins over its extension
@@ -250,44 +253,40 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
      * Tokens that are neither single bytes nor merge results are the special tokens.
      */
     public static BpeTokenizer load(Path vocabJson, Path mergesTxt) throws IOException {
-        JsonObject obj;
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(vocabJson, StandardCharsets.UTF_8));
-            if (!root.isJsonObject()) throw new FileFormatException(vocabJson, "expected a JSON object of token → id");
-            obj = root.getAsJsonObject();
-        } catch (com.google.gson.JsonParseException e) {
-            throw new FileFormatException(vocabJson, "not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject obj = ConfigJson.readObject(vocabJson);
         int n = obj.size();
         String[] texts = new String[n];
         Map<String, Integer> idOf = new HashMap<>();
         for (var e : obj.entrySet()) {
-            JsonElement v = e.getValue();
-            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber())
-                throw new FileFormatException(vocabJson, "token " + e.getKey() + " has a non-integer id " + v);
-            int id = v.getAsInt();
+            int id = ConfigJson.integer(vocabJson, e.getValue(), "the id of token " + Quote.cap(e.getKey()));
             if (id < 0 || id >= n)
-                throw new FileFormatException(vocabJson, "token " + e.getKey() + " has id " + id
+                throw new FileFormatException(vocabJson, "token " + Quote.cap(e.getKey()) + " has id " + id
                         + "; ids must be dense in [0, " + n + ")");
             if (texts[id] != null)
-                throw new FileFormatException(vocabJson, "id " + id + " is used by both " + texts[id] + " and " + e.getKey());
+                throw new FileFormatException(vocabJson, "id " + id + " is used by both " + Quote.cap(texts[id]) + " and "
+                        + Quote.cap(e.getKey()));
             texts[id] = e.getKey();
             idOf.put(e.getKey(), id);
         }
         List<Merge> merges = new ArrayList<>();
         boolean[] isResult = new boolean[n];
-        List<String> lines = Files.readAllLines(mergesTxt, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Utf8Text.read(mergesTxt).lines().toList();
+        } catch (Utf8Text.MalformedException e) {
+            throw new FileFormatException(mergesTxt, e.getMessage());
+        }
         for (int ln = 0; ln < lines.size(); ln++) {
             String line = lines.get(ln);
             if (line.isEmpty() || (ln == 0 && line.startsWith("#version"))) continue;
             String[] parts = line.split(" ", -1);
             if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty())
                 throw new FileFormatException(mergesTxt, "line " + (ln + 1) + " is not two tokens separated by one space: "
-                        + line);
+                        + Quote.cap(line));
             Integer left = idOf.get(parts[0]), right = idOf.get(parts[1]), result = idOf.get(parts[0] + parts[1]);
             if (left == null || right == null || result == null)
-                throw new FileFormatException(mergesTxt, "line " + (ln + 1) + " '" + line + "' uses a token missing from "
-                        + vocabJson.getFileName() + ": " + (left == null ? parts[0] : right == null ? parts[1]
+                throw new FileFormatException(mergesTxt, "line " + (ln + 1) + " '" + Quote.cap(line) + "' uses a token missing from "
+                        + vocabJson.getFileName() + ": " + Quote.cap(left == null ? parts[0] : right == null ? parts[1]
                         : parts[0] + parts[1]));
             merges.add(new Merge(left, right, result));
             isResult[result] = true;
@@ -298,7 +297,7 @@ public final class BpeTokenizer implements ByteLevelTokenizer {
             byte[] b = ByteUnicode.decode(texts[id]);
             boolean singleByte = b != null && b.length == 1;
             if (singleByte || isResult[id]) {
-                if (b == null) throw new FileFormatException(vocabJson, "merge result " + texts[id]
+                if (b == null) throw new FileFormatException(vocabJson, "merge result " + Quote.cap(texts[id])
                         + " contains a character outside GPT-2's byte alphabet");
                 bytes[id] = b;
             } else {

@@ -1,13 +1,14 @@
 package rlhf4j.transformer.tokenizer;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import rlhf4j.tensor.io.Quote;
+import rlhf4j.transformer.io.ConfigJson;
 import rlhf4j.transformer.io.FileFormatException;
 
 /**
@@ -84,13 +85,13 @@ public final class CharTokenizer implements Tokenizer {
 
     public static CharTokenizer load(Path file) throws IOException {
         try {
-            JsonObject obj = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            JsonObject obj = ConfigJson.readObject(file);
             if (!obj.has("type") || !"char".equals(obj.get("type").getAsString()))
-                throw new FileFormatException(file, "expected \"type\": \"char\", got " + obj.get("type"));
+                throw new FileFormatException(file, "expected \"type\": \"char\", got " + Quote.cap(obj.get("type")));
             if (!obj.has("chars")) throw new FileFormatException(file, "missing \"chars\"");
             return new CharTokenizer(obj.get("chars").getAsString());
         } catch (RuntimeException e) {
-            throw new FileFormatException(file, "not a character tokenizer file: " + e.getMessage(), e);
+            throw new FileFormatException(file, "not a character tokenizer file: " + Quote.cap(e.getMessage()), e);
         }
     }
 }

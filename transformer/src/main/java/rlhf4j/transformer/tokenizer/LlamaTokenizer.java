@@ -74,6 +74,9 @@ public final class LlamaTokenizer implements ByteLevelTokenizer {
 
     // ================================================================================================ files
 
+    /** Larger files are refused before being read (the biggest vocabularies in use take a few megabytes). */
+    public static final long MAX_FILE_BYTES = 1L << 30;
+
     /** Reads a {@code tokenizer.bin}, all tokens up to the end of the file. */
     public static LlamaTokenizer load(Path file) throws IOException { return load(file, -1); }
 
@@ -82,6 +85,12 @@ public final class LlamaTokenizer implements ByteLevelTokenizer {
      * many), or all tokens to the end of the file when {@code vocabSize} is −1.
      */
     public static LlamaTokenizer load(Path file, int vocabSize) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES)
+            throw new FileFormatException(file, "is " + size + " bytes, more than a tokenizer.bin can be (" + MAX_FILE_BYTES + ")");
+        if (vocabSize >= 0 && size < 4 + 8L * vocabSize)   // every token needs at least its score and its length
+            throw new FileFormatException(file, "is " + size + " bytes, too short for " + vocabSize + " tokens (at least "
+                    + (4 + 8L * vocabSize) + " bytes): truncated, or not this model's tokenizer");
         ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         if (buf.remaining() < 4) throw new FileFormatException(file, "expected at least 4 bytes, file has " + buf.remaining());
         int maxLen = buf.getInt();

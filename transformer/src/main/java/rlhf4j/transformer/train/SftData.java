@@ -4,13 +4,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import rlhf4j.tensor.io.Quote;
+import rlhf4j.tensor.io.Utf8Text;
 import rlhf4j.transformer.io.FileFormatException;
 
 /**
@@ -33,14 +33,14 @@ public final class SftData {
 
     public static List<Pair> read(Path file) throws IOException {
         List<Pair> pairs = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Utf8Text.LineReader in = new Utf8Text.LineReader(Files.newInputStream(file))) {
             String text;
-            int line = 0;
             while ((text = in.readLine()) != null) {
-                line++;
                 if (text.isBlank()) continue;
-                pairs.add(parse(file, line, text));
+                pairs.add(parse(file, (int) in.lineNumber(), text));
             }
+        } catch (Utf8Text.MalformedException e) {
+            throw new FileFormatException(file, e.getMessage());
         }
         if (pairs.isEmpty()) throw new FileFormatException(file, "no (prompt, response) pairs in this file");
         return pairs;
@@ -51,7 +51,7 @@ public final class SftData {
         try {
             root = JsonParser.parseString(text);
         } catch (JsonParseException e) {
-            throw new FileFormatException(file, "line " + line + ": not valid JSON: " + e.getMessage(), e);
+            throw new FileFormatException(file, "line " + line + ": not valid JSON: " + Quote.cap(e.getMessage()), e);
         }
         if (!root.isJsonObject()) throw new FileFormatException(file, "line " + line + ": expected a JSON object, got " + abbreviate(text));
         JsonObject o = root.getAsJsonObject();
@@ -67,5 +67,5 @@ public final class SftData {
         return e.getAsString();
     }
 
-    private static String abbreviate(String s) { return s.length() <= 60 ? s : s.substring(0, 57) + "..."; }
+    private static String abbreviate(String s) { return Quote.cap(s); }
 }

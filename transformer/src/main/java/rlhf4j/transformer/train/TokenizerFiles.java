@@ -1,12 +1,12 @@
 package rlhf4j.transformer.train;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
+import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import rlhf4j.transformer.io.ConfigJson;
 import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.tokenizer.BpeTokenizer;
 import rlhf4j.transformer.tokenizer.CharTokenizer;
@@ -62,12 +62,8 @@ public final class TokenizerFiles {
     }
 
     private static boolean isCharFile(Path json) throws IOException {
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8));
-            return root.isJsonObject() && root.getAsJsonObject().has("type")
-                    && "char".equals(root.getAsJsonObject().get("type").getAsString());
-        } catch (RuntimeException e) {
-            throw new FileFormatException(json, "not valid JSON: " + e.getMessage(), e);
-        }
+        JsonObject root = ConfigJson.readObject(json);
+        JsonElement type = root.get("type");
+        return type != null && type.isJsonPrimitive() && "char".equals(type.getAsString());
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.cpu.CpuAllocator;
 import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
@@ -195,5 +196,49 @@ class Llama2cCheckpointsTest {
         Files.write(v1, Arrays.copyOf(v, 100));
         e = assertThrows(FileFormatException.class, () -> Llama2cCheckpoints.read(v1));
         assertTrue(e.getMessage().contains("256 bytes of version-1 header"), e.getMessage());
+    }
+
+    /** A bit flip in n_layers (5 → 2^30 + 5) once built a billion-entry layer list and ran out of memory after a minute. */
+    @Test void aBitFlipInNLayersFailsFastNamingTheFileAndTheField(@TempDir Path dir) throws Exception {
+        byte[] b = Files.readAllBytes(stories());
+        ByteBuffer header = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(5, header.getInt(8));
+        header.putInt(8, 5 | 1 << 30);
+        Path flipped = dir.resolve("flipped.bin");
+        Files.write(flipped, b);
+        long liveBefore = CpuAllocator.liveBytes(), start = System.nanoTime();
+        var e = assertThrows(FileFormatException.class, () -> Llama2cCheckpoints.read(flipped));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 0.5, "took " + seconds + " s");
+        assertEquals(flipped, e.file());
+        assertTrue(e.getMessage().startsWith(flipped.toString()) && e.getMessage().contains("n_layers is 1073741829"),
+                e.getMessage());
+        assertEquals(liveBefore, CpuAllocator.liveBytes(), "no tensor memory may be allocated for a corrupt header");
+    }
+
+    /** A header within the limits that disagrees with the file's size is measured, not built. */
+    @Test void aHeaderThatDoesNotFitTheFileSizeAllocatesNothing(@TempDir Path dir) throws Exception {
+        byte[] b = Files.readAllBytes(stories());
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 5 | 1 << 11);   // n_layers 2053, under the limit
+        Path flipped = dir.resolve("flipped.bin");
+        Files.write(flipped, b);
+        long liveBefore = CpuAllocator.liveBytes();
+        var e = assertThrows(FileFormatException.class, () -> Llama2cCheckpoints.read(flipped));
+        assertTrue(e.getMessage().contains("truncated: expected") && e.getMessage().contains("nLayers=2053")
+                && e.getMessage().contains("file has 1056540 bytes"), e.getMessage());
+        assertEquals(liveBefore, CpuAllocator.liveBytes());
+    }
+
+    @Test void theClosedFormSizeMatchesFilesOfBothFormats(@TempDir Path dir) throws Exception {
+        LlamaCheckpoint stories = Llama2cCheckpoints.read(stories());
+        assertEquals(Files.size(stories()), Llama2cCheckpoints.expectedBytes(stories.config(), Llama2cCheckpoints.Format.LEGACY));
+        Path v1 = dir.resolve("v1.bin");
+        Llama2cCheckpoints.writeV1(v1, stories);
+        assertEquals(Files.size(v1), Llama2cCheckpoints.expectedBytes(stories.config(), Llama2cCheckpoints.Format.V1));
+        LlamaConfig huge = LlamaConfig.llama2c(1 << 16, 1 << 16, 1 << 12, 1 << 10, 1 << 10, 1 << 22, 1 << 20, false);
+        assertThrows(ArithmeticException.class, () -> Llama2cCheckpoints.expectedBytes(
+                LlamaConfig.llama2c(Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, 1, 1, 1, 1, true),
+                Llama2cCheckpoints.Format.V1));
+        assertTrue(Llama2cCheckpoints.expectedBytes(huge, Llama2cCheckpoints.Format.LEGACY) > 0);
     }
 }

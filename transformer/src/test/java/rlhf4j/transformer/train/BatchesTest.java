@@ -121,5 +121,10 @@ class BatchesTest {
         Files.writeString(bad, "{\"prompt\": 3, \"response\": \"b\"}\n");
         e = assertThrows(FileFormatException.class, () -> SftData.read(bad));
         assertTrue(e.getMessage().contains("line 1") && e.getMessage().contains("must be a string"), e.getMessage());
+        byte[] latin1 = "{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"caf\u00e9\", \"response\": \"b\"}\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);   // é as the single byte 0xE9: not UTF-8
+        Files.write(bad, latin1);
+        e = assertThrows(FileFormatException.class, () -> SftData.read(bad));
+        assertTrue(e.getMessage().endsWith("bad.jsonl: line 2: invalid UTF-8 (byte 0xE9) at byte 16 of the line"), e.getMessage());
     }
 }
