@@ -48,9 +48,9 @@ public final class RunReport {
                 .append("</style></head><body>\n<h1>").append(Html.escape(c.title())).append("</h1>\n");
 
         h.append("<h2>Summary</h2>\n<table>");
-        for (var e : Summary.GSON.toJsonTree(c.summary()).getAsJsonObject().entrySet())
+        for (var e : c.summary().fields().entrySet())
             h.append("<tr><th>").append(Html.escape(e.getKey())).append("</th><td>")
-                    .append(Html.escape(e.getValue().isJsonNull() ? "—" : e.getValue().getAsString())).append("</td></tr>");
+                    .append(Html.escape(e.getValue() == null ? "—" : String.valueOf(e.getValue()))).append("</td></tr>");
         h.append("</table>\n");
 
         List<IterationStats> m = c.metrics();
