@@ -3,7 +3,6 @@ package rlhf4j.transformer.gpt2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.autograd.Variable;
@@ -62,6 +61,7 @@ public final class Gpt2 extends TransformerModel {
     @Override public int numKvHeads() { return config.nHead(); }
     @Override public int headSize() { return config.headSize(); }
     @Override public Device device() { return device; }
+    @Override public String toString() { return "GPT-2 " + config; }
 
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
@@ -95,30 +95,15 @@ public final class Gpt2 extends TransformerModel {
                 if (name.equals("lm_head.weight") || name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) continue;
                 state.put(name, e.getValue());
             }
-            model.loadChecked(weights, state);
+            model.loadWeights(weights, state);
         }
         return model;
     }
 
     public static Gpt2 fromPretrained(Path dir) throws IOException { return fromPretrained(dir, Device.CPU); }
 
-    /** Copies every parameter from state, which must hold exactly this model's names and shapes. */
-    void loadChecked(Path file, Map<String, Tensor> state) throws FileFormatException {
-        Map<String, Tensor> own = stateDict();
-        for (var e : own.entrySet()) {
-            Tensor t = state.get(e.getKey());
-            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + config);
-            if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                        + " but the config " + config + " needs " + Arrays.toString(e.getValue().shape()));
-        }
-        for (String name : state.keySet())
-            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a GPT-2 model");
-        loadStateDict(state, true);
-    }
-
     /** Writes config.json and model.safetensors (metadata format "pt") so that transformers' from_pretrained reads them. */
-    public void save(Path dir) throws IOException {
+    @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.toHf().write(dir.resolve(CONFIG_FILE));
         Safetensors.write(dir.resolve(WEIGHTS_FILE), stateDict(), Map.of("format", "pt"));

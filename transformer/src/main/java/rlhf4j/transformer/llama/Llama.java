@@ -3,7 +3,6 @@ package rlhf4j.transformer.llama;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.autograd.Variable;
@@ -82,6 +81,7 @@ public final class Llama extends TransformerModel {
     @Override public int numKvHeads() { return config.nKvHeads(); }
     @Override public int headSize() { return config.headSize(); }
     @Override public Device device() { return device; }
+    @Override public String toString() { return "Llama " + config; }
 
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
@@ -104,17 +104,7 @@ public final class Llama extends TransformerModel {
         Llama m = new Llama(ckpt.config(), 0, device);
         Map<String, Tensor> state = new LinkedHashMap<>(ckpt.tensors());
         if (ckpt.config().sharedClassifier()) state.remove(LlamaCheckpoint.LM_HEAD);
-        Map<String, Tensor> own = m.stateDict();
-        for (var e : own.entrySet()) {
-            Tensor t = state.get(e.getKey());
-            if (t == null) throw new FileFormatException(file, "missing tensor " + e.getKey() + " for " + ckpt.config());
-            if (!Arrays.equals(t.shape(), e.getValue().shape()))
-                throw new FileFormatException(file, "tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                        + " but the config " + ckpt.config() + " needs " + Arrays.toString(e.getValue().shape()));
-        }
-        for (String name : state.keySet())
-            if (!own.containsKey(name)) throw new FileFormatException(file, "unexpected tensor " + name + " for a Llama model");
-        m.loadStateDict(state, true);
+        m.loadWeights(file, state);
         return m;
     }
 
@@ -144,7 +134,7 @@ public final class Llama extends TransformerModel {
      * Writes a Hugging Face directory: config.json and model.safetensors (metadata format "pt"), with q/k rows in
      * Hugging Face's half-split rotary layout; lm_head.weight is left out when tied, as transformers does.
      */
-    public void save(Path dir) throws IOException {
+    @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         LlamaCheckpoint hf = checkpoint().withRopeLayout(RopeLayout.HALF_SPLIT);
         Files.writeString(dir.resolve("config.json"), HfLlamaConfig.toJson(hf.config()), java.nio.charset.StandardCharsets.UTF_8);
