@@ -11,7 +11,7 @@ import rlhf4j.tensor.Backends;
         description = "RLHF on a from-scratch tensor engine.",
         subcommands = {Main.Devices.class, GenerateCommand.class, LabelCommand.class, LabelsCommand.class,
                 PretrainCommand.class, SftCommand.class, SampleCommand.class, RewardCommand.class, ClassifierCommand.class,
-                PpoCommand.class, EvalCommand.class, DemoCommand.class, PipelineCommand.class},
+                PpoCommand.class, EvalCommand.class, ReportCommand.class, DemoCommand.class, PipelineCommand.class},
         footer = {"", "Launcher commands: ./rlhf4j test (the test suite), ./rlhf4j bench [JMH args] (benchmarks)."})
 public final class Main implements Callable<Integer> {
 

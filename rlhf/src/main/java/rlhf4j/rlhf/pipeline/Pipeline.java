@@ -69,6 +69,14 @@ import rlhf4j.transformer.tokenizer.BpeTokenizer;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 import rlhf4j.transformer.train.ProgressBar;
+import rlhf4j.rlhf.stage.ClassifierStage;
+import rlhf4j.rlhf.stage.EvalStage;
+import rlhf4j.rlhf.stage.OutputMode;
+import rlhf4j.rlhf.stage.PpoStage;
+import rlhf4j.rlhf.stage.ReportStage;
+import rlhf4j.rlhf.stage.RewardModelStage;
+import rlhf4j.rlhf.stage.StageContext;
+import rlhf4j.rlhf.stage.StageFiles;
 
 /**
  * The whole RLHF loop as a sequence of resumable stages, each writing into its own place in the run directory:
@@ -96,6 +104,7 @@ public final class Pipeline {
     private final Path run;
     private final PrintStream err;
     private final Device device;
+    private final PipelineStages stages;
 
     /** What a stage does; it may assume every earlier stage is finished. */
     @FunctionalInterface
@@ -115,6 +124,7 @@ public final class Pipeline {
         this.run = runDir;
         this.err = err == null ? new PrintStream(PrintStream.nullOutputStream()) : err;
         this.device = Device.parse(cfg.device());
+        this.stages = new PipelineStages(cfg, runDir);
         Backends.forDevice(device);
         Files.createDirectories(run.resolve(STAGES_DIR));
         Path copy = run.resolve(CONFIG_FILE);
@@ -138,11 +148,7 @@ public final class Pipeline {
                 case "samples" -> stage(name, this::sample);
                 case "labels" -> stage(name, this::label);
                 case "pairs" -> stage(name, this::pairs);
-                case "rm" -> stage(name, switch (cfg.rewardModel().type()) {
-                    case "pairwise" -> this::trainRewardModel;
-                    case "ngram" -> this::trainNgramClassifier;
-                    default -> this::trainClassifier;
-                });
+                case "rm" -> stage(name, this::trainRewardModel);
                 case "ppo" -> stage(name, this::ppo);
                 case "eval" -> stage(name, this::evaluate);
                 case "report" -> stage(name, this::report);
@@ -439,183 +445,18 @@ public final class Pipeline {
         err.printf("  %d groups, %d pairs%n", groups.size(), groups.stream().mapToInt(g -> g.pairs().size()).sum());
     }
 
-    /** Held out when the prompt id hashes into the last {@code percent} of [0, 100): stable whatever the order. */
-    static boolean heldOut(String promptId, int percent) {
-        return Math.floorMod(CounterRng.bits(promptId.hashCode(), 0x5eed), 100) >= 100 - percent;
-    }
-
-    /** rm/: a pairwise reward model whose trunk starts as the policy's; centred on the training completions. */
+    /** rm/: the pairwise reward model on the consensus groups, or the classifier (trunk or n-gram) on its data set. */
     private void trainRewardModel() throws IOException {
-        Path dir = Files.createDirectories(run.resolve("rm"));
-        List<PreferenceGroup> groups = Jsonl.read(run.resolve("pairs").resolve("groups.jsonl"), PreferenceGroup.JSON);
-        List<PreferenceGroup> train = new ArrayList<>(), held = new ArrayList<>();
-        for (PreferenceGroup g : groups) (heldOut(g.prompt().id(), cfg.rewardModel().heldOutPercent()) ? held : train).add(g);
-        if (train.isEmpty()) throw new ConfigException("reward_model.held_out_percent: no training groups left");
-        TransformerModel trunk = loadBase();
-        Tokenizer tok = tokenizer(trunk);
-        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
-        RewardModel model = RewardModel.create(trunk, tok, s.maxLength(), cfg.seed());
-        int steps = (train.size() + s.groupsPerBatch() - 1) / s.groupsPerBatch();
-        ProgressBar bar = ProgressBar.on(err, "rm", steps * s.epochs());
-        List<RewardTrainer.Epoch> history = new RewardTrainer(model, new RewardTrainer.Config(s.epochs(), s.groupsPerBatch(),
-                s.lr(), 0.0, 0.0, 1.0, cfg.seed())).train(train, held, new RewardTrainer.Listener() {
-                    @Override public void onStep(int epoch, int step, int stepsPerEpoch, double loss) {
-                        bar.update((epoch - 1) * stepsPerEpoch + step, String.format(Locale.ROOT, "epoch %d loss %.3f", epoch, loss));
-                    }
-
-                    @Override public void onEpoch(RewardTrainer.Epoch e) {
-                        err.printf(Locale.ROOT, "%n  epoch %d: train loss %.4f, held-out pairwise accuracy %.3f (%d groups)%n",
-                                e.epoch(), e.trainLoss(), e.heldOutAccuracy(), held.size());
-                    }
-                });
-        Map<String, int[]> unique = new LinkedHashMap<>();
-        for (PreferenceGroup g : train)
-            for (Completion c : g.completions()) unique.putIfAbsent(c.id(), model.scoring.encode(g.prompt().text() + c.text()));
-        model.normalize(new ArrayList<>(unique.values()));
-        model.save(dir.resolve("model"), null);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("training_groups", train.size());
-        m.put("held_out_groups", held.size());
-        m.put("train_loss", history.getLast().trainLoss());
-        m.put("val_accuracy", history.getLast().heldOutAccuracy());
-        m.put("val_loss", history.getLast().heldOutLoss());
-        Files.writeString(dir.resolve("metrics.json"), GSON.toJson(m) + "\n", StandardCharsets.UTF_8);
+        Path dir = run.resolve("rm");
+        if (stages.pairwise())
+            new RewardModelStage(stages.rewardModel(), context()).run(RewardModelStage.readGroups(run.resolve("pairs").resolve("groups.jsonl")), dir);
+        else new ClassifierStage(stages.classifier(), context()).run(dir);
     }
 
-    /** rm/: a text classifier (TweetEval hate: not-hate / hate) on the policy's trunk; its reward class's logit is the reward. */
-    private void trainClassifier() throws IOException {
-        Path dir = Files.createDirectories(run.resolve("rm"));
-        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
-        if (!s.classifierData().equals("tweeteval"))
-            throw new ConfigException("reward_model.classifier_data: only \"tweeteval\" is built in, got \"" + s.classifierData() + "\"");
-        List<LabeledText> train = TweetEvalHate.train(), val = TweetEvalHate.val();
-        List<String> classes = HATE_CLASSES;
-        int rewardClass = classes.indexOf(s.rewardClass());
-        if (rewardClass < 0) throw new ConfigException("reward_model.reward_class: expected one of " + classes + ", got " + s.rewardClass());
-        TransformerModel trunk = loadBase();
-        Tokenizer tok = tokenizer(trunk);
-        Classifier model = Classifier.create(trunk, tok, classes, rewardClass, s.maxLength(), cfg.seed());
-        int batch = s.groupsPerBatch() * 4;
-        int perEpoch = Math.min(train.size(), s.classifierSteps() * batch / s.epochs());
-        List<LabeledText> shuffled = new ArrayList<>(train);
-        java.util.Collections.shuffle(shuffled, new java.util.Random(cfg.seed()));
-        List<LabeledText> used = shuffled.subList(0, perEpoch);
-        List<LabeledText> valUsed = val.subList(0, Math.min(val.size(), 500));
-        int steps = (used.size() + batch - 1) / batch;
-        ProgressBar bar = ProgressBar.on(err, "clf", steps * s.epochs());
-        List<ClassifierTrainer.Epoch> history = new ClassifierTrainer(model, new ClassifierTrainer.Config(s.epochs(), batch,
-                s.lr(), 0.0, 1.0, cfg.seed())).train(used, valUsed, new ClassifierTrainer.Listener() {
-                    @Override public void onStep(int epoch, int step, int stepsPerEpoch, double loss) {
-                        bar.update((epoch - 1) * stepsPerEpoch + step, String.format(Locale.ROOT, "epoch %d loss %.3f", epoch, loss));
-                    }
-                });
-        model.save(dir.resolve("model"), null);
-        var v = history.getLast().validation();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("training_examples", used.size());
-        m.put("val_examples", valUsed.size());
-        m.put("train_loss", history.getLast().trainLoss());
-        m.put("val_accuracy", v.accuracy());
-        Files.writeString(dir.resolve("metrics.json"), GSON.toJson(m) + "\n", StandardCharsets.UTF_8);
-        err.printf(Locale.ROOT, "  classifier: validation accuracy %.3f on %d TweetEval tweets%n", v.accuracy(), valUsed.size());
-    }
-
-    /**
-     * rm/: the bag-of-n-grams logistic regression on TweetEval (seconds to train, no tensors); the logit of the
-     * reward class is the reward.
-     */
-    private void trainNgramClassifier() throws IOException {
-        Path dir = Files.createDirectories(run.resolve("rm").resolve("model"));
-        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
-        if (!s.classifierData().equals("tweeteval"))
-            throw new ConfigException("reward_model.classifier_data: only \"tweeteval\" is built in, got \"" + s.classifierData() + "\"");
-        int rewardClass = HATE_CLASSES.indexOf(s.rewardClass());
-        if (rewardClass < 0) throw new ConfigException("reward_model.reward_class: expected one of " + HATE_CLASSES + ", got " + s.rewardClass());
-        List<LabeledText> train = TweetEvalHate.train(), val = TweetEvalHate.val();
-        NgramClassifier model = new NgramClassifier(20, HATE_CLASSES.size(), rewardClass);
-        ProgressBar bar = ProgressBar.on(err, "ngrams", s.epochs());
-        for (int e = 1; e <= s.epochs(); e++) {                                      // one pass at a time, for the bar
-            model.train(train, 1, s.lr(), 1e-6, cfg.seed() + e);
-            bar.update(e, "");
-        }
-        model.save(dir.resolve(NgramClassifier.WEIGHTS_FILE));
-        double accuracy = model.evaluate(val).accuracy();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("training_examples", train.size());
-        m.put("val_examples", val.size());
-        m.put("val_accuracy", accuracy);
-        Files.writeString(run.resolve("rm").resolve("metrics.json"), GSON.toJson(m) + "\n", StandardCharsets.UTF_8);
-        err.printf(Locale.ROOT, "  n-gram classifier: validation accuracy %.3f on %d TweetEval tweets%n", accuracy, val.size());
-    }
-
-    /** TweetEval's classes in label order. */
-    static final List<String> HATE_CLASSES = List.of("not-hate", "hate");
-
-    /** The reward the policy is trained against, loaded from rm/. */
-    private RewardFunction reward() throws IOException {
-        Path m = run.resolve("rm").resolve("model");
-        if (pairwise()) {
-            RewardModel rm = RewardModel.load(m, device);
-            // score the text as the model was trained on it (prompt + completion, re-tokenized, no stop token)
-            return new RewardFunction() {
-                @Override public float[] score(List<Sample> batch) {
-                    return rm.score(batch.stream().map(s -> new Sample(s.prompt(), s.completion(), null, null)).toList());
-                }
-
-                @Override public String name() { return "reward-model"; }
-            };
-        }
-        if (cfg.rewardModel().type().equals("ngram")) return NgramClassifier.load(m.resolve(NgramClassifier.WEIGHTS_FILE));
-        return Classifier.load(m, device).rewarding(cfg.rewardModel().rewardClass(), false);
-    }
-
-    /** P(hate) of a text under the stage's classifier. */
-    private TextScorer hateProbability() throws IOException {
-        Path m = run.resolve("rm").resolve("model");
-        if (cfg.rewardModel().type().equals("ngram")) {
-            NgramClassifier c = NgramClassifier.load(m.resolve(NgramClassifier.WEIGHTS_FILE));
-            int hate = HATE_CLASSES.indexOf("hate");
-            return new TextScorer() {
-                @Override public double score(String text) {
-                    float[] z = c.logits(text);                                  // P(hate) = softmax(z)[hate]
-                    double max = Math.max(z[0], z[1]), sum = 0;
-                    for (float x : z) sum += Math.exp(x - max);
-                    return Math.exp(z[hate] - max) / sum;
-                }
-
-                @Override public String name() { return "P(hate)"; }
-            };
-        }
-        Classifier c = Classifier.load(m, device);
-        int hate = c.classes.indexOf("hate");
-        return new TextScorer() {
-            @Override public double score(String text) { return c.probabilities(List.of(text))[0][hate]; }
-
-            @Override public String name() { return "P(hate)"; }
-        };
-    }
-
-    /** ppo/: PPO of the policy (+ value head) against the reward, KL to a frozen copy of the start. */
+    /** ppo/: PPO of the policy (+ value head) against the reward, KL to a frozen copy of the start; the trained policy in ppo/policy. */
     private void ppo() throws IOException {
-        Path dir = Files.createDirectories(run.resolve("ppo"));
-        TransformerModel trunk = loadBase(), reference = loadBase();
-        Tokenizer tok = tokenizer(trunk);
-        int stop = stopToken(tok);
-        PpoConfig pc = ppoConfig(cfg);
-        List<int[]> ids = new ArrayList<>();
-        for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop, trunk, pc.maxNewTokens(), "ppo.max_new_tokens"));
-        PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference, cfg.seed()), reward(), tok, stop, ids, dir)
-                .progress(err);
-        trainer.train();
-        TrunkFiles.save(trunk, tok, dir.resolve("policy"));
-    }
-
-    /** The PPO settings of a config (the rest at their usual values: γ = 1, λ = 0.95, gradient clip 1, one checkpoint at the end). */
-    public static PpoConfig ppoConfig(PipelineConfig cfg) {
-        PipelineConfig.Ppo p = cfg.ppo();
-        return new PpoConfig(p.batchSize(), p.minibatches(), p.epochs(), p.maxNewTokens(), p.temperature(), p.lr(), 0.0,
-                1.0, p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95, p.initKlCoef(), p.adaptiveKl(), p.targetKl(),
-                10_000, 0.0, 0.0, p.rewardClip(), p.whitenRewards(), p.iterations(), Double.NaN, 5, 0, 1, cfg.seed());
+        new PpoStage(stages.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), prompts(false), null, false),
+                run.resolve("ppo"));
     }
 
     /** The demo's pipeline config for a task ("sentiment" or "detox"), as JSON text (a resource of this module). */
@@ -629,75 +470,26 @@ public final class Pipeline {
 
     /** eval/: reference vs trained on the held-out prompts: proxy reward, gold oracle, toxicity, KL. */
     private void evaluate() throws IOException {
-        Path dir = Files.createDirectories(run.resolve("eval"));
-        TransformerModel reference = loadBase(), trained = TrunkFiles.loadTrunk(run.resolve("ppo").resolve("policy"), device);
-        Tokenizer tok = tokenizer(reference);
-        int stop = stopToken(tok);
-        List<int[]> ids = new ArrayList<>();
-        for (String t : prompts(true)) ids.add(encodePrompt(tok, t, stop, reference, cfg.eval().maxNewTokens(), "eval.max_new_tokens"));
-        TextScorer gold = cfg.eval().gold().equals("none") ? null : oracle(cfg.eval().gold(), "eval.gold");
-        TextScorer toxicity = null;
-        if (cfg.eval().toxicity()) {
-            if (pairwise()) throw new ConfigException("eval.toxicity: needs reward_model.type \"classifier\" or \"ngram\"");
-            toxicity = hateProbability();
-        }
-        Evaluation.Result r = Evaluation.run(reference, trained, tok, stop, ids, reward(), gold, toxicity,
-                new Evaluation.Settings(cfg.eval().maxNewTokens(), cfg.ppo().temperature(), cfg.seed() + 7, 16));
-        writeAtomically(dir.resolve("result.json"), GSON.toJson(r) + "\n");
-        err.printf(Locale.ROOT, "  proxy reward %.3f -> %.3f", r.reference().reward().mean(), r.trained().reward().mean());
-        if (r.trained().gold() != null)
-            err.printf(Locale.ROOT, ", gold (%s) %.3f -> %.3f", gold.name(), r.reference().gold().mean(), r.trained().gold().mean());
-        if (r.trained().toxicity() != null)
-            err.printf(Locale.ROOT, ", toxicity %.3f ± %.3f -> %.3f ± %.3f", r.reference().toxicity().mean(), r.reference().toxicity().std(),
-                    r.trained().toxicity().mean(), r.trained().toxicity().std());
-        err.printf(Locale.ROOT, ", KL %.2f%n", r.trained().klToReference().mean());
+        new EvalStage(stages.eval(), context()).run(new EvalStage.Inputs(stages.policy(), run.resolve("ppo"), stages.reward(), prompts(true)),
+                run.resolve("eval"));
     }
 
     /** The evaluation written by the eval stage. */
-    public Evaluation.Result evaluation() throws IOException {
-        return GSON.fromJson(Files.readString(run.resolve("eval").resolve("result.json"), StandardCharsets.UTF_8), Evaluation.Result.class);
-    }
+    public Evaluation.Result evaluation() throws IOException { return EvalStage.read(run.resolve("eval")); }
 
     /** report.html and summary.json in the run directory (the PPO run's curves, the evaluation, the pipeline's figures). */
     private void report() throws IOException {
-        Evaluation.Result eval = evaluation();
-        Double rmAcc = null, pairwiseAgreement = null, kappa = null;
-        Path rmMetrics = run.resolve("rm").resolve("metrics.json");
-        if (Files.exists(rmMetrics)) {
-            JsonObject o = GSON.fromJson(Files.readString(rmMetrics, StandardCharsets.UTF_8), JsonObject.class);
-            if (o.has("val_accuracy") && !o.get("val_accuracy").isJsonNull()) rmAcc = o.get("val_accuracy").getAsDouble();
-        }
-        Path agreement = run.resolve("labels").resolve("agreement.json");
-        if (Files.exists(agreement)) {
-            JsonObject o = GSON.fromJson(Files.readString(agreement, StandardCharsets.UTF_8), JsonObject.class);
-            pairwiseAgreement = o.get("agreement_pairwise").getAsDouble();
-            kappa = o.get("fleiss_kappa").getAsDouble();
-        }
         double wall = 0;
         for (String s : stageNames()) if (!s.equals("report")) wall += stageSeconds(s);
-        Summary extra = new Summary(null, null, null, null, null, null, null, null, rmAcc, pairwiseAgreement, kappa, null, wall);
         Map<String, Object> shown = new LinkedHashMap<>();
-        JsonObject config = GSON.fromJson(Files.readString(run.resolve(CONFIG_FILE), StandardCharsets.UTF_8), JsonObject.class);
-        flatten("", config, shown);
-        Path ppo = run.resolve("ppo");
-        Summary s = Reports.write(ppo, cfg.name() + " — " + run.getFileName(), shown, cfg.eval().showSamples() ? eval : hideSamples(eval), extra);
-        Files.copy(ppo.resolve(RunReport.FILE), run.resolve(RunReport.FILE), StandardCopyOption.REPLACE_EXISTING);
-        writeAtomically(run.resolve(Summary.FILE), s.toJson() + "\n");
+        StageFiles.flatten("", GSON.fromJson(Files.readString(run.resolve(CONFIG_FILE), StandardCharsets.UTF_8), JsonObject.class), shown);
+        new ReportStage(new ReportStage.Config(cfg.name() + " — " + run.getFileName(), cfg.eval().showSamples()), context())
+                .run(new ReportStage.Inputs(run.resolve("ppo"), run.resolve("eval"), run.resolve("rm"),
+                        stages.pairwise() ? run.resolve("labels") : null, shown, wall), run);
     }
 
-    /** The evaluation without its texts (for runs whose samples are offensive and must not be shown by default). */
-    private static Evaluation.Result hideSamples(Evaluation.Result e) {
-        List<Evaluation.SampleRow> none = e.samples().stream().map(r -> new Evaluation.SampleRow("(hidden)", "(hidden)", "(hidden)",
-                r.referenceReward(), r.trainedReward(), r.referenceGold(), r.trainedGold())).toList();
-        return new Evaluation.Result(e.reference(), e.trained(), e.winRate(), e.winRateBy(), none);
-    }
-
-    private static void flatten(String prefix, JsonObject o, Map<String, Object> out) {
-        for (var e : o.entrySet()) {
-            if (e.getValue().isJsonObject()) flatten(prefix + e.getKey() + ".", e.getValue().getAsJsonObject(), out);
-            else out.put(prefix + e.getKey(), e.getValue().toString());
-        }
-    }
+    /** The stages' context: this run's messages and device; a stage's leftovers were deleted before it runs. */
+    private StageContext context() { return new StageContext(err, device, OutputMode.REPLACE); }
 
     /** The directory of a run. */
     public Path runDirectory() { return run; }

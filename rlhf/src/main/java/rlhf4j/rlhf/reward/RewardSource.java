@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import rlhf4j.rlhf.oracle.Afinn;
+import rlhf4j.rlhf.oracle.Oracles;
 import rlhf4j.rlhf.oracle.TextScorer;
-import rlhf4j.rlhf.oracle.Vader;
 import rlhf4j.tensor.Device;
 
 /**
@@ -63,13 +62,12 @@ public sealed interface RewardSource {
     /** A lexicon oracle by name (vader or afinn). */
     record Oracle(String name) implements RewardSource {
         public Oracle {
-            name = name.toLowerCase(Locale.ROOT);
-            if (!name.equals("vader") && !name.equals("afinn"))
-                throw new IllegalArgumentException("unknown oracle '" + name + "'; expected oracle:vader or oracle:afinn");
+            name = name.strip().toLowerCase(Locale.ROOT);
+            Oracles.byName(name);                                          // an unknown name fails here, not at load
         }
 
         /** The oracle itself, scoring a text. */
-        public TextScorer scorer() { return name.equals("vader") ? Vader.load() : Afinn.load(); }
+        public TextScorer scorer() { return Oracles.byName(name); }
 
         @Override public RewardFunction load(Device device) { return RewardFunction.of(scorer(), false); }
 

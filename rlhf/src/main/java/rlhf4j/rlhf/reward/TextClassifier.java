@@ -15,6 +15,9 @@ import rlhf4j.tensor.Device;
  */
 public interface TextClassifier extends RewardFunction, TextScorer {
 
+    /** A short name for reports, e.g. "classifier:not-hate". */
+    @Override String name();
+
     /** Class names in label order. */
     List<String> classes();
 

@@ -1,0 +1,91 @@
+package rlhf4j.rlhf.pipeline;
+
+import java.nio.file.Path;
+import rlhf4j.rlhf.reward.RewardSource;
+import rlhf4j.rlhf.stage.ClassifierStage;
+import rlhf4j.rlhf.stage.EvalStage;
+import rlhf4j.rlhf.stage.PolicySource;
+import rlhf4j.rlhf.stage.PpoStage;
+import rlhf4j.rlhf.stage.RewardModelStage;
+import rlhf4j.rlhf.stage.TrunkSource;
+
+/**
+ * A pipeline config as the stages' configs: the one place where its sections become stage settings (the settings a
+ * pipeline config has no field for take the values noted here).
+ */
+final class PipelineStages {
+    /** The n-gram classifier's L2 penalty in a pipeline run. */
+    static final double NGRAM_L2 = 1e-6;
+    /** Validation texts of a trunk classifier in a pipeline run (the first ones). */
+    static final int CLASSIFIER_VAL_TEXTS = 500;
+    /** The class whose probability is the toxicity when eval.toxicity is on. */
+    static final String TOXIC_CLASS = "hate";
+    /** Added to the seed for the evaluation's sampling, so it does not repeat the training samples' streams. */
+    static final long EVAL_SEED_OFFSET = 7;
+
+    private final PipelineConfig cfg;
+    private final Path run;
+
+    PipelineStages(PipelineConfig cfg, Path runDir) {
+        this.cfg = cfg;
+        this.run = runDir;
+    }
+
+    /** The starting policy: the configured checkpoint, or the one the policy stage made. */
+    PolicySource policy() {
+        PipelineConfig.Policy p = cfg.policy();
+        return p.scratch() != null ? new PolicySource(run.resolve("policy"), null, p.stopAtEos())
+                : new PolicySource(p.checkpoint(), p.tokenizer(), p.stopAtEos());
+    }
+
+    private TrunkSource policyTrunk() { return new TrunkSource.Checkpoint(policy().checkpoint(), policy().tokenizer()); }
+
+    boolean pairwise() { return cfg.rewardModel().type().equals("pairwise"); }
+
+    /** The reward the policy is trained against, from the rm stage's directory. */
+    RewardSource reward() {
+        Path dir = run.resolve("rm");
+        return pairwise() ? new RewardSource.RewardModelDir(dir) : new RewardSource.ClassifierClass(dir, cfg.rewardModel().rewardClass());
+    }
+
+    /** rm: the pairwise reward model on the policy's trunk, every group of the consensus, centred on the training completions. */
+    RewardModelStage.Config rewardModel() {
+        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
+        return new RewardModelStage.Config(policyTrunk(), new RewardModelStage.Training(s.epochs(), s.groupsPerBatch(), s.lr(), 0.0, 0.0,
+                s.maxLength()), new RewardModelStage.Data(s.heldOutPercent(), 0, null), cfg.seed());
+    }
+
+    /**
+     * rm: a trunk classifier (batches of 4 × groups_per_batch, a random subset for classifier_steps steps, the first
+     * 500 validation texts) or the n-gram one (all texts).
+     */
+    ClassifierStage.Config classifier() {
+        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
+        if (s.type().equals("ngram"))
+            return ClassifierStage.Config.ngramDefaults().withData(ClassifierStage.Data.of(s.classifierData())).withRewardClass(s.rewardClass())
+                    .withTraining(new ClassifierStage.Training(s.epochs(), 32, s.lr(), NGRAM_L2, s.maxLength())).withSeed(cfg.seed());
+        int batch = s.groupsPerBatch() * 4;
+        return ClassifierStage.Config.defaults(policyTrunk())
+                .withData(new ClassifierStage.Data(s.classifierData(), null, s.classifierSteps() * batch / s.epochs(), CLASSIFIER_VAL_TEXTS))
+                .withRewardClass(s.rewardClass()).withTraining(new ClassifierStage.Training(s.epochs(), batch, s.lr(), 0.0, s.maxLength()))
+                .withSeed(cfg.seed());
+    }
+
+    /** ppo: the config's settings; γ 1, λ 0.95, no decay, gradient clip 1, value clip 0.2, one checkpoint at the end. */
+    PpoStage.Config ppo() {
+        PipelineConfig.Ppo p = cfg.ppo();
+        return new PpoStage.Config(new PpoStage.Rollouts(p.batchSize(), p.maxNewTokens(), p.temperature()),
+                new PpoStage.Optimizer(p.lr(), 0.0, 1.0, p.minibatches(), p.epochs()),
+                new PpoStage.Objective(p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95),
+                new PpoStage.KlControl(p.initKlCoef(), p.adaptiveKl(), p.targetKl(), 10_000, 0.0),
+                new PpoStage.Rewards(0.0, p.rewardClip(), p.whitenRewards()),
+                new PpoStage.Schedule(p.iterations(), Double.NaN, 5, 0, 1), cfg.seed());
+    }
+
+    /** eval: PPO's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm classifier as toxicity. */
+    EvalStage.Config eval() {
+        PipelineConfig.Eval e = cfg.eval();
+        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
+                e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null);
+    }
+}
