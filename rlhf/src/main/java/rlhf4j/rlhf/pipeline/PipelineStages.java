@@ -1,12 +1,23 @@
 package rlhf4j.rlhf.pipeline;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import rlhf4j.rlhf.consensus.ConsensusMethod;
+import rlhf4j.rlhf.data.PromptSource;
+import rlhf4j.rlhf.feedback.Prompt;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.ClassifierStage;
 import rlhf4j.rlhf.stage.EvalStage;
+import rlhf4j.rlhf.stage.LabelStage;
+import rlhf4j.rlhf.stage.PairsStage;
+import rlhf4j.rlhf.stage.PolicyPretrainStage;
 import rlhf4j.rlhf.stage.PolicySource;
 import rlhf4j.rlhf.stage.PpoStage;
+import rlhf4j.rlhf.stage.ReportStage;
 import rlhf4j.rlhf.stage.RewardModelStage;
+import rlhf4j.rlhf.stage.SampleStage;
 import rlhf4j.rlhf.stage.TrunkSource;
 
 /**
@@ -22,6 +33,10 @@ final class PipelineStages {
     static final String TOXIC_CLASS = "hate";
     /** Added to the seed for the evaluation's sampling, so it does not repeat the training samples' streams. */
     static final long EVAL_SEED_OFFSET = 7;
+    /** Added to the seed for the first simulated labeler (labeler i gets seed + 100 + i). */
+    static final long LABELER_SEED_OFFSET = 100;
+    /** Labelers agreeing with the consensus on fewer pairs than this are flagged in agreement.txt. */
+    static final double AGREEMENT_THRESHOLD = 0.6;
 
     private final PipelineConfig cfg;
     private final Path run;
@@ -37,6 +52,46 @@ final class PipelineStages {
         return p.scratch() != null ? new PolicySource(run.resolve("policy"), null, p.stopAtEos())
                 : new PolicySource(p.checkpoint(), p.tokenizer(), p.stopAtEos());
     }
+
+    /** policy: a scratch GPT-2 of the config's shape, pretrained on its corpus. */
+    PolicyPretrainStage.Config policyPretraining() {
+        PipelineConfig.Scratch s = cfg.policy().scratch();
+        return new PolicyPretrainStage.Config(new PolicyPretrainStage.Shape(s.layers(), s.heads(), s.width(), s.context(), s.bpeVocab()),
+                new PolicyPretrainStage.Training(s.steps(), s.batchSize(), s.lr(), cfg.seed()));
+    }
+
+    /** The training prompts (ids p1, p2, ...) or the held-out ones after them (e1, e2, ...): distinct slices of the source. */
+    List<Prompt> prompts(boolean heldOut) throws IOException {
+        PipelineConfig.Prompts p = cfg.prompts();
+        List<String> all = new PromptSource(p.source(), p.words()).texts();
+        if (all.size() < p.train() + p.eval())
+            throw new ConfigException("prompts: the source " + p.source() + " has " + all.size() + " prompts, fewer than train + eval = "
+                    + (p.train() + p.eval()));
+        return heldOut ? PromptSource.numbered(all.subList(p.train(), p.train() + p.eval()), "e") : PromptSource.numbered(all.subList(0, p.train()), "p");
+    }
+
+    /** samples: K completions per training prompt (top-k and top-p off). */
+    SampleStage.Config sampling() {
+        PipelineConfig.Sampling s = cfg.sampling();
+        return new SampleStage.Config(s.k(), s.temperature(), 0, 1.0, s.maxNewTokens(), s.batchSize(), cfg.seed());
+    }
+
+    private ConsensusMethod consensus() { return ConsensusMethod.valueOf(cfg.labelers().consensus().toUpperCase(Locale.ROOT)); }
+
+    /** labels: the judgements file, or one simulated labeler per temperature seeded from seed + 100. */
+    LabelStage.Config labels() {
+        PipelineConfig.Labelers l = cfg.labelers();
+        LabelStage.Config base = l.judgements() != null ? LabelStage.Config.defaults().withJudgementsFile(l.judgements())
+                : LabelStage.Config.defaults().withSimulated(LabelStage.Simulated.of(l.oracle(), l.temperatures(), l.criterion(),
+                        cfg.seed() + LABELER_SEED_OFFSET));
+        return base.withConsensus(consensus()).withThreshold(AGREEMENT_THRESHOLD);
+    }
+
+    /** pairs: one group per prompt from the consensus ranking. */
+    PairsStage.Config pairs() { return new PairsStage.Config(consensus()); }
+
+    /** report: titled by the config's name and the run directory; samples hidden unless eval.show_samples. */
+    ReportStage.Config report() { return new ReportStage.Config(cfg.name() + " — " + run.getFileName(), cfg.eval().showSamples()); }
 
     private TrunkSource policyTrunk() { return new TrunkSource.Checkpoint(policy().checkpoint(), policy().tokenizer()); }
 

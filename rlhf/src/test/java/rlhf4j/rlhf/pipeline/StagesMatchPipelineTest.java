@@ -31,7 +31,7 @@ class StagesMatchPipelineTest {
 
         // tinyConfig: seed 3, 8 training + 4 held-out prompts, k 3, 6 new tokens, temperature 1 (default), batch 12
         Policy policy = Policy.load(cfg.policy().checkpoint(), null, Device.CPU);
-        List<Prompt> all = PromptSource.file(dir.resolve("prompts.txt")).prompts();
+        List<Prompt> all = new PromptSource("tinystories", 8).prompts().subList(0, 12);
         List<Prompt> heldOut = PromptSource.numbered(all.subList(8, 12).stream().map(Prompt::text).toList(), "e");
         Path out = dir.resolve("stages");
         new SampleStage(SampleStage.Config.defaults().withK(3).withMaxNewTokens(6).withBatchSize(5).withSeed(cfg.seed()), StageContext.quiet())
@@ -41,8 +41,7 @@ class StagesMatchPipelineTest {
 
         // the pipeline seeds its labelers from seed + 100
         FeedbackData samples = FeedbackData.readFrom(out.resolve("samples"));
-        LabelStage.Simulated sim = LabelStage.Simulated.of("count-a", List.of(0.01, 0.05), "a-ness", cfg.seed() + 100)
-                .withScorer(new PipelineTest.CountA());
+        LabelStage.Simulated sim = LabelStage.Simulated.of("vader", List.of(0.01, 0.05), "sentiment", cfg.seed() + 100);
         new LabelStage(LabelStage.Config.defaults().withSimulated(sim), StageContext.quiet())
                 .run(samples.prompts(), samples.completions(), out.resolve("labels"));
         List<Judgement> expected = Jsonl.read(run.resolve("labels/judgements.jsonl"), FeedbackJson.JUDGEMENT);
