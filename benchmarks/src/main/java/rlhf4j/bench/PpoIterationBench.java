@@ -81,7 +81,7 @@ public class PpoIterationBench {
     PpoTrainer demoTrainer(Path runDir) throws IOException {
         PipelineConfig cfg = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment")).getAsJsonObject(),
                 "demo-sentiment.json", null);
-        PpoConfig pc = Pipeline.ppoConfig(cfg).withMaxIterations(1_000_000);
+        PpoConfig pc = Pipeline.ppoConfig(cfg).toPpoConfig().withMaxIterations(1_000_000);
         batch = pc.batchSize();
         Path ckpt = cfg.policy().checkpoint();
         Llama policy = Llama.fromLlama2c(ckpt), reference = Llama.fromLlama2c(ckpt), rmTrunk = Llama.fromLlama2c(ckpt);
@@ -109,7 +109,7 @@ public class PpoIterationBench {
         String[] names = {"generation", "scoring (reward model)", "rollout forward (log π_old, V)", "reference log-probs", "learning (PPO epochs)"};
         System.out.printf(Locale.ROOT, "PPO iteration, demo config (batch %d, up to %d new tokens), mean of %d iterations:%n",
                 b.batch, Pipeline.ppoConfig(PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment"))
-                        .getAsJsonObject(), "demo", null)).maxNewTokens(), n);
+                        .getAsJsonObject(), "demo", null)).rollouts().maxNewTokens(), n);
         for (int k = 0; k < names.length; k++)
             System.out.printf(Locale.ROOT, "  %-32s %7.3f s  %5.1f%%%n", names[k], sum[k] / n, 100 * sum[k] / sum[5]);
         System.out.printf(Locale.ROOT, "  %-32s %7.3f s%n", "total", sum[5] / n);

@@ -235,6 +235,9 @@ public final class Pipeline {
     /** The evaluation written by the eval stage. */
     public Evaluation.Result evaluation() throws IOException { return EvalStage.read(dir("eval")); }
 
+    /** The PPO settings of a config (γ 1, λ 0.95, gradient clip 1, one checkpoint at the end, as the ppo stage runs). */
+    public static PpoStage.Config ppoConfig(PipelineConfig cfg) { return PipelineStages.ppo(cfg); }
+
     /** The demo's pipeline config for a task ("sentiment" or "detox"), as JSON text (a resource of this module). */
     public static String demoConfigText(String task) throws IOException {
         String resource = "/rlhf4j/pipeline/demo-" + task + ".json";

@@ -127,7 +127,9 @@ final class PipelineStages {
     }
 
     /** ppo: the config's settings; γ 1, λ 0.95, no decay, gradient clip 1, value clip 0.2, one checkpoint at the end. */
-    PpoStage.Config ppo() {
+    PpoStage.Config ppo() { return ppo(cfg); }
+
+    static PpoStage.Config ppo(PipelineConfig cfg) {
         PipelineConfig.Ppo p = cfg.ppo();
         return new PpoStage.Config(new PpoStage.Rollouts(p.batchSize(), p.maxNewTokens(), p.temperature()),
                 new PpoStage.Optimizer(p.lr(), 0.0, 1.0, p.minibatches(), p.epochs()),
