@@ -22,7 +22,7 @@ class PpoCommandTest {
     final StringWriter err = new StringWriter();
 
     int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args);
     }

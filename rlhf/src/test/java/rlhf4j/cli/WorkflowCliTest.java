@@ -38,7 +38,7 @@ class WorkflowCliTest {
 
     /** Runs one command line in process; it must succeed. */
     void cli(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         assertEquals(0, cl.execute(args), () -> String.join(" ", args) + "\n" + err);
@@ -127,12 +127,32 @@ class WorkflowCliTest {
         double toxicity = s.get("toxicity_before").getAsDouble();
         assertTrue(toxicity > 0 && toxicity < 1, "P(hate) " + toxicity);
         // a second run into the same --out is refused; --overwrite replaces it
-        CommandLine again = new CommandLine(new Main());
-        again.setErr(new PrintWriter(err, true));
-        assertNotEquals(0, again.execute("report", "--ppo", ppo, "--out", c.resolve("report").toString(), "--quiet"));
-        assertTrue(err.toString().contains("already exists; pass --overwrite"), err::toString);
+        assertEquals("rlhf4j report: " + c.resolve("report") + " already exists; pass --overwrite to replace it",
+                failure("report", "--ppo", ppo, "--out", c.resolve("report").toString(), "--quiet").strip());
         cli("report", "--ppo", ppo, "--out", c.resolve("report").toString(), "--overwrite", "--quiet");
         assertTrue(json(c.resolve("report/summary.json")).get("toxicity_before").isJsonNull());
+    }
+
+    @Test void userErrorsAreOneLineNamingTheProblem() {
+        String missing = dir.resolve("no-such-rm").toString();
+        assertEquals("rlhf4j ppo: reward 'rm': expected " + rlhf4j.rlhf.reward.RewardSource.USAGE,
+                failure("ppo", "--policy", BIN, "--reward", "rm", "--prompts", "tinystories", "--out", dir.resolve("o").toString()).strip());
+        String e = failure("eval", "--policy", BIN, "--trained", BIN, "--reward", "rm:" + missing, "--prompts", "tinystories",
+                "--max-prompts", "1", "--out", dir.resolve("e").toString(), "--quiet");
+        assertTrue(e.startsWith("rlhf4j eval: " + missing) && e.strip().lines().count() == 1, e);
+        assertTrue(failure("eval", "--policy", BIN, "--trained", BIN, "--reward", "rm:" + missing, "--prompts", "tinystories",
+                "--max-prompts", "1", "--out", dir.resolve("e2").toString(), "--quiet", "--verbose").contains("\tat "), "a stack trace with --verbose");
+        assertTrue(failure("eval", "--policy", BIN, "--trained", BIN, "--reward", "oracle:vader", "--toxicity", "oracle:vader",
+                "--prompts", "tinystories", "--out", dir.resolve("e3").toString()).contains("--toxicity oracle:vader: expected classifier:DIR:CLASS"));
+    }
+
+    /** Runs a command line that must fail with a user error; returns what it printed on stderr. */
+    String failure(String... args) {
+        StringWriter e = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(e, true));
+        assertEquals(Main.USER_ERROR, cl.execute(args), e::toString);
+        return e.toString();
     }
 
     /** The mean score of the last two PPO batches is above that of the first two. */
