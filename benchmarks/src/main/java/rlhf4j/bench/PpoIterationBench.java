@@ -81,12 +81,12 @@ public class PpoIterationBench {
     PpoTrainer demoTrainer(Path runDir) throws IOException {
         PipelineConfig cfg = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment")).getAsJsonObject(),
                 "demo-sentiment.json", null);
-        PpoConfig pc = Pipeline.ppoConfig(cfg).toPpoConfig().withMaxIterations(1_000_000);
+        PpoConfig pc = cfg.ppo().toPpoConfig().withMaxIterations(1_000_000);
         batch = pc.batchSize();
         Path ckpt = cfg.policy().checkpoint();
         Llama policy = Llama.fromLlama2c(ckpt), reference = Llama.fromLlama2c(ckpt), rmTrunk = Llama.fromLlama2c(ckpt);
         LlamaTokenizer tok = LlamaTokenizer.load(cfg.policy().tokenizer(), policy.vocabSize());
-        RewardModel rm = RewardModel.create(rmTrunk, tok, cfg.rewardModel().maxLength(), cfg.seed());
+        RewardModel rm = RewardModel.create(rmTrunk, tok, cfg.rewardModel().training().maxLength(), cfg.seed());
         List<int[]> prompts = new ArrayList<>();
         for (String s : TinyStories.firstWordsPrompts(TinyStories.load(), cfg.prompts().words()).subList(0, cfg.prompts().train()))
             prompts.add(tok.encode(s));
@@ -108,8 +108,8 @@ public class PpoIterationBench {
         }
         String[] names = {"generation", "scoring (reward model)", "rollout forward (log π_old, V)", "reference log-probs", "learning (PPO epochs)"};
         System.out.printf(Locale.ROOT, "PPO iteration, demo config (batch %d, up to %d new tokens), mean of %d iterations:%n",
-                b.batch, Pipeline.ppoConfig(PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment"))
-                        .getAsJsonObject(), "demo", null)).rollouts().maxNewTokens(), n);
+                b.batch, PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment"))
+                        .getAsJsonObject(), "demo", null).ppo().rollouts().maxNewTokens(), n);
         for (int k = 0; k < names.length; k++)
             System.out.printf(Locale.ROOT, "  %-32s %7.3f s  %5.1f%%%n", names[k], sum[k] / n, 100 * sum[k] / sum[5]);
         System.out.printf(Locale.ROOT, "  %-32s %7.3f s%n", "total", sum[5] / n);

@@ -110,8 +110,8 @@ public final class Pipeline {
             s.add(new Step("pairs", l.consensus() + " consensus -> preference groups", this::pairs));
         }
         s.add(new Step("rm", stages.pairwise() ? "pairwise reward model from the policy's trunk" : "classifier on "
-                + cfg.rewardModel().classifierData() + ", reward = logit of '" + cfg.rewardModel().rewardClass() + "'", this::trainRewardModel));
-        s.add(new Step("ppo", cfg.ppo().iterations() + " PPO iterations of " + cfg.ppo().batchSize() + " rollouts", this::ppo));
+                + cfg.rewardModel().classifier().data() + ", reward = logit of '" + cfg.rewardModel().classifier().rewardClass() + "'", this::trainRewardModel));
+        s.add(new Step("ppo", cfg.ppo().schedule().iterations() + " PPO iterations of " + cfg.ppo().rollouts().batchSize() + " rollouts", this::ppo));
         s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts", this::evaluate));
         s.add(new Step("report", "report.html and summary.json", this::report));
         return s;
@@ -234,9 +234,6 @@ public final class Pipeline {
 
     /** The evaluation written by the eval stage. */
     public Evaluation.Result evaluation() throws IOException { return EvalStage.read(dir("eval")); }
-
-    /** The PPO settings of a config (γ 1, λ 0.95, gradient clip 1, one checkpoint at the end, as the ppo stage runs). */
-    public static PpoStage.Config ppoConfig(PipelineConfig cfg) { return PipelineStages.ppo(cfg); }
 
     /** The demo's pipeline config for a task ("sentiment" or "detox"), as JSON text (a resource of this module). */
     public static String demoConfigText(String task) throws IOException {

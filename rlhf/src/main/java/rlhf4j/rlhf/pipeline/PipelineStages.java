@@ -56,8 +56,7 @@ final class PipelineStages {
     /** policy: a scratch GPT-2 of the config's shape, pretrained on its corpus. */
     PolicyPretrainStage.Config policyPretraining() {
         PipelineConfig.Scratch s = cfg.policy().scratch();
-        return new PolicyPretrainStage.Config(new PolicyPretrainStage.Shape(s.layers(), s.heads(), s.width(), s.context(), s.bpeVocab()),
-                new PolicyPretrainStage.Training(s.steps(), s.batchSize(), s.lr(), cfg.seed()));
+        return new PolicyPretrainStage.Config(s.shape(), new PolicyPretrainStage.Training(s.steps(), s.batchSize(), s.lr(), cfg.seed()));
     }
 
     /** The training prompts (ids p1, p2, ...) or the held-out ones after them (e1, e2, ...): distinct slices of the source. */
@@ -100,14 +99,14 @@ final class PipelineStages {
     /** The reward the policy is trained against, from the rm stage's directory. */
     RewardSource reward() {
         Path dir = run.resolve("rm");
-        return pairwise() ? new RewardSource.RewardModelDir(dir) : new RewardSource.ClassifierClass(dir, cfg.rewardModel().rewardClass());
+        return pairwise() ? new RewardSource.RewardModelDir(dir) : new RewardSource.ClassifierClass(dir, cfg.rewardModel().classifier().rewardClass());
     }
 
     /** rm: the pairwise reward model on the policy's trunk, every group of the consensus, centred on the training completions. */
     RewardModelStage.Config rewardModel() {
-        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
-        return new RewardModelStage.Config(policyTrunk(), new RewardModelStage.Training(s.epochs(), s.groupsPerBatch(), s.lr(), 0.0, 0.0,
-                s.maxLength()), new RewardModelStage.Data(s.heldOutPercent(), 0, null), cfg.seed());
+        PipelineConfig.RewardTraining t = cfg.rewardModel().training();
+        return new RewardModelStage.Config(policyTrunk(), new RewardModelStage.Training(t.epochs(), t.groupsPerBatch(), t.lr(), 0.0, 0.0,
+                t.maxLength()), new RewardModelStage.Data(cfg.rewardModel().heldOutPercent(), 0, null), cfg.seed());
     }
 
     /**
@@ -115,34 +114,25 @@ final class PipelineStages {
      * 500 validation texts) or the n-gram one (all texts).
      */
     ClassifierStage.Config classifier() {
-        PipelineConfig.RewardModelSettings s = cfg.rewardModel();
-        if (s.type().equals("ngram"))
-            return ClassifierStage.Config.ngramDefaults().withData(ClassifierStage.Data.of(s.classifierData())).withRewardClass(s.rewardClass())
-                    .withTraining(new ClassifierStage.Training(s.epochs(), 32, s.lr(), NGRAM_L2, s.maxLength())).withSeed(cfg.seed());
-        int batch = s.groupsPerBatch() * 4;
+        PipelineConfig.RewardTraining t = cfg.rewardModel().training();
+        PipelineConfig.ClassifierData d = cfg.rewardModel().classifier();
+        if (cfg.rewardModel().type().equals("ngram"))
+            return ClassifierStage.Config.ngramDefaults().withData(ClassifierStage.Data.of(d.data())).withRewardClass(d.rewardClass())
+                    .withTraining(new ClassifierStage.Training(t.epochs(), 32, t.lr(), NGRAM_L2, t.maxLength())).withSeed(cfg.seed());
+        int batch = t.groupsPerBatch() * 4;
         return ClassifierStage.Config.defaults(policyTrunk())
-                .withData(new ClassifierStage.Data(s.classifierData(), null, s.classifierSteps() * batch / s.epochs(), CLASSIFIER_VAL_TEXTS))
-                .withRewardClass(s.rewardClass()).withTraining(new ClassifierStage.Training(s.epochs(), batch, s.lr(), 0.0, s.maxLength()))
+                .withData(new ClassifierStage.Data(d.data(), null, d.steps() * batch / t.epochs(), CLASSIFIER_VAL_TEXTS))
+                .withRewardClass(d.rewardClass()).withTraining(new ClassifierStage.Training(t.epochs(), batch, t.lr(), 0.0, t.maxLength()))
                 .withSeed(cfg.seed());
     }
 
-    /** ppo: the config's settings; γ 1, λ 0.95, no decay, gradient clip 1, value clip 0.2, one checkpoint at the end. */
-    PpoStage.Config ppo() { return ppo(cfg); }
-
-    static PpoStage.Config ppo(PipelineConfig cfg) {
-        PipelineConfig.Ppo p = cfg.ppo();
-        return new PpoStage.Config(new PpoStage.Rollouts(p.batchSize(), p.maxNewTokens(), p.temperature()),
-                new PpoStage.Optimizer(p.lr(), 0.0, 1.0, p.minibatches(), p.epochs()),
-                new PpoStage.Objective(p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95),
-                new PpoStage.KlControl(p.initKlCoef(), p.adaptiveKl(), p.targetKl(), 10_000, 0.0),
-                new PpoStage.Rewards(0.0, p.rewardClip(), p.whitenRewards()),
-                new PpoStage.Schedule(p.iterations(), Double.NaN, 5, 0, 1), cfg.seed());
-    }
+    /** ppo: the config's PPO settings (PipelineConfig reads them into the stage's). */
+    PpoStage.Config ppo() { return cfg.ppo(); }
 
     /** eval: PPO's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm classifier as toxicity. */
     EvalStage.Config eval() {
         PipelineConfig.Eval e = cfg.eval();
-        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
+        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().rollouts().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
                 e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null);
     }
 }
