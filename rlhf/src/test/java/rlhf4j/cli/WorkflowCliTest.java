@@ -159,7 +159,7 @@ class WorkflowCliTest {
     static void assertRewardRose(Path ppoDir) throws IOException {
         List<IterationStats> m = new RunLog(ppoDir).metrics();
         assertEquals(8, m.size());
-        double first = (m.get(0).scoreMean() + m.get(1).scoreMean()) / 2, last = (m.get(6).scoreMean() + m.get(7).scoreMean()) / 2;
+        double first = (m.get(0).score().mean() + m.get(1).score().mean()) / 2, last = (m.get(6).score().mean() + m.get(7).score().mean()) / 2;
         assertTrue(last > first, "score " + first + " -> " + last);
     }
 

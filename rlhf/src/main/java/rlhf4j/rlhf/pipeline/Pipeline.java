@@ -111,7 +111,7 @@ public final class Pipeline {
         }
         s.add(new Step("rm", stages.pairwise() ? "pairwise reward model from the policy's trunk" : "classifier on "
                 + cfg.rewardModel().classifier().data() + ", reward = logit of '" + cfg.rewardModel().classifier().rewardClass() + "'", this::trainRewardModel));
-        s.add(new Step("ppo", cfg.ppo().schedule().iterations() + " PPO iterations of " + cfg.ppo().rollouts().batchSize() + " rollouts", this::ppo));
+        s.add(new Step("ppo", cfg.ppo().stopping().maxIterations() + " PPO iterations of " + cfg.ppo().sampling().batchSize() + " rollouts", this::ppo));
         s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts", this::evaluate));
         s.add(new Step("report", "report.html and summary.json", this::report));
         return s;

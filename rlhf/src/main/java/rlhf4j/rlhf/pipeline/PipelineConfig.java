@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Set;
 import rlhf4j.rlhf.data.SharedData;
 import rlhf4j.rlhf.stage.PolicyPretrainStage;
-import rlhf4j.rlhf.stage.PpoStage;
+import rlhf4j.rlhf.ppo.PpoConfig;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
@@ -28,7 +28,7 @@ import rlhf4j.rlhf.stage.PpoStage;
  * are relative to the config file's folder.
  */
 public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling sampling, Labelers labelers,
-                             RewardModelSettings rewardModel, PpoStage.Config ppo, Eval eval) {
+                             RewardModelSettings rewardModel, PpoConfig ppo, Eval eval) {
 
     /** The run's name (in the report's title), the seed of every random choice, and the device. */
     public record Run(String name, long seed, String device) {}
@@ -132,8 +132,8 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 new ClassifierData(rm.str("classifier_data", "tweeteval"), rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300)));
         if (reward.heldOutPercent() >= 100) throw rm.error("held_out_percent", "must be below 100");
         Run run = new Run(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"));
-        PpoStage.Config ppo = ppo(pp, run.seed());
-        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.rollouts().maxNewTokens()),
+        PpoConfig ppo = ppo(pp, run.seed());
+        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.sampling().maxNewTokens()),
                 ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
         if (eval.toxicity() && reward.type().equals("pairwise"))
             throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
@@ -143,24 +143,22 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
     }
 
     /**
-     * The ppo section as the PPO stage's settings; what it has no field for: no weight decay, gradient clip 1, value
+     * The ppo section as PPO's settings; what it has no field for: no weight decay, gradient clip 1, value
      * clip 0.2, γ 1, λ 0.95, KL horizon 10,000, no early epoch stop, no missing-stop penalty or score threshold, one
      * checkpoint at the end.
      */
-    private static PpoStage.Config ppo(Fields pp, long seed) {
-        var rollouts = new PpoStage.Rollouts(pp.positive("batch_size", 16), pp.positive("max_new_tokens", 48), pp.positiveNum("temperature", 1.0));
+    private static PpoConfig ppo(Fields pp, long seed) {
+        var sampling = new PpoConfig.Sampling(pp.positive("batch_size", 16), pp.positive("max_new_tokens", 48), pp.positiveNum("temperature", 1.0));
         int minibatches = pp.positive("minibatches", 4);
-        if (rollouts.batchSize() % minibatches != 0)
-            throw pp.error("minibatches", minibatches + " must divide batch_size " + rollouts.batchSize());
-        var optimizer = new PpoStage.Optimizer(pp.positiveNum("lr", 1e-4), 0.0, 1.0, minibatches, pp.positive("epochs", 4));
-        double initKl = pp.nonNegative("init_kl_coef", 0.05);
-        boolean adaptive = pp.bool("adaptive_kl", false);
-        var kl = new PpoStage.KlControl(initKl, adaptive, pp.positiveNum("target_kl", 6), 10_000, 0.0);
-        var objective = new PpoStage.Objective(pp.positiveNum("clip_range", 0.2), 0.2, pp.nonNegative("vf_coef", 0.1),
-                pp.nonNegative("entropy_coef", 0), 1.0, 0.95);
-        var rewards = new PpoStage.Rewards(0.0, pp.nonNegative("reward_clip", 0), pp.bool("whiten_rewards", false));
-        var schedule = new PpoStage.Schedule(pp.positive("iterations", 20), Double.NaN, 5, 0, 1);
-        return new PpoStage.Config(rollouts, optimizer, objective, kl, rewards, schedule, seed);
+        if (sampling.batchSize() % minibatches != 0)
+            throw pp.error("minibatches", minibatches + " must divide batch_size " + sampling.batchSize());
+        var optimisation = new PpoConfig.Optimisation(pp.positiveNum("lr", 1e-4), 0.0, 1.0, pp.positive("epochs", 4), minibatches);
+        var kl = new PpoConfig.KlControl(pp.nonNegative("init_kl_coef", 0.05), pp.bool("adaptive_kl", false), pp.positiveNum("target_kl", 6),
+                10_000, 0.0);
+        var loss = new PpoConfig.Loss(pp.positiveNum("clip_range", 0.2), 0.2, pp.nonNegative("vf_coef", 0.1), pp.nonNegative("entropy_coef", 0));
+        var advantage = new PpoConfig.Advantage(1.0, 0.95, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
+        var stopping = new PpoConfig.Stopping(pp.positive("iterations", 20), Double.NaN, 5);
+        return new PpoConfig(sampling, optimisation, loss, advantage, kl, stopping, new PpoConfig.Checkpointing(0, 1), seed);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Locale;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.data.PromptSource;
 import rlhf4j.rlhf.feedback.Prompt;
+import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.ClassifierStage;
 import rlhf4j.rlhf.stage.EvalStage;
@@ -14,7 +15,6 @@ import rlhf4j.rlhf.stage.LabelStage;
 import rlhf4j.rlhf.stage.PairsStage;
 import rlhf4j.rlhf.stage.PolicyPretrainStage;
 import rlhf4j.rlhf.stage.PolicySource;
-import rlhf4j.rlhf.stage.PpoStage;
 import rlhf4j.rlhf.stage.ReportStage;
 import rlhf4j.rlhf.stage.RewardModelStage;
 import rlhf4j.rlhf.stage.SampleStage;
@@ -127,12 +127,12 @@ final class PipelineStages {
     }
 
     /** ppo: the config's PPO settings (PipelineConfig reads them into the stage's). */
-    PpoStage.Config ppo() { return cfg.ppo(); }
+    PpoConfig ppo() { return cfg.ppo(); }
 
     /** eval: PPO's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm classifier as toxicity. */
     EvalStage.Config eval() {
         PipelineConfig.Eval e = cfg.eval();
-        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().rollouts().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
+        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().sampling().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
                 e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null);
     }
 }

@@ -52,8 +52,8 @@ public final class Reports {
     /** The first and last training batches' mean score, the last KL, the iterations and their summed time. */
     static Summary fromTraining(List<IterationStats> m) {
         if (m.isEmpty()) return Summary.empty();
-        double wall = m.stream().mapToDouble(IterationStats::timeTotal).sum();
-        return Summary.empty().withReward(m.getFirst().scoreMean(), m.getLast().scoreMean()).withKlAfter(m.getLast().klSequence())
+        double wall = m.stream().mapToDouble(s -> s.time().total()).sum();
+        return Summary.empty().withReward(m.getFirst().score().mean(), m.getLast().score().mean()).withKlAfter(m.getLast().kl().sequence())
                 .withRun(new Summary.Run(m.size(), wall));
     }
 
