@@ -127,7 +127,7 @@ class WorkflowCliTest {
         double toxicity = s.get("toxicity_before").getAsDouble();
         assertTrue(toxicity > 0 && toxicity < 1, "P(hate) " + toxicity);
         // a second run into the same --out is refused; --overwrite replaces it
-        assertEquals("rlhf4j report: " + c.resolve("report") + " already exists; pass --overwrite to replace it",
+        assertEquals("rlhf4j report: " + c.resolve("report/report.html") + " already exists; pass --overwrite to replace it",
                 failure("report", "--ppo", ppo, "--out", c.resolve("report").toString(), "--quiet").strip());
         cli("report", "--ppo", ppo, "--out", c.resolve("report").toString(), "--overwrite", "--quiet");
         assertTrue(json(c.resolve("report/summary.json")).get("toxicity_before").isJsonNull());

@@ -54,7 +54,7 @@ public final class ReportStage {
                         figure(in.labelsDir(), "agreement.json", "agreement_pairwise"), figure(in.labelsDir(), "agreement.json", "fleiss_kappa")))
                 .withRun(new Summary.Run(null, in.wallSeconds()));
         Path report = out.resolve(RunReport.FILE), summaryFile = out.resolve(Summary.FILE);
-        for (Path p : List.of(report, summaryFile)) Outputs.prepare(p, ctx.output(), ctx.err());
+        Outputs.prepare(List.of(report, summaryFile), ctx.output(), ctx.err());
         Files.createDirectories(out);
         Summary s = Reports.write(in.ppoDir(), out, cfg.title(), in.shownConfig(), eval == null || cfg.showSamples() ? eval : hideSamples(eval), extra);
         ctx.err().printf(Locale.ROOT, "report: %s%n", report);
