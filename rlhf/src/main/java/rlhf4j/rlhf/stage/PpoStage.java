@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import rlhf4j.rlhf.ppo.Checkpoints;
 import rlhf4j.rlhf.ppo.IterationStats;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.PpoModels;
@@ -54,7 +55,8 @@ public final class PpoStage {
 
     public Result run(Inputs in, Path out) throws IOException {
         Device device = ctx.device();
-        boolean resuming = in.resume() && Files.isDirectory(out);
+        boolean resuming = in.resume() && new Checkpoints(out).latest() != null;
+        if (in.resume() && !resuming) ctx.err().printf("no checkpoint in %s; starting afresh%n", out);
         if (!resuming) Outputs.prepare(out, ctx.output(), ctx.err());
         Policy policy = in.policy().load(device);
         TransformerModel reference = in.policy().load(device).model();
@@ -65,11 +67,7 @@ public final class PpoStage {
 
         PpoTrainer trainer = new PpoTrainer(cfg, models(policy.model(), reference, in.valueModel(), cfg.seed(), device), reward,
                 policy.tokenizer(), policy.stopToken(), prompts, out).progress(ctx.err());
-        if (resuming) {
-            Path from = trainer.resume();
-            ctx.err().printf(Locale.ROOT, from == null ? "no checkpoint in %s; starting afresh%n" : "resumed from %s after %d iterations%n",
-                    from == null ? out : from, trainer.iterations());
-        }
+        if (resuming) ctx.err().printf("resumed from %s after %d iterations%n", trainer.resume(), trainer.iterations());
         trainer.train();
         Path policyDir = out.resolve(POLICY_DIR);
         policy.save(policyDir);
