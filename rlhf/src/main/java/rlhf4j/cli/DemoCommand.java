@@ -112,9 +112,10 @@ public final class DemoCommand implements Callable<Integer> {
                     r.reference().toxicity().std(), r.trained().toxicity().mean(), r.trained().toxicity().std());
         out.printf(Locale.ROOT, "  KL(trained || reference) %8.3f nats per completion%n", r.trained().klToReference().mean());
         out.printf(Locale.ROOT, "  win rate by %s         %8.3f%n", r.winRateBy(), r.winRate());
-        if (s.rmValAccuracy() != null) out.printf(Locale.ROOT, "  reward model held-out accuracy %.3f%n", s.rmValAccuracy());
-        if (s.agreementPairwise() != null)
-            out.printf(Locale.ROOT, "  labeler agreement %.1f%%, Fleiss' kappa %.3f%n", 100 * s.agreementPairwise(), s.fleissKappa());
+        Summary.Feedback f = s.feedback();
+        if (f.rmValAccuracy() != null) out.printf(Locale.ROOT, "  reward model held-out accuracy %.3f%n", f.rmValAccuracy());
+        if (f.agreementPairwise() != null)
+            out.printf(Locale.ROOT, "  labeler agreement %.1f%%, Fleiss' kappa %.3f%n", 100 * f.agreementPairwise(), f.fleissKappa());
         if (!cfg.eval().showSamples()) {
             out.println("  (samples not printed: they may be offensive; pass --show-samples to see them)");
             return;

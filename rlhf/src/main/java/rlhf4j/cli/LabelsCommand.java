@@ -1,5 +1,6 @@
 package rlhf4j.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,27 +10,24 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import rlhf4j.rlhf.consensus.AgreementReport;
+import picocli.CommandLine.Spec;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
-import rlhf4j.rlhf.consensus.PreferenceGroup;
-import rlhf4j.rlhf.consensus.PreferenceGroups;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.FeedbackJson;
 import rlhf4j.rlhf.feedback.HhRlhfImporter;
 import rlhf4j.rlhf.feedback.ImportResult;
 import rlhf4j.rlhf.feedback.Judgement;
 import rlhf4j.rlhf.feedback.Jsonl;
-import rlhf4j.rlhf.feedback.JsonlWriter;
 import rlhf4j.rlhf.feedback.PandaLmImporter;
 import rlhf4j.rlhf.feedback.ThumbsImporter;
-import rlhf4j.rlhf.label.Labeler;
-import rlhf4j.rlhf.label.LabelItem;
-import rlhf4j.rlhf.label.RandomLabeler;
-import rlhf4j.rlhf.label.SimulatedLabeler;
-import rlhf4j.rlhf.label.SimulatedLabeling;
 import rlhf4j.rlhf.oracle.Oracles;
-import rlhf4j.rlhf.oracle.TextScorer;
+import rlhf4j.rlhf.stage.LabelStage;
+import rlhf4j.rlhf.stage.OutputMode;
+import rlhf4j.rlhf.stage.PairsStage;
+import rlhf4j.rlhf.stage.StageContext;
+import rlhf4j.tensor.Device;
 
 /** {@code rlhf4j labels ...}: import, simulate, measure and convert feedback data. */
 @Command(name = "labels", mixinStandardHelpOptions = true,
@@ -45,6 +43,7 @@ final class LabelsCommand implements Callable<Integer> {
     static List<Judgement> readJudgements(List<Path> files, boolean lenient) throws Exception {
         List<Judgement> all = new ArrayList<>();
         for (Path f : files) {
+            if (!Files.isRegularFile(f)) throw new java.nio.file.NoSuchFileException(f.toString(), null, "no such judgements file");
             if (lenient) {
                 var result = Jsonl.readLenient(f, FeedbackJson.JUDGEMENT);
                 all.addAll(result.records());
@@ -57,27 +56,29 @@ final class LabelsCommand implements Callable<Integer> {
     }
 
     @Command(name = "stats", mixinStandardHelpOptions = true,
-            description = "Agreement statistics of judgements files: pairwise agreement, Fleiss' kappa, Kendall's "
-                    + "tau-b, and each labeler's agreement with the consensus.")
+            description = "Agreement statistics of judgements files (what labels simulate writes to agreement.txt): pairwise "
+                    + "agreement, Fleiss' kappa, Kendall's tau-b, and each labeler's agreement with the consensus.")
     static final class Stats implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "FILE", description = "judgements JSONL files")
         List<Path> files;
 
-        @Option(names = "--method", defaultValue = "borda", description = "consensus: borda or copeland (default ${DEFAULT-VALUE})")
+        @Option(names = "--method", defaultValue = "borda", description = "consensus: borda or copeland (default: ${DEFAULT-VALUE})")
         String method;
 
         @Option(names = "--threshold", defaultValue = "0.6",
-                description = "flag labelers agreeing with the consensus on fewer pairs than this (default ${DEFAULT-VALUE})")
+                description = "flag labelers agreeing with the consensus on fewer pairs than this (default: ${DEFAULT-VALUE})")
         double threshold;
 
         @Option(names = "--lenient", description = "skip malformed lines (reported) instead of stopping")
         boolean lenient;
 
+        @Spec CommandSpec spec;
+
         @Override public Integer call() throws Exception {
-            var method = ConsensusMethod.valueOf(this.method.toUpperCase(Locale.ROOT));
-            for (AgreementReport r : AgreementReport.of(readJudgements(files, lenient), method, threshold)) {
-                System.out.print(r.format());
-            }
+            ConsensusMethod consensus = consensus(method, "--method");
+            var reports = LabelStage.agreement(readJudgements(files, lenient), consensus, threshold);
+            spec.commandLine().getOut().print(LabelStage.format(reports));
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -125,71 +126,101 @@ final class LabelsCommand implements Callable<Integer> {
     }
 
     @Command(name = "pairs", mixinStandardHelpOptions = true,
-            description = "Turn rankings into reward-model training groups: per item, the prompt, its K completions "
-                    + "once and all (winner, loser) index pairs (ties give none).")
+            description = "Turn rankings into reward-model training groups (groups.jsonl): per item, the prompt, its K "
+                    + "completions once and all (winner, loser) index pairs (ties give none).")
     static final class Pairs implements Callable<Integer> {
         @Option(names = "--dir", required = true, description = "directory with prompts.jsonl, completions.jsonl, judgements.jsonl")
         Path dir;
 
         @Option(names = "--consensus", defaultValue = "none",
-                description = "none (one group per judgement), borda or copeland (one group per item) (default ${DEFAULT-VALUE})")
+                description = "none (one group per judgement), borda or copeland (one group per item) (default: ${DEFAULT-VALUE})")
         String consensus;
 
-        @Option(names = "--out", required = true, description = "groups JSONL file (appended to)")
+        @Option(names = "--out", description = "output directory for groups.jsonl (default: --dir)")
         Path out;
 
+        @Option(names = "--overwrite", description = "replace an existing groups.jsonl (default: refuse)")
+        boolean overwrite;
+
+        private final PrintStream err;
+
+        Pairs() { this(System.err); }
+
+        Pairs(PrintStream err) { this.err = err; }
+
         @Override public Integer call() throws Exception {
+            Path target = out != null ? out : dir;
+            CliOutputs.requireDirectory(target, "--out");
+            PairsStage.Config config = PairsStage.Config.parse(consensus);
             FeedbackData data = FeedbackData.readFrom(dir);
-            List<PreferenceGroup> groups = consensus.equals("none") ? PreferenceGroups.perJudgement(data)
-                    : PreferenceGroups.consensus(data, ConsensusMethod.valueOf(consensus.toUpperCase(Locale.ROOT)));
-            JsonlWriter.appendAll(out, PreferenceGroup.JSON, groups);
-            System.out.printf("%d groups, %d pairs -> %s%n", groups.size(),
-                    groups.stream().mapToInt(g -> g.pairs().size()).sum(), out);
+            new PairsStage(config, new StageContext(err, Device.CPU, OutputMode.of(overwrite))).run(data, target);
             return 0;
         }
     }
 
     @Command(name = "simulate", mixinStandardHelpOptions = true,
-            description = "Simulated labelers: an oracle TextScorer with Bradley-Terry noise (one labeler per "
-                    + "--temperature), plus optional random labelers. Appends judgements.")
+            description = {"Simulated labelers: an oracle with Bradley-Terry noise (one labeler per --temperature), plus "
+                    + "optional random labelers.", "Writes judgements.jsonl, agreement.txt and agreement.json."})
     static final class Simulate implements Callable<Integer> {
         @Option(names = "--dir", required = true, description = "directory with prompts.jsonl and completions.jsonl")
         Path dir;
 
-        @Option(names = "--oracle", required = true,
-                description = "vader, afinn, or the class name of a rlhf4j.rlhf.oracle.TextScorer with a no-argument constructor")
+        @Option(names = "--oracle", required = true, description = "the oracle: " + Oracles.CHOICES)
         String oracle;
 
         @Option(names = "--criterion", required = true, description = "criterion written into the judgements")
         String criterion;
 
         @Option(names = "--temperature", split = ",", defaultValue = "0.5",
-                description = "one simulated labeler per temperature, e.g. 0.1,0.5,1 (default ${DEFAULT-VALUE})")
+                description = "one simulated labeler per temperature, e.g. 0.1,0.5,1 (default: ${DEFAULT-VALUE})")
         List<Double> temperatures;
 
-        @Option(names = "--random", defaultValue = "0", description = "how many random labelers to add (default ${DEFAULT-VALUE})")
+        @Option(names = "--random", defaultValue = "0", description = "how many random labelers to add (default: ${DEFAULT-VALUE})")
         int random;
 
-        @Option(names = "--seed", defaultValue = "1", description = "base seed (default ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "1",
+                description = "seed of the first labeler; labeler i gets seed + i, random labeler i seed + 1000 + i (default: ${DEFAULT-VALUE})")
         long seed;
 
-        @Option(names = "--out", description = "judgements file (default: judgements.jsonl in --dir)")
+        @Option(names = "--consensus", defaultValue = "borda",
+                description = "consensus the agreement statistics compare with: borda or copeland (default: ${DEFAULT-VALUE})")
+        String consensus;
+
+        @Option(names = "--threshold", defaultValue = "0.6",
+                description = "flag labelers agreeing with the consensus on fewer pairs than this (default: ${DEFAULT-VALUE})")
+        double threshold;
+
+        @Option(names = "--out", description = "output directory for judgements.jsonl and the agreement files (default: --dir)")
         Path out;
 
+        @Option(names = "--overwrite", description = "replace existing judgements and agreement files (default: refuse)")
+        boolean overwrite;
+
+        private final PrintStream err;
+
+        Simulate() { this(System.err); }
+
+        Simulate(PrintStream err) { this.err = err; }
+
         @Override public Integer call() throws Exception {
-            TextScorer scorer = Oracles.byName(oracle);
-            FeedbackData data = FeedbackData.readFrom(dir);
-            List<Labeler> labelers = new ArrayList<>();
-            for (int i = 0; i < temperatures.size(); i++) {
-                double t = temperatures.get(i);
-                labelers.add(new SimulatedLabeler("sim-" + scorer.name() + "-T" + t, criterion, scorer, t, seed + i));
-            }
-            for (int i = 0; i < random; i++) labelers.add(new RandomLabeler("random-" + (i + 1), criterion, seed + 1000 + i));
-            List<Judgement> judgements = SimulatedLabeling.label(LabelItem.of(data.prompts(), data.completions()), labelers);
-            Path file = out != null ? out : dir.resolve(FeedbackData.JUDGEMENTS_FILE);
-            JsonlWriter.appendAll(file, FeedbackJson.JUDGEMENT, judgements);
-            System.out.printf("%d judgements by %d labelers -> %s%n", judgements.size(), labelers.size(), file);
+            Path target = out != null ? out : dir;
+            CliOutputs.requireDirectory(target, "--out");
+            var simulated = new LabelStage.Simulated(oracle, Oracles.byName(oracle), temperatures, random, criterion, seed);
+            var config = new LabelStage.Config(simulated, null, consensus(consensus, "--consensus"), threshold);
+            var prompts = Jsonl.read(dir.resolve(FeedbackData.PROMPTS_FILE), FeedbackJson.PROMPT);
+            var completions = Jsonl.read(dir.resolve(FeedbackData.COMPLETIONS_FILE), FeedbackJson.COMPLETION);
+            var r = new LabelStage(config, new StageContext(err, Device.CPU, OutputMode.of(overwrite))).run(prompts, completions, target);
+            err.printf("%d judgements -> %s%n", r.count(), r.judgements());
             return 0;
         }
+    }
+
+    /** borda or copeland, named by the flag otherwise. */
+    static ConsensusMethod consensus(String name, String flag) {
+        return switch (name.strip().toLowerCase(Locale.ROOT)) {
+            case "borda" -> ConsensusMethod.BORDA;
+            case "copeland" -> ConsensusMethod.COPELAND;
+            default -> throw new IllegalArgumentException(flag + " " + name + ": expected borda or copeland");
+        };
     }
 }

@@ -1,7 +1,5 @@
 package rlhf4j.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,33 +18,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.rlhf.consensus.ConsensusMethod;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.rlhf.consensus.PreferenceGroups;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Completion;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackData;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.FeedbackJson;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Jsonl;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.feedback.Prompt;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.RewardFunction;
-import rlhf4j.transformer.train.ProgressBar;
 import rlhf4j.rlhf.reward.RewardModel;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.rlhf.reward.RewardTrainer;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.tensor.Backends;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.tensor.CounterRng;
-import rlhf4j.transformer.train.ProgressBar;
+import rlhf4j.rlhf.stage.RewardModelStage;
 import rlhf4j.tensor.Device;
 
 /** {@code reward train} and {@code reward score}: a pairwise (Bradley–Terry) reward model. */
@@ -59,18 +39,12 @@ public final class RewardCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Held out when the prompt id hashes into the last {@code percent} of [0, 100): stable whatever the file order. */
-    static boolean heldOut(String promptId, int percent) {
-        long h = CounterRng.bits(promptId.hashCode(), 0x5eed);
-        return Math.floorMod(h, 100) >= 100 - percent;
-    }
-
     /** Texts of a file: completions JSONL (their "text"), or plain text, one per line. */
     static List<String> readTexts(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such input file");
         List<String> texts = new ArrayList<>();
         if (file.toString().endsWith(".jsonl")) for (Completion c : Jsonl.read(file, FeedbackJson.COMPLETION)) texts.add(c.text());
-        else for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) texts.add(line);
+        else texts.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
         return texts;
     }
 
@@ -82,16 +56,16 @@ public final class RewardCommand implements Callable<Integer> {
         Path dir;
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
+    @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Train a reward model (trunk + scalar head at the last token) with the Bradley-Terry loss on K-way groups.")
     static final class Train implements Callable<Integer> {
         @ArgGroup(exclusive = true, multiplicity = "1") Source source;
 
         @Option(names = "--consensus", defaultValue = "none",
-                description = "--dir: none (one group per judgement), borda or copeland (default ${DEFAULT-VALUE})")
+                description = "--dir: none (one group per judgement), borda or copeland (default: ${DEFAULT-VALUE})")
         String consensus;
 
-        @Option(names = "--out", required = true, description = "directory to write the reward model to")
+        @Option(names = "--out", required = true, description = "directory to write the reward model to (then --reward rm:OUT)")
         Path out;
 
         @Mixin TrunkOptions trunk = new TrunkOptions();
@@ -102,105 +76,29 @@ public final class RewardCommand implements Callable<Integer> {
         Path reference;
         @Option(names = "--max-groups", defaultValue = "0", description = "use at most this many training groups, 0 = all (default: ${DEFAULT-VALUE})")
         int maxGroups;
-        @Option(names = "--epochs", defaultValue = "1") int epochs;
-        @Option(names = "--groups-per-batch", defaultValue = "8") int groupsPerBatch;
-        @Option(names = "--lr", defaultValue = "1e-4") double lr;
-        @Option(names = "--weight-decay", defaultValue = "0.0") double weightDecay;
+        @Option(names = "--epochs", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})") int epochs;
+        @Option(names = "--groups-per-batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})") int groupsPerBatch;
+        @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE})") double lr;
+        @Option(names = "--weight-decay", defaultValue = "0.0", description = "AdamW decay of the matrices (default: ${DEFAULT-VALUE})") double weightDecay;
         @Option(names = "--margin", defaultValue = "0.0", description = "m in -log sigmoid(r_w - r_l - m) (default: ${DEFAULT-VALUE})")
         double margin;
         @Option(names = "--max-length", defaultValue = "256", description = "tokens per prompt + completion, the last kept (default: ${DEFAULT-VALUE})")
         int maxLength;
-        @Option(names = "--seed", defaultValue = "1") long seed;
-        @Option(names = "--device", defaultValue = "cpu") String device;
+        @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})") long seed;
+        @Mixin StageOptions stage = new StageOptions();
 
-        @Spec CommandSpec spec;
+        RewardModelStage.Config config() {
+            return new RewardModelStage.Config(trunk.source(),
+                    new RewardModelStage.Training(epochs, groupsPerBatch, lr, weightDecay, margin, maxLength),
+                    new RewardModelStage.Data(heldOutPercent, maxGroups, reference), seed);
+        }
 
         @Override public Integer call() throws Exception {
-            PrintWriter err = spec.commandLine().getErr();
-            Device dev = Device.parse(device);
-            Backends.forDevice(dev);
-            long t0 = System.nanoTime();
-            List<PreferenceGroup> groups = loadGroups();
-            List<PreferenceGroup> train = new ArrayList<>(), held = new ArrayList<>();
-            for (PreferenceGroup g : groups) (heldOut(g.prompt().id(), heldOutPercent) ? held : train).add(g);
-            if (maxGroups > 0 && train.size() > maxGroups) train = train.subList(0, maxGroups);
-            if (train.isEmpty()) throw new IllegalArgumentException("no training groups left after holding out " + heldOutPercent + "%");
-            err.printf(Locale.ROOT, "%d training groups (%d pairs), %d held out (%d pairs)%n", train.size(), pairs(train),
-                    held.size(), pairs(held));
-
-            List<String> corpus = new ArrayList<>();                              // --scratch: BPE and pretraining texts
-            for (PreferenceGroup g : train) for (Completion c : g.completions()) corpus.add(g.prompt().text() + c.text());
-            TrunkOptions.Trunk t = trunk.build(corpus, dev, seed, err);
-            RewardModel model = RewardModel.create(t.model(), t.tokenizer(), maxLength, seed);
-            var config = new RewardTrainer.Config(epochs, groupsPerBatch, lr, weightDecay, margin, 1.0, seed);
-            ProgressBar[] bar = {null};
-            List<RewardTrainer.Epoch> history = new RewardTrainer(model, config).train(train, held, new RewardTrainer.Listener() {
-                @Override public void onStep(int epoch, int step, int steps, double loss) {
-                    if (bar[0] == null) bar[0] = ProgressBar.on(err, "epoch " + epoch, steps);
-                    bar[0].update(step, "loss " + TrunkOptions.fmt(loss));
-                }
-
-                @Override public void onEpoch(RewardTrainer.Epoch e) {
-                    bar[0].finish();
-                    bar[0] = null;
-                    err.printf(Locale.ROOT, "epoch %d: train loss %.4f, held-out pairwise accuracy %.4f (loss %.4f), %.1f s%n",
-                            e.epoch(), e.trainLoss(), e.heldOutAccuracy(), e.heldOutLoss(), e.seconds());
-                }
-            });
-
-            List<int[]> ref = new ArrayList<>();
-            if (reference != null) {
-                if (!Files.isRegularFile(reference)) throw new NoSuchFileException(reference.toString(), null, "no such reference completions file");
-                for (Completion c : Jsonl.read(reference, FeedbackJson.COMPLETION)) ref.add(refIds(model, c, null));
-            } else {
-                Map<String, int[]> unique = new LinkedHashMap<>();
-                for (PreferenceGroup g : train) for (Completion c : g.completions()) unique.putIfAbsent(c.id(), refIds(model, c, g.prompt()));
-                ref.addAll(unique.values());
-            }
-            RewardModel.Normalization n = model.normalize(ref);
-            err.printf(Locale.ROOT, "centred on %d %s completions: mean %.4f removed, std %.4f%n", n.count(),
-                    reference != null ? "reference" : "training", n.mean(), n.std());
-
-            JsonObject extra = new JsonObject();
-            extra.addProperty("trunk", t.source());
-            extra.addProperty("training_groups", train.size());
-            extra.addProperty("held_out_groups", held.size());
-            extra.addProperty("margin", margin);
-            JsonArray h = new JsonArray();
-            for (var e : history) {
-                JsonObject o = new JsonObject();
-                o.addProperty("epoch", e.epoch());
-                o.addProperty("train_loss", e.trainLoss());
-                o.addProperty("held_out_accuracy", e.heldOutAccuracy());
-                o.addProperty("held_out_loss", e.heldOutLoss());
-                h.add(o);
-            }
-            extra.add("history", h);
-            model.save(out, extra);
-            err.printf(Locale.ROOT, "saved %s; held-out pairwise accuracy %.4f; total %.1f s%n", out,
-                    history.getLast().heldOutAccuracy(), (System.nanoTime() - t0) / 1e9);
+            RewardModelStage.Config cfg = config();
+            List<PreferenceGroup> groups = source.pairs != null ? RewardModelStage.readGroups(source.pairs)
+                    : RewardModelStage.feedbackGroups(source.dir, consensus);
+            new RewardModelStage(cfg, stage.context()).run(groups, out);
             return 0;
-        }
-
-        /** A completion's ids as scored: its own token ids (a sampled completion) or prompt + completion text. */
-        private static int[] refIds(RewardModel m, Completion c, Prompt prompt) {
-            return m.idsOf(new RewardFunction.Sample(prompt == null ? "" : prompt.text(), c.text(), null, null));
-        }
-
-        private static int pairs(List<PreferenceGroup> groups) { return groups.stream().mapToInt(g -> g.pairs().size()).sum(); }
-
-        private List<PreferenceGroup> loadGroups() throws IOException {
-            if (source.pairs != null) {
-                if (!Files.isRegularFile(source.pairs)) throw new NoSuchFileException(source.pairs.toString(), null, "no such pairs file");
-                return Jsonl.read(source.pairs, PreferenceGroup.JSON);
-            }
-            for (String f : new String[]{FeedbackData.PROMPTS_FILE, FeedbackData.COMPLETIONS_FILE, FeedbackData.JUDGEMENTS_FILE}) {
-                Path p = source.dir.resolve(f);
-                if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "missing from the feedback directory");
-            }
-            FeedbackData data = FeedbackData.readFrom(source.dir);
-            return consensus.equals("none") ? PreferenceGroups.perJudgement(data)
-                    : PreferenceGroups.consensus(data, ConsensusMethod.valueOf(consensus.toUpperCase(Locale.ROOT)));
         }
     }
 
@@ -216,7 +114,7 @@ public final class RewardCommand implements Callable<Integer> {
         @Option(names = "--prompts", description = "prompts JSONL whose texts precede the completions (default: prompts.jsonl beside --in, if there)")
         Path prompts;
 
-        @Option(names = "--device", defaultValue = "cpu") String device;
+        @Option(names = "--device", defaultValue = "cpu", description = "(default: ${DEFAULT-VALUE})") String device;
 
         @Spec CommandSpec spec;
 

@@ -1,22 +1,8 @@
 package rlhf4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Option;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.rlhf.reward.TrunkFiles;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.rlhf.reward.TrunkPretraining;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.tensor.Device;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.transformer.TransformerModel;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.transformer.tokenizer.BpeTokenizer;
-import rlhf4j.transformer.train.ProgressBar;
-import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.rlhf.stage.TrunkSource;
 
 /**
  * Where a reward model's or classifier's trunk comes from: a checkpoint ({@code --init}, usually the SFT policy),
@@ -27,7 +13,7 @@ final class TrunkOptions {
     @Option(names = "--init", description = "trunk checkpoint: llama2.c .bin, or a GPT-2 / Llama directory")
     Path init;
 
-    @Option(names = "--tokenizer", description = "tokenizer of --init (default: the one in its directory; required for a .bin)")
+    @Option(names = "--tokenizer", description = "tokenizer of --init (default: the one in its directory, or the tok*.bin beside a .bin)")
     Path tokenizer;
 
     @Option(names = "--scratch", description = "no checkpoint: a new GPT-2 trunk made from the training texts")
@@ -57,30 +43,11 @@ final class TrunkOptions {
     @Option(names = "--pretrain-lr", defaultValue = "1e-3", description = "--scratch: pretraining learning rate (default: ${DEFAULT-VALUE})")
     double pretrainLr;
 
-    record Trunk(TransformerModel model, Tokenizer tokenizer, String source) {}
-
-    /** The trunk and tokenizer; corpus feeds --scratch (BPE and pretraining). */
-    Trunk build(List<String> corpus, Device device, long seed, PrintWriter err) throws java.io.IOException {
+    /** The trunk source these flags name; exactly one of --init and --scratch. */
+    TrunkSource source() {
         if ((init == null) == !scratch) throw new IllegalArgumentException("give either --init CHECKPOINT or --scratch");
-        if (init != null) {
-            TransformerModel m = TrunkFiles.loadTrunk(init, device);
-            return new Trunk(m, TrunkFiles.loadTokenizer(init, tokenizer, m.vocabSize()), init.toString());
-        }
-        long t0 = System.nanoTime();
-        BpeTokenizer tok = TrunkPretraining.tokenizer(corpus, bpeVocab);
-        err.printf(Locale.ROOT, "BPE of %d tokens trained on %d texts in %.1f s%n", tok.vocabSize(), corpus.size(), (System.nanoTime() - t0) / 1e9);
-        var cfg = new TrunkPretraining.Config(layers, heads, width, context, pretrainSteps, pretrainBatch, pretrainLr, seed);
-        ProgressBar bar = ProgressBar.on(err, "pretrain", pretrainSteps);
-        long t1 = System.nanoTime();
-        TransformerModel m = TrunkPretraining.pretrain(corpus, tok, cfg, device, (s, n, loss) -> bar.update(s, "loss " + fmt(loss)));
-        if (pretrainSteps > 0) {
-            bar.finish();
-            err.printf(Locale.ROOT, "pretrained %d steps of %d x %d tokens in %.1f s%n", pretrainSteps, pretrainBatch, context,
-                    (System.nanoTime() - t1) / 1e9);
-        }
-        return new Trunk(m, tok, String.format(Locale.ROOT, "scratch gpt2 L%d H%d C%d T%d V%d, pretrained %d steps",
-                layers, heads, width, context, tok.vocabSize(), pretrainSteps));
+        return init != null ? new TrunkSource.Checkpoint(init, tokenizer)
+                : new TrunkSource.Scratch(layers, heads, width, context, bpeVocab,
+                        new TrunkSource.Scratch.Pretraining(pretrainSteps, pretrainBatch, pretrainLr));
     }
-
-    static String fmt(double x) { return String.format(Locale.ROOT, "%.4f", x); }
 }

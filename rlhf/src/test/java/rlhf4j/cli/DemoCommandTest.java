@@ -27,7 +27,7 @@ class DemoCommandTest {
         PipelineConfig quick = parse("--quick", "--seed", "42");
         assertEquals(42, quick.seed());
         assertEquals(128, quick.prompts().train());
-        assertTrue(quick.ppo().iterations() < full.ppo().iterations());
+        assertTrue(quick.ppo().stopping().maxIterations() < full.ppo().stopping().maxIterations());
 
         PipelineConfig detox = parse("--task", "detox");
         assertFalse(detox.eval().showSamples());                      // offensive samples stay hidden by default

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.rlhf.feedback.Completion;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.FeedbackFormatException;
@@ -138,7 +138,7 @@ final class FuzzTargets {
     private static List<Map<String, byte[]>> llama2cSeeds(Path scratch) throws IOException {
         Path dir = fresh(scratch, "l2c");
         List<Map<String, byte[]>> seeds = new ArrayList<>();
-        seeds.add(Map.of("stories260K.bin", Files.readAllBytes(SharedData.resolve("stories260k/stories260K.bin"))));
+        seeds.add(Map.of("stories260K.bin", Files.readAllBytes(DataSets.file("stories260k/stories260K.bin"))));
         LlamaConfig shared = LlamaConfig.llama2c(8, 12, 2, 2, 1, 16, 8, true);
         LlamaConfig unshared = LlamaConfig.llama2c(8, 12, 1, 2, 2, 12, 4, false);
         Llama2cCheckpoints.writeLegacy(dir.resolve("legacy.bin"), new Llama(shared, 1).checkpoint());
@@ -162,7 +162,7 @@ final class FuzzTargets {
         pieces[261] = " é".getBytes(StandardCharsets.UTF_8);
         scores[261] = -1.5f;
         new LlamaTokenizer(pieces, scores, 6).save(tiny);
-        return List.of(Map.of("tok512.bin", Files.readAllBytes(SharedData.resolve("stories260k/tok512.bin"))),
+        return List.of(Map.of("tok512.bin", Files.readAllBytes(DataSets.file("stories260k/tok512.bin"))),
                 Map.of("tiny.bin", Files.readAllBytes(tiny)));
     }
 
@@ -176,7 +176,7 @@ final class FuzzTargets {
 
     private static Map<String, byte[]> bpeSeed(Path scratch) throws IOException {
         Path dir = fresh(scratch, "bpe");
-        String corpus = Files.readString(SharedData.resolve("tinyshakespeare/input.txt")).substring(0, 6000);
+        String corpus = Files.readString(DataSets.file("tinyshakespeare/input.txt")).substring(0, 6000);
         BpeTrainer.train(corpus, 300, BpeTrainer.DEFAULT_SPECIALS).save(dir.resolve("vocab.json"), dir.resolve("merges.txt"));
         return filesOf(dir);
     }

@@ -1,10 +1,15 @@
 package rlhf4j.transformer;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import rlhf4j.autograd.Variable;
 import rlhf4j.autograd.nn.Module;
 import rlhf4j.tensor.DType;
 import rlhf4j.tensor.Device;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.io.FileFormatException;
+import rlhf4j.transformer.io.WeightCheck;
 
 /**
  * What PPO, reward models and generation need from a decoder-only transformer, whatever its family (GPT-2,
@@ -72,6 +77,18 @@ public abstract class TransformerModel extends Module {
             throw new IllegalArgumentException("a cache of " + maxLength + " positions exceeds the context length "
                     + contextLength());
         return new KvCache(numLayers(), batch, numKvHeads(), maxLength, headSize(), device());
+    }
+
+    /**
+     * Writes this model as a Hugging Face directory (config.json + model.safetensors) that {@link Models#load} opens
+     * again with bit-identical weights.
+     */
+    public abstract void save(Path dir) throws IOException;
+
+    /** Copies a checkpoint's tensors (named as this model's) after the strict {@link WeightCheck} against this model. */
+    protected final void loadWeights(Path file, Map<String, Tensor> state) throws FileFormatException {
+        WeightCheck.check(file, toString(), stateDict(), state);
+        loadStateDict(state, true);
     }
 
     protected Tensor onDevice(Tensor t) { return t.to(device()); }

@@ -2,37 +2,22 @@ package rlhf4j.rlhf.oracle;
 
 import java.util.Locale;
 
-/** The oracles by name: the one place the command line and configs turn {@code vader} or {@code oracle:afinn} into a scorer. */
+/** The built-in oracles by name: the one lookup that the CLI, the pipeline config and Java users share. */
 public final class Oracles {
+    /** The names {@link #byName} accepts (each also with the {@code oracle:} prefix). */
+    public static final String CHOICES = "vader, afinn, oracle:vader or oracle:afinn";
+
     private Oracles() {}
 
-    /** The names {@link #byName} accepts, for messages. */
-    public static final String CHOICES = "vader, afinn (also written oracle:vader, oracle:afinn), "
-            + "or the class name of a TextScorer with a no-argument constructor";
-
-    /**
-     * {@code vader} (VADER's compound score in [−1, 1]) or {@code afinn} (mean AFINN-165 word valence), case-insensitive,
-     * with or without an {@code oracle:} prefix; or the fully qualified class name of a {@link TextScorer} with a
-     * no-argument constructor.
-     *
-     * @throws IllegalArgumentException for any other name, listing the choices
-     */
+    /** vader (VADER compound score in [−1, 1]) or afinn (mean AFINN word valence), with or without "oracle:"; case-insensitive. */
     public static TextScorer byName(String name) {
-        String bare = name.regionMatches(true, 0, "oracle:", 0, 7) ? name.substring(7) : name;
-        switch (bare.toLowerCase(Locale.ROOT)) {
-            case "vader": return Vader.load();
-            case "afinn": return Afinn.load();
-            default: break;
-        }
-        if (bare.contains(".")) {
-            try {
-                Object o = Class.forName(bare).getDeclaredConstructor().newInstance();
-                if (o instanceof TextScorer scorer) return scorer;
-            } catch (ReflectiveOperationException | LinkageError e) {
-                throw new IllegalArgumentException("unknown oracle '" + name + "' (" + e.getClass().getSimpleName()
-                        + "); expected " + CHOICES, e);
-            }
-        }
-        throw new IllegalArgumentException("unknown oracle '" + name + "'; expected " + CHOICES);
+        if (name == null) throw new IllegalArgumentException("no oracle named; expected " + CHOICES);
+        String n = name.strip().toLowerCase(Locale.ROOT);
+        if (n.startsWith("oracle:")) n = n.substring("oracle:".length());
+        return switch (n) {
+            case "vader" -> Vader.load();
+            case "afinn" -> Afinn.load();
+            default -> throw new IllegalArgumentException("unknown oracle '" + name + "'; expected " + CHOICES);
+        };
     }
 }

@@ -16,6 +16,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import rlhf4j.transformer.data.DataSets;
+import rlhf4j.rlhf.stage.PolicyPretrainStage;
+import rlhf4j.rlhf.ppo.PpoConfig;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
@@ -25,8 +27,18 @@ import rlhf4j.transformer.data.DataSets;
  * <p>Paths starting with {@code shared:} are looked up under the project's shared/data folder; other relative paths
  * are relative to the config file's folder.
  */
-public record PipelineConfig(String name, long seed, String device, Policy policy, Prompts prompts, Sampling sampling,
-                             Labelers labelers, RewardModelSettings rewardModel, Ppo ppo, Eval eval) {
+public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling sampling, Labelers labelers,
+                             RewardModelSettings rewardModel, PpoConfig ppo, Eval eval) {
+
+    /** The run's name (in the report's title), the seed of every random choice, and the device. */
+    public record Run(String name, long seed, String device) {}
+
+    public String name() { return run.name(); }
+
+    public long seed() { return run.seed(); }
+
+    public String device() { return run.device(); }
+
 
     /**
      * The starting policy: a checkpoint (llama2.c .bin + tokenizer, or a model directory), or a small GPT-2 made and
@@ -40,8 +52,7 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
      * A small GPT-2 with a byte-level BPE trained on {@code corpus} ("davidson" or a text file, one document a line),
      * then next-token pretrained for {@code steps}.
      */
-    public record Scratch(String corpus, int layers, int heads, int width, int context, int bpeVocab, int steps,
-                          int batchSize, double lr) {}
+    public record Scratch(String corpus, PolicyPretrainStage.Shape shape, int steps, int batchSize, double lr) {}
 
     /**
      * Prompts: "tinystories" (each story's first {@code words} words), "davidson" (each tweet's first words), or a
@@ -62,16 +73,17 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
 
     /**
      * The reward: "pairwise" (a Bradley–Terry reward model on the consensus groups, trunk initialised from the
-     * policy), "classifier" (a transformer classifier on the policy's trunk, trained on {@code classifierData}, its
-     * {@code rewardClass} logit) or "ngram" (the bag-of-n-grams logistic regression on the same data).
+     * policy; {@code heldOutPercent} of the prompts measure it), "classifier" (a transformer classifier on the policy's
+     * trunk) or "ngram" (the bag-of-n-grams logistic regression), both trained on {@link ClassifierData}.
      */
-    public record RewardModelSettings(String type, int epochs, double lr, int groupsPerBatch, int heldOutPercent,
-                                      int maxLength, String classifierData, String rewardClass, int classifierSteps) {}
+    public record RewardModelSettings(String type, RewardTraining training, int heldOutPercent, ClassifierData classifier) {}
 
-    /** PPO (see {@link rlhf4j.rlhf.ppo.PpoConfig} for each). */
-    public record Ppo(int iterations, int batchSize, int minibatches, int epochs, int maxNewTokens, double temperature,
-                      double lr, double initKlCoef, boolean adaptiveKl, double targetKl, double vfCoef,
-                      double clipRange, double entropyCoef, boolean whitenRewards, double rewardClip) {}
+    /** Epochs, learning rate, groups per batch (a classifier's batch is 4 × that), tokens per text. */
+    public record RewardTraining(int epochs, double lr, int groupsPerBatch, int maxLength) {}
+
+    /** A classifier's data set, the class whose logit is the reward, and about how many batches a trunk classifier trains. */
+    public record ClassifierData(String data, String rewardClass, int steps) {}
+
 
     /** Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed. */
     public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples) {}
@@ -96,8 +108,8 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
         Scratch scratch = null;
         if (pol.has("scratch")) {
             Fields sc = pol.section("scratch");
-            scratch = new Scratch(sc.str("corpus", "davidson"), sc.positive("layers", 2), sc.positive("heads", 4),
-                    sc.positive("width", 128), sc.positive("context", 64), sc.positive("bpe_vocab", 512),
+            scratch = new Scratch(sc.str("corpus", "davidson"), new PolicyPretrainStage.Shape(sc.positive("layers", 2), sc.positive("heads", 4),
+                    sc.positive("width", 128), sc.positive("context", 64), sc.positive("bpe_vocab", 512)),
                     sc.positive("steps", 300), sc.positive("batch_size", 16), sc.positiveNum("lr", 2e-3));
             sc.done();
         }
@@ -115,23 +127,38 @@ public record PipelineConfig(String name, long seed, String device, Policy polic
                 la.numbers("temperatures", List.of(0.05, 0.1, 0.2)), la.str("criterion", "sentiment"),
                 la.oneOf("consensus", "borda", "borda", "copeland"));
         RewardModelSettings reward = new RewardModelSettings(rm.oneOf("type", "pairwise", "pairwise", "classifier", "ngram"),
-                rm.positive("epochs", 2), rm.positiveNum("lr", 3e-4), rm.positive("groups_per_batch", 8),
-                rm.atLeast("held_out_percent", 20, 0), rm.positive("max_length", 128), rm.str("classifier_data", "tweeteval"),
-                rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300));
+                new RewardTraining(rm.positive("epochs", 2), rm.positiveNum("lr", 3e-4), rm.positive("groups_per_batch", 8),
+                        rm.positive("max_length", 128)), rm.atLeast("held_out_percent", 20, 0),
+                new ClassifierData(rm.str("classifier_data", "tweeteval"), rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300)));
         if (reward.heldOutPercent() >= 100) throw rm.error("held_out_percent", "must be below 100");
-        Ppo ppo = new Ppo(pp.positive("iterations", 20), pp.positive("batch_size", 16), pp.positive("minibatches", 4),
-                pp.positive("epochs", 4), pp.positive("max_new_tokens", 48), pp.positiveNum("temperature", 1.0),
-                pp.positiveNum("lr", 1e-4), pp.nonNegative("init_kl_coef", 0.05), pp.bool("adaptive_kl", false),
-                pp.positiveNum("target_kl", 6), pp.nonNegative("vf_coef", 0.1), pp.positiveNum("clip_range", 0.2),
-                pp.nonNegative("entropy_coef", 0), pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0));
-        if (ppo.batchSize() % ppo.minibatches() != 0)
-            throw pp.error("minibatches", ppo.minibatches() + " must divide batch_size " + ppo.batchSize());
-        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.maxNewTokens()),
+        Run run = new Run(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"));
+        PpoConfig ppo = ppo(pp, run.seed());
+        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.sampling().maxNewTokens()),
                 ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
-        PipelineConfig c = new PipelineConfig(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"),
-                policy, prompts, sampling, labelers, reward, ppo, eval);
+        if (eval.toxicity() && reward.type().equals("pairwise"))
+            throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
+        PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, ppo, eval);
         for (Fields f : List.of(pol, pr, sa, la, rm, pp, ev, top)) f.done();
         return c;
+    }
+
+    /**
+     * The ppo section as PPO's settings; what it has no field for: no weight decay, gradient clip 1, value
+     * clip 0.2, γ 1, λ 0.95, KL horizon 10,000, no early epoch stop, no missing-stop penalty or score threshold, one
+     * checkpoint at the end.
+     */
+    private static PpoConfig ppo(Fields pp, long seed) {
+        var sampling = new PpoConfig.Sampling(pp.positive("batch_size", 16), pp.positive("max_new_tokens", 48), pp.positiveNum("temperature", 1.0));
+        int minibatches = pp.positive("minibatches", 4);
+        if (sampling.batchSize() % minibatches != 0)
+            throw pp.error("minibatches", minibatches + " must divide batch_size " + sampling.batchSize());
+        var optimisation = new PpoConfig.Optimisation(pp.positiveNum("lr", 1e-4), 0.0, 1.0, pp.positive("epochs", 4), minibatches);
+        var kl = new PpoConfig.KlControl(pp.nonNegative("init_kl_coef", 0.05), pp.bool("adaptive_kl", false), pp.positiveNum("target_kl", 6),
+                10_000, 0.0);
+        var loss = new PpoConfig.Loss(pp.positiveNum("clip_range", 0.2), 0.2, pp.nonNegative("vf_coef", 0.1), pp.nonNegative("entropy_coef", 0));
+        var advantage = new PpoConfig.Advantage(1.0, 0.95, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
+        var stopping = new PpoConfig.Stopping(pp.positive("iterations", 20), Double.NaN, 5);
+        return new PpoConfig(sampling, optimisation, loss, advantage, kl, stopping, new PpoConfig.Checkpointing(0, 1), seed);
     }
 
     /**

@@ -10,37 +10,29 @@ import rlhf4j.rlhf.ppo.IterationStats;
 import rlhf4j.rlhf.ppo.RunLog;
 
 /**
- * Writes a run's {@code summary.json} and {@code report.html} from its metrics and, when there is one, an
- * evaluation of reference vs trained policy (whose held-out figures then take precedence over training batches).
+ * Writes {@code summary.json} and {@code report.html} from a PPO run's metrics and, when there is one, an evaluation
+ * of reference vs trained policy (whose held-out figures then take precedence over training batches).
  */
 public final class Reports {
     private Reports() {}
 
     /**
-     * @param eval  reference vs trained on held-out prompts, or null (the first and last training batches stand in)
-     * @param extra fields only the pipeline knows (reward-model accuracy, labeler agreement); wins over the rest
+     * @param ppoDir the PPO run directory (metrics.jsonl, samples)
+     * @param outDir where summary.json and report.html go (replaced)
+     * @param eval   reference vs trained on held-out prompts, or null (the first and last training batches stand in)
+     * @param extra  figures only the caller knows (reward-model accuracy, labeler agreement, wall time); wins over the rest
      */
-    public static Summary write(Path runDir, String title, Map<String, ?> config, Evaluation.Result eval, Summary extra)
+    public static Summary write(Path ppoDir, Path outDir, String title, Map<String, ?> config, Evaluation.Result eval, Summary extra)
             throws IOException {
-        RunLog log = new RunLog(runDir);
+        RunLog log = new RunLog(ppoDir);
         List<IterationStats> m = log.metrics();
-        Summary fromTraining = Summary.empty();
-        if (!m.isEmpty()) {
-            double wall = m.stream().mapToDouble(IterationStats::timeTotal).sum();
-            fromTraining = new Summary(m.getFirst().scoreMean(), m.getLast().scoreMean(), null, null, m.getLast().klSequence(),
-                    null, null, null, null, null, null, m.size(), wall);
-        }
-        Summary fromEval = Summary.empty();
+        Summary summary = fromTraining(m).merge(eval == null ? Summary.empty() : fromEvaluation(eval))
+                .merge(extra == null ? Summary.empty() : extra);
         float[] before = null, after = null;
         List<RunReport.SampleRow> samples = new ArrayList<>();
         if (eval != null) {
-            Evaluation.Side r = eval.reference(), t = eval.trained();
-            fromEval = new Summary(r.reward().mean(), t.reward().mean(), r.gold() == null ? null : r.gold().mean(),
-                    t.gold() == null ? null : t.gold().mean(), t.klToReference().mean(),
-                    r.toxicity() == null ? null : r.toxicity().mean(), t.toxicity() == null ? null : t.toxicity().mean(),
-                    eval.winRate(), null, null, null, null, null);
-            before = r.rewards();
-            after = t.rewards();
+            before = eval.reference().rewards();
+            after = eval.trained().rewards();
             for (Evaluation.SampleRow s : eval.samples().subList(0, Math.min(12, eval.samples().size())))
                 samples.add(new RunReport.SampleRow(s.prompt(), s.reference(), s.trained(), s.referenceReward(), s.trainedReward()));
         } else if (!m.isEmpty()) {
@@ -52,9 +44,26 @@ public final class Reports {
                 else if (s.iteration() == last) samples.add(new RunReport.SampleRow(s.prompt(), "", s.completion(), null, s.score()));
             }
         }
-        Summary summary = Summary.read(runDir).merge(fromTraining).merge(fromEval).merge(extra == null ? Summary.empty() : extra);
-        summary.write(runDir);
-        RunReport.write(runDir, new RunReport.Content(title, summary, config, m, before, after, samples));
+        summary.write(outDir);
+        RunReport.write(outDir, new RunReport.Content(title, summary, config, m, before, after, samples));
         return summary;
     }
+
+    /** The first and last training batches' mean score, the last KL, the iterations and their summed time. */
+    static Summary fromTraining(List<IterationStats> m) {
+        if (m.isEmpty()) return Summary.empty();
+        double wall = m.stream().mapToDouble(s -> s.time().total()).sum();
+        return Summary.empty().withReward(m.getFirst().score().mean(), m.getLast().score().mean()).withKlAfter(m.getLast().kl().sequence())
+                .withRun(new Summary.Run(m.size(), wall));
+    }
+
+    /** The held-out figures: rewards, gold and toxicity before and after, KL, win rate. */
+    static Summary fromEvaluation(Evaluation.Result eval) {
+        Evaluation.Side r = eval.reference(), t = eval.trained();
+        return Summary.empty().withReward(r.reward().mean(), t.reward().mean())
+                .withGold(mean(r.gold()), mean(t.gold())).withToxicity(mean(r.toxicity()), mean(t.toxicity()))
+                .withKlAfter(t.klToReference().mean()).withWinRate(eval.winRate());
+    }
+
+    private static Double mean(Evaluation.MeanStd m) { return m == null ? null : m.mean(); }
 }

@@ -48,21 +48,21 @@ public final class RunReport {
                 .append("</style></head><body>\n<h1>").append(Html.escape(c.title())).append("</h1>\n");
 
         h.append("<h2>Summary</h2>\n<table>");
-        for (var e : Summary.GSON.toJsonTree(c.summary()).getAsJsonObject().entrySet())
+        for (var e : c.summary().fields().entrySet())
             h.append("<tr><th>").append(Html.escape(e.getKey())).append("</th><td>")
-                    .append(Html.escape(e.getValue().isJsonNull() ? "—" : e.getValue().getAsString())).append("</td></tr>");
+                    .append(Html.escape(e.getValue() == null ? "—" : String.valueOf(e.getValue()))).append("</td></tr>");
         h.append("</table>\n");
 
         List<IterationStats> m = c.metrics();
         if (!m.isEmpty()) {
             double[] x = series(m, IterationStats::iteration);
             h.append("<h2>Training</h2>\n<div class=\"plots\">\n");
-            plot(h, "Reward (mean score)", "score", x, series(m, IterationStats::scoreMean));
-            plot(h, "KL to the reference (per sequence)", "KL", x, series(m, IterationStats::klSequence));
-            plot(h, "Policy entropy (per token)", "entropy", x, series(m, IterationStats::entropy));
-            plot(h, "Value loss", "value loss", x, series(m, IterationStats::valueLoss));
-            plot(h, "Clip fraction", "clip fraction", x, series(m, IterationStats::clipFraction));
-            plot(h, "KL coefficient β", "β", x, series(m, IterationStats::beta));
+            plot(h, "Reward (mean score)", "score", x, series(m, s -> s.score().mean()));
+            plot(h, "KL to the reference (per sequence)", "KL", x, series(m, s -> s.kl().sequence()));
+            plot(h, "Policy entropy (per token)", "entropy", x, series(m, s -> s.completions().entropy()));
+            plot(h, "Value loss", "value loss", x, series(m, s -> s.losses().value()));
+            plot(h, "Clip fraction", "clip fraction", x, series(m, s -> s.updates().clipFraction()));
+            plot(h, "KL coefficient β", "β", x, series(m, s -> s.kl().beta()));
             h.append("</div>\n");
         }
         if (c.rewardsBefore() != null && c.rewardsAfter() != null) {

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import rlhf4j.rlhf.oracle.TextScorer;
+import rlhf4j.rlhf.data.LabeledText;
 import rlhf4j.tensor.Device;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.tokenizer.Tokenizer;
@@ -17,7 +17,7 @@ import rlhf4j.transformer.tokenizer.Tokenizer;
  * "not hate"): unbounded, unlike a probability, so PPO still sees differences between already-good samples.
  * {@link #probabilities} gives the softmax when a probability is wanted.
  */
-public final class Classifier implements RewardFunction, TextScorer {
+public final class Classifier implements TextClassifier {
     public static final String KIND = "classifier";
 
     public final ScoringModel scoring;
@@ -45,13 +45,20 @@ public final class Classifier implements RewardFunction, TextScorer {
         return new Classifier(ScoringModel.withNewHead(trunk, tokenizer, classes.size(), maxLength, seed), classes, rewardClass, false);
     }
 
-    public int rewardClass() { return rewardClass; }
+    @Override public int rewardClass() { return rewardClass; }
+
+    @Override public List<String> classes() { return classes; }
+
+    /** The same model rewarding another class (by name), scoring what it scored before. */
+    @Override public Classifier rewarding(String className) { return rewarding(className, withPrompt); }
+
+    @Override public double probability(String text, int c) { return probabilities(List.of(text))[0][c]; }
+
+    @Override public ClassificationMetrics evaluate(List<LabeledText> data) { return ClassifierTrainer.evaluate(this, data); }
 
     /** The same model rewarding another class (by name), or scoring prompt + completion. */
     public Classifier rewarding(String className, boolean withPrompt) {
-        int c = classes.indexOf(className);
-        if (c < 0) throw new IllegalArgumentException("no class '" + className + "'; the classes are " + classes);
-        return new Classifier(scoring, classes, c, withPrompt);
+        return new Classifier(scoring, classes, TextClassifier.indexOf(this, className), withPrompt);
     }
 
     /** Logits (rows of N) of texts. */

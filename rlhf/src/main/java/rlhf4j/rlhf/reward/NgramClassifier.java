@@ -1,5 +1,6 @@
 package rlhf4j.rlhf.reward;
 
+import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -10,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import rlhf4j.rlhf.data.LabeledText;
-import rlhf4j.rlhf.oracle.TextScorer;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.io.Safetensors;
@@ -19,23 +19,42 @@ import rlhf4j.tensor.io.Safetensors;
  * The bag-of-n-grams baseline a learned classifier should beat: lower-cased word 1–2-grams and character 2–5-grams
  * hashed into 2^bits buckets, and multinomial logistic regression on their counts (normalised to unit length),
  * trained with AdaGrad and L2. Plain Java, no tensors: it trains on 9,000 tweets in seconds. As a reward it gives
- * the logit of one class, like {@link Classifier}.
+ * the logit of one class, like {@link Classifier}. Its files: {@link #WEIGHTS_FILE} in the model directory.
  */
-public final class NgramClassifier implements RewardFunction, TextScorer {
+public final class NgramClassifier implements TextClassifier {
     public static final String WEIGHTS_FILE = "ngrams.safetensors";
 
     private final int bits, classes;
+    private final List<String> classNames;
     private final float[] weights;     // (classes, 2^bits) row-major
     private final float[] bias;        // (classes)
-    private int rewardClass;
+    private final int rewardClass;
 
-    public NgramClassifier(int bits, int classes, int rewardClass) {
-        if (bits < 4 || bits > 24) throw new IllegalArgumentException("hash bits " + bits + " must be in [4, 24]");
+    /** Classes named by their index ("0", "1", ...). */
+    public NgramClassifier(int bits, int classes, int rewardClass) { this(bits, indexNames(classes), rewardClass); }
+
+    public NgramClassifier(int bits, List<String> classNames, int rewardClass) {
+        this(bits, classNames, new float[classNames.size() << checkBits(bits)], new float[classNames.size()], rewardClass);
+    }
+
+    private NgramClassifier(int bits, List<String> classNames, float[] weights, float[] bias, int rewardClass) {
         this.bits = bits;
-        this.classes = classes;
-        this.weights = new float[classes << bits];
-        this.bias = new float[classes];
+        this.classes = classNames.size();
+        this.classNames = List.copyOf(classNames);
+        this.weights = weights;
+        this.bias = bias;
         this.rewardClass = java.util.Objects.checkIndex(rewardClass, classes);
+    }
+
+    private static int checkBits(int bits) {
+        if (bits < 4 || bits > 24) throw new IllegalArgumentException("hash bits " + bits + " must be in [4, 24]");
+        return bits;
+    }
+
+    private static List<String> indexNames(int classes) {
+        List<String> names = new ArrayList<>();
+        for (int c = 0; c < classes; c++) names.add(Integer.toString(c));
+        return names;
     }
 
     /** A text's features: bucket indices and their values, the count vector scaled to unit length. */
@@ -80,11 +99,18 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
 
     public float[] logits(String text) { return logits(features(text)); }
 
+    /** Called after each pass over the data (1-based). */
+    @FunctionalInterface
+    public interface EpochListener { void onEpoch(int epoch, int epochs); }
+
     /**
      * Trains for {@code epochs} passes in a seeded random order: softmax cross-entropy, AdaGrad steps
      * w −= lr·g/√(Σg²), with L2 penalty l2·w on the weights each example touches.
      */
-    public void train(List<LabeledText> data, int epochs, double lr, double l2, long seed) {
+    public void train(List<LabeledText> data, int epochs, double lr, double l2, long seed) { train(data, epochs, lr, l2, seed, null); }
+
+    /** {@link #train(List, int, double, double, long)}, telling {@code listener} (may be null) after each pass. */
+    public void train(List<LabeledText> data, int epochs, double lr, double l2, long seed, EpochListener listener) {
         List<Features> feats = new ArrayList<>(data.size());
         for (LabeledText t : data) feats.add(features(t.text()));
         float[] gw = new float[weights.length], gb = new float[classes];       // AdaGrad accumulators
@@ -109,6 +135,7 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
                     }
                 }
             }
+            if (listener != null) listener.onEpoch(e + 1, epochs);
         }
     }
 
@@ -122,7 +149,23 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
         return p;
     }
 
-    public int rewardClass() { return rewardClass; }
+    @Override public int rewardClass() { return rewardClass; }
+
+    @Override public List<String> classes() { return classNames; }
+
+    /** The same weights rewarding another class (by name). */
+    @Override public NgramClassifier rewarding(String className) {
+        return new NgramClassifier(bits, classNames, weights, bias, TextClassifier.indexOf(this, className));
+    }
+
+    /** P(c | text) = softmax(z)_c, in double precision. */
+    @Override public double probability(String text, int c) {
+        float[] z = logits(text);
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float x : z) max = Math.max(max, x);
+        for (float x : z) sum += Math.exp(x - max);
+        return Math.exp(z[c] - max) / sum;
+    }
 
     public int predict(String text) {
         float[] z = logits(text);
@@ -131,7 +174,7 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
         return best;
     }
 
-    public ClassificationMetrics evaluate(List<LabeledText> data) {
+    @Override public ClassificationMetrics evaluate(List<LabeledText> data) {
         int[] truth = new int[data.size()], pred = new int[data.size()];
         for (int i = 0; i < truth.length; i++) { truth[i] = data.get(i).label(); pred[i] = predict(data.get(i).text()); }
         return ClassificationMetrics.of(truth, pred, classes);
@@ -150,7 +193,7 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
     public void save(Path file) throws IOException {
         try (MemoryScope s = MemoryScope.open()) {
             Safetensors.write(file, Map.of("weight", Tensor.of(weights, classes, 1 << bits), "bias", Tensor.of(bias, classes)),
-                    Map.of("reward_class", Integer.toString(rewardClass)));
+                    Map.of("reward_class", Integer.toString(rewardClass), "classes", new Gson().toJson(classNames)));
         }
     }
 
@@ -161,8 +204,11 @@ public final class NgramClassifier implements RewardFunction, TextScorer {
             Tensor w = contents.tensors().get("weight"), b = contents.tensors().get("bias");
             if (w == null || b == null) throw new IOException(file + ": needs tensors weight and bias");
             int bits = Integer.numberOfTrailingZeros(w.size(1));
-            String reward = contents.metadata() == null ? null : contents.metadata().get("reward_class");
-            NgramClassifier m = new NgramClassifier(bits, w.size(0), reward == null ? 0 : Integer.parseInt(reward));
+            Map<String, String> meta = contents.metadata() == null ? Map.of() : contents.metadata();
+            String reward = meta.get("reward_class"), names = meta.get("classes");
+            List<String> classNames = names == null ? indexNames(w.size(0)) : List.of(new Gson().fromJson(names, String[].class));
+            if (classNames.size() != w.size(0)) throw new IOException(file + ": " + classNames.size() + " class names for " + w.size(0) + " classes");
+            NgramClassifier m = new NgramClassifier(bits, classNames, reward == null ? 0 : Integer.parseInt(reward));
             System.arraycopy(w.toFloatArray(), 0, m.weights, 0, m.weights.length);
             System.arraycopy(b.toFloatArray(), 0, m.bias, 0, m.bias.length);
             return m;

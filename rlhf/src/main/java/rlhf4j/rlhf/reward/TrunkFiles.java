@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import rlhf4j.tensor.Device;
 import rlhf4j.transformer.Models;
 import rlhf4j.transformer.TransformerModel;
-import rlhf4j.transformer.gpt2.Gpt2;
-import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 import rlhf4j.transformer.train.TokenizerFiles;
 
@@ -43,11 +41,7 @@ public final class TrunkFiles {
     /** Writes the trunk (Hugging Face layout) and its tokenizer into dir. */
     public static void save(TransformerModel trunk, Tokenizer tokenizer, Path dir) throws IOException {
         Files.createDirectories(dir);
-        switch (trunk) {
-            case Gpt2 g -> g.save(dir);
-            case Llama l -> l.save(dir);
-            default -> throw new IllegalArgumentException("cannot save a trunk of type " + trunk.getClass().getSimpleName());
-        }
+        trunk.save(dir);
         TokenizerFiles.save(tokenizer, dir);
     }
 }

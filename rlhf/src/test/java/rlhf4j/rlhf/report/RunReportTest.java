@@ -18,16 +18,17 @@ class RunReportTest {
     @TempDir Path dir;
 
     static IterationStats stats(int i) {
-        return new IterationStats(i, 0.1 * i, 0.05, 0.5 * i, 0.01 * i, 2 - 0.1 * i, 0.1, 0.01, -0.02, 1.0 / (i + 1), 0.2, 12, 0.5,
-                1.0, 1.3, 0.0, 0.05, 0.7, 8, 1e-6, 1, 0.1, 0.2, 0.2, 2, 3.5, 40);
+        return new IterationStats(i, new IterationStats.Score(0.1 * i, 0.05), new IterationStats.Kl(0.5 * i, 0.01 * i, 0.05),
+                new IterationStats.Completions(12, 0.5, 2 - 0.1 * i, 1e-6), new IterationStats.Losses(-0.02, 1.0 / (i + 1), 0.2, 0.7),
+                new IterationStats.Updates(8, 1.0, 1.3, 0.0, 0.1, 0.01), new IterationStats.Timings(1, 0.1, 0.2, 0.2, 2, 3.5, 40));
     }
 
     @Test void rendersPlotsAndEscapesUntrustedText() throws Exception {
         List<IterationStats> m = new ArrayList<>();
         for (int i = 0; i < 6; i++) m.add(stats(i));
         String evil = "<script>alert('x')</script> & \"quotes\"";
-        RunReport.Content c = new RunReport.Content("run <1>", Summary.empty().merge(new Summary(0.1, 0.6, null, null, 2.5, null, null,
-                0.7, null, null, null, 6, 21.0)), Map.of("reward", "oracle:<vader>"), m, new float[]{0, 0.1f, 0.2f},
+        RunReport.Content c = new RunReport.Content("run <1>", Summary.empty().withReward(0.1, 0.6).withKlAfter(2.5)
+                .withWinRate(0.7).withRun(new Summary.Run(6, 21.0)), Map.of("reward", "oracle:<vader>"), m, new float[]{0, 0.1f, 0.2f},
                 new float[]{0.5f, 0.6f, 0.9f}, List.of(new RunReport.SampleRow(evil, "before " + evil, "after", 0.1, 0.9)));
         Path f = RunReport.write(dir, c);
         String html = Files.readString(f);
@@ -50,8 +51,9 @@ class RunReportTest {
     }
 
     @Test void summaryKeepsNullsAndMergesLaterValues() throws Exception {
-        Summary a = new Summary(0.1, 0.2, null, null, 1.0, null, null, null, null, null, null, 10, 5.0);
-        Summary b = new Summary(null, 0.3, 0.4, 0.5, null, null, null, 0.6, 0.8, null, null, null, null);
+        Summary a = Summary.empty().withReward(0.1, 0.2).withKlAfter(1.0).withRun(new Summary.Run(10, 5.0));
+        Summary b = Summary.empty().withReward(null, 0.3).withGold(0.4, 0.5).withWinRate(0.6)
+                .withFeedback(new Summary.Feedback(0.8, null, null));
         Summary m = a.merge(b);
         m.write(dir);
         String json = Files.readString(dir.resolve(Summary.FILE));
@@ -60,9 +62,15 @@ class RunReportTest {
             assertTrue(json.contains("\"" + k + "\""), k + " missing in " + json);
         assertTrue(json.contains("\"fleiss_kappa\": null"));
         assertEquals(m, Summary.read(dir));
-        assertEquals(0.3, m.rewardAfter());
-        assertEquals(0.1, m.rewardBefore());
-        assertEquals(0.8, m.rmValAccuracy());
+        assertEquals(0.3, m.reward().after());
+        assertEquals(0.1, m.reward().before());
+        assertEquals(0.8, m.feedback().rmValAccuracy());
+        assertEquals(10, m.run().iterations());
+        // the keys in file order, flat
+        assertEquals(List.of("reward_before", "reward_after", "gold_before", "gold_after", "kl_after", "toxicity_before",
+                "toxicity_after", "win_rate", "rm_val_accuracy", "agreement_pairwise", "fleiss_kappa", "iterations", "wall_seconds"),
+                List.copyOf(com.google.gson.JsonParser.parseString(json).getAsJsonObject().keySet()));
+        assertTrue(json.contains("\"iterations\": 10,") && json.contains("\"gold_after\": 0.5,"), json);
     }
 
     @Test void histogramBinsCountFractions() {

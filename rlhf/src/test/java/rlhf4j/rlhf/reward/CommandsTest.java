@@ -53,7 +53,7 @@ class CommandsTest {
 
         String prompts = dir.resolve("prompts.txt").toString();
         r = run("sample", "--checkpoint", shared("stories260k/stories260K.bin").toString(), "--tokenizer",
-                shared("stories260k/tok512.bin").toString(), "--prompts", prompts, "-k", "2", "--out", dir.resolve("o.jsonl").toString());
+                shared("stories260k/tok512.bin").toString(), "--prompts", prompts, "-k", "2", "--out", dir.resolve("o").toString());
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains(prompts), r.err());
 
@@ -71,15 +71,15 @@ class CommandsTest {
                 "--max-new-tokens", "12", "--temperature", "1.5", "--seed", "5"};
         List<String> a = new ArrayList<>(List.of(base)), b = new ArrayList<>(List.of(base));
         a.addAll(List.of("--batch-size", "6", "--out", dir.resolve("a").toString()));
-        b.addAll(List.of("--batch-size", "2", "--out", dir.resolve("b.jsonl").toString()));
+        b.addAll(List.of("--batch-size", "2", "--out", dir.resolve("b").toString()));
         assertEquals(0, run(a.toArray(String[]::new)).code());
         assertEquals(0, run(b.toArray(String[]::new)).code());
         List<Completion> ca = Jsonl.read(dir.resolve("a/completions.jsonl"), FeedbackJson.COMPLETION);
-        List<Completion> cb = Jsonl.read(dir.resolve("b.jsonl"), FeedbackJson.COMPLETION);
+        List<Completion> cb = Jsonl.read(dir.resolve("b/completions.jsonl"), FeedbackJson.COMPLETION);
         assertEquals(6, ca.size());
         assertEquals(ca, cb);
         assertEquals(2, Jsonl.read(dir.resolve("a/prompts.jsonl"), FeedbackJson.PROMPT).size());
-        assertEquals("p3", ca.get(3).promptId());                    // line 3 (the blank line 2 is skipped)
+        assertEquals("p2", ca.get(3).promptId());                    // the second prompt (the blank line is skipped)
         assertEquals(1.5, ca.getFirst().sampling().temperature(), 0);
         assertTrue(ca.getFirst().tokenIds().length > 0);
         assertTrue(ca.stream().map(Completion::text).distinct().count() > 2, "samples should differ: " + ca);

@@ -63,6 +63,7 @@ public final class Gpt2 extends TransformerModel {
     @Override public int numKvHeads() { return config.nHead(); }
     @Override public int headSize() { return config.headSize(); }
     @Override public Device device() { return device; }
+    @Override public String toString() { return "GPT-2 " + config; }
 
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
@@ -106,7 +107,7 @@ public final class Gpt2 extends TransformerModel {
             read.forEach((name, t) -> state.put(modelName(name), t));
             ExpectedTensors.checkTensors(weights, state, parameterShapes(config), described);
             ExpectedTensors.warnNonFinite(weights, state);
-            model.loadStateDict(state, true);
+            model.loadWeights(weights, state);
         }
         return model;
     }
@@ -150,7 +151,7 @@ public final class Gpt2 extends TransformerModel {
     }
 
     /** Writes config.json and model.safetensors (metadata format "pt") so that transformers' from_pretrained reads them. */
-    public void save(Path dir) throws IOException {
+    @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.toHf().write(dir.resolve(CONFIG_FILE));
         Safetensors.write(dir.resolve(WEIGHTS_FILE), stateDict(), Map.of("format", "pt"));

@@ -83,6 +83,7 @@ public final class Llama extends TransformerModel {
     @Override public int numKvHeads() { return config.nKvHeads(); }
     @Override public int headSize() { return config.headSize(); }
     @Override public Device device() { return device; }
+    @Override public String toString() { return "Llama " + config; }
 
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
@@ -110,7 +111,7 @@ public final class Llama extends TransformerModel {
         ExpectedTensors.checkTensors(file, state, LlamaCheckpoint.shapes(ckpt.config()), "the config " + ckpt.config());
         ExpectedTensors.warnNonFinite(file, state);
         Llama m = new Llama(ckpt.config(), 0, device);
-        m.loadStateDict(state, true);
+        m.loadWeights(file, state);
         return m;
     }
 
@@ -140,7 +141,7 @@ public final class Llama extends TransformerModel {
      * Writes a Hugging Face directory: config.json and model.safetensors (metadata format "pt"), with q/k rows in
      * Hugging Face's half-split rotary layout; lm_head.weight is left out when tied, as transformers does.
      */
-    public void save(Path dir) throws IOException {
+    @Override public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         LlamaCheckpoint hf = checkpoint().withRopeLayout(RopeLayout.HALF_SPLIT);
         Files.writeString(dir.resolve("config.json"), HfLlamaConfig.toJson(hf.config()), java.nio.charset.StandardCharsets.UTF_8);

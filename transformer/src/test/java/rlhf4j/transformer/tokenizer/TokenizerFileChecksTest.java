@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.transformer.io.FileFormatException;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 
 /** Tokenizer files that are corrupt in ways that once slipped through, or cost time and memory before failing. */
 class TokenizerFileChecksTest {
@@ -20,7 +20,7 @@ class TokenizerFileChecksTest {
 
     private Path copyOfTok512(String name) throws Exception {
         Path copy = dir.resolve(name);
-        Files.copy(SharedData.file("stories260k/tok512.bin"), copy);
+        Files.copy(DataSets.file("stories260k/tok512.bin"), copy);
         return copy;
     }
 
