@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.Models;
 import rlhf4j.transformer.io.LlamaConfig;
 import rlhf4j.transformer.llama.Llama;
@@ -30,7 +30,7 @@ class PpoCommandTest {
     @Test void trainsResumesEvaluatesAndReports() throws Exception {
         Path model = dir.resolve("tiny.bin"), run = dir.resolve("run");
         new Llama(LlamaConfig.llama2c(16, 32, 1, 2, 2, 512, 64, true), 3).saveLlama2c(model);
-        String tok = SharedData.resolve("stories260k/tok512.bin").toString();
+        String tok = DataSets.file("stories260k/tok512.bin").toString();
         String[] common = {"ppo", "--policy", model.toString(), "--tokenizer", tok, "--reward", "oracle:vader", "--prompts", "tinystories",
                 "--max-prompts", "8", "--out", run.toString(), "--batch-size", "4", "--minibatches", "2", "--ppo-epochs", "1",
                 "--max-new-tokens", "6", "--checkpoint-every", "1", "--quiet"};

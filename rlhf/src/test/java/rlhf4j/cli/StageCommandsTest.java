@@ -18,7 +18,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
 import rlhf4j.rlhf.data.PromptSource;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.rlhf.feedback.Completion;
 import rlhf4j.rlhf.feedback.FeedbackJson;
 import rlhf4j.rlhf.feedback.Judgement;
@@ -43,7 +43,7 @@ class StageCommandsTest {
     /** 3 prompts x 3 completions from stories260K in dir/data. */
     Path sample(Path dir, String... extra) throws Exception {
         Path prompts = Files.writeString(dir.resolve("prompts.txt"), "Once upon a time\nThe cat\nTom was sad\n");
-        List<String> args = new ArrayList<>(List.of("--checkpoint", SharedData.resolve("stories260k/stories260K.bin").toString(),
+        List<String> args = new ArrayList<>(List.of("--checkpoint", DataSets.file("stories260k/stories260K.bin").toString(),
                 "--prompts", prompts.toString(), "-k", "3", "--max-new-tokens", "10", "--seed", "4", "--out", dir.resolve("data").toString()));
         args.addAll(List.of(extra));
         assertEquals(0, run(new SampleCommand(err), args.toArray(String[]::new)), log::toString);
@@ -60,7 +60,7 @@ class StageCommandsTest {
 
         log.reset();
         Path prompts2 = dir.resolve("prompts.txt");
-        String[] again = {"--checkpoint", SharedData.resolve("stories260k/stories260K.bin").toString(), "--prompts", prompts2.toString(),
+        String[] again = {"--checkpoint", DataSets.file("stories260k/stories260K.bin").toString(), "--prompts", prompts2.toString(),
                 "-k", "3", "--max-new-tokens", "10", "--seed", "4", "--out", data.toString()};
         assertNotEquals(0, run(new SampleCommand(err), again));
         assertTrue(log.toString().contains(data.resolve("prompts.jsonl") + " already exists; pass --overwrite to replace it"), log.toString());

@@ -21,7 +21,7 @@ import rlhf4j.rlhf.pipeline.Pipeline;
 import rlhf4j.rlhf.pipeline.PipelineConfig;
 import rlhf4j.rlhf.ppo.IterationStats;
 import rlhf4j.rlhf.ppo.RunLog;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.rlhf.stage.EvalStage;
 import rlhf4j.transformer.Models;
 
@@ -31,7 +31,7 @@ import rlhf4j.transformer.Models;
  * the proof that there is one implementation: the same steps and the pipeline give the same summary.json figures.
  */
 class WorkflowCliTest {
-    static final String BIN = SharedData.resolve("stories260k/stories260K.bin").toString();
+    static final String BIN = DataSets.file("stories260k/stories260K.bin").toString();
 
     @TempDir Path dir;
     final StringWriter out = new StringWriter(), err = new StringWriter();

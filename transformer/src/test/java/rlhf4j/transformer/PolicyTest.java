@@ -21,19 +21,19 @@ import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.gpt2.GptConfig;
 import rlhf4j.transformer.io.FileFormatException;
 import rlhf4j.transformer.io.RopeLayout;
-import rlhf4j.transformer.io.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.tokenizer.BpeTokenizer;
 import rlhf4j.transformer.tokenizer.BpeTrainer;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
 class PolicyTest {
-    static final Path STORIES = SharedData.file("stories260k/stories260K.bin");
+    static final Path STORIES = DataSets.file("stories260k/stories260K.bin");
     static final List<String> PROMPTS = List.of("Once upon a time", "The cat", "Lily went to the park and");
 
     /** A small random GPT-2 with a BPE trained on the first TinyStories text. */
     static Policy smallGpt2() throws Exception {
-        String corpus = Files.readString(SharedData.file("tinystories/tiny_stories.txt"), StandardCharsets.UTF_8).substring(0, 20_000);
+        String corpus = Files.readString(DataSets.file("tinystories/tiny_stories.txt"), StandardCharsets.UTF_8).substring(0, 20_000);
         BpeTokenizer tok = BpeTrainer.train(corpus, 300, BpeTrainer.DEFAULT_SPECIALS);
         Gpt2 model = new Gpt2(new GptConfig(2, 2, 32, 64, tok.vocabSize(), 0.0), 3);
         return new Policy(model, tok, tok.eosId());
@@ -60,9 +60,9 @@ class PolicyTest {
         assertInstanceOf(Llama.class, p.model());
         assertEquals(512, p.tokenizer().vocabSize());
         assertEquals(LlamaTokenizer.BOS, p.stopToken());
-        assertEquals(SharedData.file("stories260k/tok512.bin"), Policy.tokenizerBeside(STORIES));
+        assertEquals(DataSets.file("stories260k/tok512.bin"), Policy.tokenizerBeside(STORIES));
         // the tokenizer found beside is the one named explicitly
-        Policy named = Policy.load(STORIES, SharedData.file("stories260k/tok512.bin"), Device.CPU);
+        Policy named = Policy.load(STORIES, DataSets.file("stories260k/tok512.bin"), Device.CPU);
         assertArrayEquals(named.tokenizer().encode("Once upon a time"), p.tokenizer().encode("Once upon a time"));
     }
 
@@ -149,9 +149,9 @@ class PolicyTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Policy.load(bin, null, Device.CPU));
         assertTrue(e.getMessage().contains("model.bin") && e.getMessage().contains("no tok*.bin") && e.getMessage().contains("--tokenizer"),
                 e.getMessage());
-        Files.copy(SharedData.file("stories260k/tok512.bin"), dir.resolve("tokenizer.bin"));
+        Files.copy(DataSets.file("stories260k/tok512.bin"), dir.resolve("tokenizer.bin"));
         assertEquals(512, Policy.load(bin, null, Device.CPU).tokenizer().vocabSize());
-        Files.copy(SharedData.file("stories260k/tok512.bin"), dir.resolve("tok512.bin"));
+        Files.copy(DataSets.file("stories260k/tok512.bin"), dir.resolve("tok512.bin"));
         e = assertThrows(IllegalArgumentException.class, () -> Policy.load(bin, null, Device.CPU));
         assertTrue(e.getMessage().contains("[tok512.bin, tokenizer.bin]"), e.getMessage());
         assertEquals(512, Policy.load(bin, dir.resolve("tok512.bin"), Device.CPU).tokenizer().vocabSize());

@@ -17,7 +17,7 @@ import rlhf4j.rlhf.consensus.AgreementReport;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
 import rlhf4j.rlhf.data.PromptSource;
-import rlhf4j.rlhf.data.SharedData;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.rlhf.feedback.Completion;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.FeedbackJson;
@@ -32,7 +32,7 @@ class StagesTest {
     static final List<Prompt> PROMPTS = PromptSource.numbered(List.of("Once upon a time", "The cat sat", "Tom was sad"), "p");
 
     static Policy stories() throws Exception {
-        return Policy.load(SharedData.resolve("stories260k/stories260K.bin"), null, Device.CPU);
+        return Policy.load(DataSets.file("stories260k/stories260K.bin"), null, Device.CPU);
     }
 
     static SampleStage.Config sampling() { return SampleStage.Config.defaults().withK(3).withMaxNewTokens(10).withTemperature(1.2).withSeed(5); }
