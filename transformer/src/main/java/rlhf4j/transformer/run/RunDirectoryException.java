@@ -1,0 +1,25 @@
+package rlhf4j.transformer.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A run or checkpoint directory that cannot be used: another process holds its lock, it is not writable, or its disk
+ * is full. The one-line message names the directory and what to do; the CLI reports it without a stack trace.
+ */
+public final class RunDirectoryException extends IOException {
+    private final Path dir;
+
+    public RunDirectoryException(Path dir, String problem) {
+        super(dir + ": " + problem);
+        this.dir = dir;
+    }
+
+    public RunDirectoryException(Path dir, String problem, Throwable cause) {
+        super(dir + ": " + problem, cause);
+        this.dir = dir;
+    }
+
+    /** The directory concerned. */
+    public Path dir() { return dir; }
+}
