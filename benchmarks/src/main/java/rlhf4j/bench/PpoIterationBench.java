@@ -66,12 +66,13 @@ public class PpoIterationBench {
     @Benchmark
     public IterationStats iteration(Phases p) {
         IterationStats s = trainer.step();
-        p.generation += s.timeGeneration();
-        p.scoring += s.timeScoring();
-        p.policyForward += s.timePolicyForward();
-        p.reference += s.timeReference();
-        p.learning += s.timeLearning();
-        p.tokens += s.responseLength() * batch;                 // completion tokens sampled
+        IterationStats.Timings t = s.time();
+        p.generation += t.generation();
+        p.scoring += t.scoring();
+        p.policyForward += t.policyForward();
+        p.reference += t.reference();
+        p.learning += t.learning();
+        p.tokens += s.completions().length() * batch;                 // completion tokens sampled
         return s;
     }
 
@@ -82,7 +83,7 @@ public class PpoIterationBench {
         PipelineConfig cfg = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment")).getAsJsonObject(),
                 "demo-sentiment.json", null);
         PpoConfig pc = Pipeline.ppoConfig(cfg).withMaxIterations(1_000_000);
-        batch = pc.batchSize();
+        batch = pc.sampling().batchSize();
         Path ckpt = cfg.policy().checkpoint();
         Llama policy = Llama.fromLlama2c(ckpt), reference = Llama.fromLlama2c(ckpt), rmTrunk = Llama.fromLlama2c(ckpt);
         LlamaTokenizer tok = LlamaTokenizer.load(cfg.policy().tokenizer(), policy.vocabSize());
@@ -102,14 +103,15 @@ public class PpoIterationBench {
         double[] sum = new double[7];
         for (int i = 0; i < n; i++) {
             IterationStats s = t.step();
-            double[] x = {s.timeGeneration(), s.timeScoring(), s.timePolicyForward(), s.timeReference(), s.timeLearning(),
-                    s.timeTotal(), s.responseLength() * b.batch};
+            IterationStats.Timings time = s.time();
+            double[] x = {time.generation(), time.scoring(), time.policyForward(), time.reference(), time.learning(), time.total(),
+                    s.completions().length() * b.batch};
             for (int k = 0; k < x.length; k++) sum[k] += x[k];
         }
         String[] names = {"generation", "scoring (reward model)", "rollout forward (log π_old, V)", "reference log-probs", "learning (PPO epochs)"};
         System.out.printf(Locale.ROOT, "PPO iteration, demo config (batch %d, up to %d new tokens), mean of %d iterations:%n",
                 b.batch, Pipeline.ppoConfig(PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment"))
-                        .getAsJsonObject(), "demo", null)).maxNewTokens(), n);
+                        .getAsJsonObject(), "demo", null)).sampling().maxNewTokens(), n);
         for (int k = 0; k < names.length; k++)
             System.out.printf(Locale.ROOT, "  %-32s %7.3f s  %5.1f%%%n", names[k], sum[k] / n, 100 * sum[k] / sum[5]);
         System.out.printf(Locale.ROOT, "  %-32s %7.3f s%n", "total", sum[5] / n);

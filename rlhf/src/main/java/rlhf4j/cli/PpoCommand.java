@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.ppo.IterationStats;
 import rlhf4j.rlhf.ppo.PpoConfig;
+import rlhf4j.rlhf.ppo.PpoConfig.Defaults;
 import rlhf4j.rlhf.ppo.PpoModels;
 import rlhf4j.rlhf.ppo.PpoTrainer;
 import rlhf4j.rlhf.ppo.TrainingDivergedException;
@@ -60,34 +61,35 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--iterations", defaultValue = "100", description = "step cap (default: ${DEFAULT-VALUE})") int iterations;
-    @Option(names = "--batch-size", defaultValue = "16", description = "prompts per iteration (default: ${DEFAULT-VALUE})") int batchSize;
-    @Option(names = "--minibatches", defaultValue = "4", description = "minibatches per epoch (default: ${DEFAULT-VALUE})") int minibatches;
-    @Option(names = "--ppo-epochs", defaultValue = "4", description = "(default: ${DEFAULT-VALUE})") int ppoEpochs;
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "(default: ${DEFAULT-VALUE})") int maxNewTokens;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "sampling temperature, also used for the learner's log-probs (default: ${DEFAULT-VALUE})") double temperature;
-    @Option(names = "--lr", defaultValue = "1e-5", description = "(default: ${DEFAULT-VALUE})") double lr;
-    @Option(names = "--weight-decay", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})") double weightDecay;
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE})") double maxGradNorm;
-    @Option(names = "--clip-range", defaultValue = "0.2", description = "ε of the clipped surrogate (default: ${DEFAULT-VALUE})") double clipRange;
-    @Option(names = "--clip-range-value", defaultValue = "0.2", description = "(default: ${DEFAULT-VALUE})") double clipRangeValue;
-    @Option(names = "--vf-coef", defaultValue = "0.1", description = "(default: ${DEFAULT-VALUE})") double vfCoef;
-    @Option(names = "--entropy-coef", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})") double entropyCoef;
-    @Option(names = "--gamma", defaultValue = "1.0", description = "(default: ${DEFAULT-VALUE})") double gamma;
-    @Option(names = "--lambda", defaultValue = "0.95", description = "(default: ${DEFAULT-VALUE})") double lambda;
-    @Option(names = "--init-kl-coef", defaultValue = "0.05", description = "β at the start (default: ${DEFAULT-VALUE})") double initKl;
-    @Option(names = "--kl-control", defaultValue = "adaptive", description = "fixed or adaptive (default: ${DEFAULT-VALUE})") String klControl;
-    @Option(names = "--target-kl", defaultValue = "6", description = "per-sequence KL target of the adaptive controller (default: ${DEFAULT-VALUE})") double targetKl;
-    @Option(names = "--kl-horizon", defaultValue = "10000", description = "(default: ${DEFAULT-VALUE})") double klHorizon;
-    @Option(names = "--approx-kl-limit", defaultValue = "0", description = "end an epoch early past this approx-KL, 0 = never (default: ${DEFAULT-VALUE})") double approxKlLimit;
-    @Option(names = "--missing-eos-penalty", defaultValue = "0", description = "(default: ${DEFAULT-VALUE})") double missingEosPenalty;
-    @Option(names = "--reward-clip", defaultValue = "0", description = "0 = off (default: ${DEFAULT-VALUE})") double rewardClip;
-    @Option(names = "--whiten-rewards", description = "whiten per-token rewards in each batch") boolean whitenRewards;
+    // defaults: PpoConfig.defaults(), through its constants
+    @Option(names = "--iterations", defaultValue = "" + Defaults.MAX_ITERATIONS, description = "step cap (default: ${DEFAULT-VALUE})") int iterations;
+    @Option(names = "--batch-size", defaultValue = "" + Defaults.BATCH_SIZE, description = "prompts per iteration (default: ${DEFAULT-VALUE})") int batchSize;
+    @Option(names = "--minibatches", defaultValue = "" + Defaults.MINIBATCHES, description = "minibatches per epoch (default: ${DEFAULT-VALUE})") int minibatches;
+    @Option(names = "--ppo-epochs", defaultValue = "" + Defaults.PPO_EPOCHS, description = "(default: ${DEFAULT-VALUE})") int ppoEpochs;
+    @Option(names = "--max-new-tokens", defaultValue = "" + Defaults.MAX_NEW_TOKENS, description = "(default: ${DEFAULT-VALUE})") int maxNewTokens;
+    @Option(names = "--temperature", defaultValue = "" + Defaults.TEMPERATURE, description = "sampling temperature, also used for the learner's log-probs (default: ${DEFAULT-VALUE})") double temperature;
+    @Option(names = "--lr", defaultValue = "" + Defaults.LEARNING_RATE, description = "(default: ${DEFAULT-VALUE})") double lr;
+    @Option(names = "--weight-decay", defaultValue = "" + Defaults.WEIGHT_DECAY, description = "(default: ${DEFAULT-VALUE})") double weightDecay;
+    @Option(names = "--max-grad-norm", defaultValue = "" + Defaults.MAX_GRAD_NORM, description = "(default: ${DEFAULT-VALUE})") double maxGradNorm;
+    @Option(names = "--clip-range", defaultValue = "" + Defaults.CLIP_RANGE, description = "ε of the clipped surrogate (default: ${DEFAULT-VALUE})") double clipRange;
+    @Option(names = "--clip-range-value", defaultValue = "" + Defaults.VALUE_CLIP_RANGE, description = "(default: ${DEFAULT-VALUE})") double clipRangeValue;
+    @Option(names = "--vf-coef", defaultValue = "" + Defaults.VF_COEF, description = "(default: ${DEFAULT-VALUE})") double vfCoef;
+    @Option(names = "--entropy-coef", defaultValue = "" + Defaults.ENTROPY_COEF, description = "(default: ${DEFAULT-VALUE})") double entropyCoef;
+    @Option(names = "--gamma", defaultValue = "" + Defaults.GAMMA, description = "(default: ${DEFAULT-VALUE})") double gamma;
+    @Option(names = "--lambda", defaultValue = "" + Defaults.LAMBDA, description = "(default: ${DEFAULT-VALUE})") double lambda;
+    @Option(names = "--init-kl-coef", defaultValue = "" + Defaults.INIT_KL_COEF, description = "β at the start (default: ${DEFAULT-VALUE})") double initKl;
+    @Option(names = "--kl-control", defaultValue = Defaults.ADAPTIVE_KL ? "adaptive" : "fixed", description = "fixed or adaptive (default: ${DEFAULT-VALUE})") String klControl;
+    @Option(names = "--target-kl", defaultValue = "" + Defaults.TARGET_KL, description = "per-sequence KL target of the adaptive controller (default: ${DEFAULT-VALUE})") double targetKl;
+    @Option(names = "--kl-horizon", defaultValue = "" + Defaults.KL_HORIZON, description = "(default: ${DEFAULT-VALUE})") double klHorizon;
+    @Option(names = "--approx-kl-limit", defaultValue = "" + Defaults.APPROX_KL_LIMIT, description = "end an epoch early past this approx-KL, 0 = never (default: ${DEFAULT-VALUE})") double approxKlLimit;
+    @Option(names = "--missing-eos-penalty", defaultValue = "" + Defaults.MISSING_EOS_PENALTY, description = "(default: ${DEFAULT-VALUE})") double missingEosPenalty;
+    @Option(names = "--reward-clip", defaultValue = "" + Defaults.REWARD_CLIP, description = "0 = off (default: ${DEFAULT-VALUE})") double rewardClip;
+    @Option(names = "--whiten-rewards", defaultValue = "" + Defaults.WHITEN_REWARDS, description = "whiten per-token rewards in each batch (default: ${DEFAULT-VALUE})") boolean whitenRewards;
     @Option(names = "--reward-threshold", description = "stop when the moving-average score reaches this") Double rewardThreshold;
-    @Option(names = "--reward-window", defaultValue = "5", description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
-    @Option(names = "--checkpoint-every", defaultValue = "10", description = "(default: ${DEFAULT-VALUE})") int checkpointEvery;
-    @Option(names = "--keep-checkpoints", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
-    @Option(names = "--seed", defaultValue = "1234", description = "(default: ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--reward-window", defaultValue = "" + Defaults.REWARD_WINDOW, description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
+    @Option(names = "--checkpoint-every", defaultValue = "" + Defaults.CHECKPOINT_EVERY, description = "(default: ${DEFAULT-VALUE})") int checkpointEvery;
+    @Option(names = "--keep-checkpoints", defaultValue = "" + Defaults.KEEP_CHECKPOINTS, description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
+    @Option(names = "--seed", defaultValue = "" + Defaults.SEED, description = "(default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--report-prompts", defaultValue = "16", description = "prompts for the closing reference-vs-trained comparison, 0 = none (default: ${DEFAULT-VALUE})") int reportPrompts;
     @Option(names = "--quiet", description = "no progress bar") boolean quiet;
 
@@ -100,10 +102,13 @@ public final class PpoCommand implements Callable<Integer> {
     PpoConfig config() {
         if (!klControl.equals("fixed") && !klControl.equals("adaptive"))
             throw new IllegalArgumentException("--kl-control " + klControl + ": expected fixed or adaptive");
-        return new PpoConfig(batchSize, minibatches, ppoEpochs, maxNewTokens, temperature, lr, weightDecay, maxGradNorm, clipRange,
-                clipRangeValue, vfCoef, entropyCoef, gamma, lambda, initKl, klControl.equals("adaptive"), targetKl, klHorizon,
-                approxKlLimit, missingEosPenalty, rewardClip, whitenRewards, iterations,
-                rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow, checkpointEvery, keepCheckpoints, seed);
+        return new PpoConfig(new PpoConfig.Sampling(batchSize, maxNewTokens, temperature),
+                new PpoConfig.Optimisation(lr, weightDecay, maxGradNorm, ppoEpochs, minibatches),
+                new PpoConfig.Loss(clipRange, clipRangeValue, vfCoef, entropyCoef),
+                new PpoConfig.Advantage(gamma, lambda, whitenRewards, rewardClip, missingEosPenalty),
+                new PpoConfig.KlControl(initKl, klControl.equals("adaptive"), targetKl, klHorizon, approxKlLimit),
+                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow),
+                new PpoConfig.Checkpointing(checkpointEvery, keepCheckpoints), seed);
     }
 
     @Override public Integer call() throws Exception {
@@ -154,7 +159,7 @@ public final class PpoCommand implements Callable<Integer> {
         List<IterationStats> h = trainer.history();
         IterationStats last = h.getLast();
         err.printf(Locale.ROOT, "%d iterations; last batch: score %.4f ± %.4f, KL %.3f, β %.4f; report: %s%n", h.size(),
-                last.scoreMean(), last.scoreStd(), last.klSequence(), last.beta(), out.resolve("report.html"));
+                last.score().mean(), last.score().std(), last.kl().sequence(), last.kl().beta(), out.resolve("report.html"));
         err.println(s.toJson());
         return 0;
     }
@@ -167,13 +172,7 @@ public final class PpoCommand implements Callable<Integer> {
         m.put("prompts", prompts + " (" + promptCount + " used)");
         m.put("value_model", valueModel == null ? "value head on the policy" : valueModel.toString());
         m.put("device", device);
-        for (var c : PpoConfig.class.getRecordComponents()) {
-            try {
-                m.put(c.getName(), c.getAccessor().invoke(cfg));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        m.putAll(cfg.settings());
         return m;
     }
 }

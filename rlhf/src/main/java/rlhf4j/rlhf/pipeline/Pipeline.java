@@ -603,7 +603,7 @@ public final class Pipeline {
         int stop = stopToken(tok);
         PpoConfig pc = ppoConfig(cfg);
         List<int[]> ids = new ArrayList<>();
-        for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop, trunk, pc.maxNewTokens(), "ppo.max_new_tokens"));
+        for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop, trunk, pc.sampling().maxNewTokens(), "ppo.max_new_tokens"));
         PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference, cfg.seed()), reward(), tok, stop, ids, dir)
                 .progress(err);
         trainer.train();
@@ -613,9 +613,12 @@ public final class Pipeline {
     /** The PPO settings of a config (the rest at their usual values: γ = 1, λ = 0.95, gradient clip 1, one checkpoint at the end). */
     public static PpoConfig ppoConfig(PipelineConfig cfg) {
         PipelineConfig.Ppo p = cfg.ppo();
-        return new PpoConfig(p.batchSize(), p.minibatches(), p.epochs(), p.maxNewTokens(), p.temperature(), p.lr(), 0.0,
-                1.0, p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef(), 1.0, 0.95, p.initKlCoef(), p.adaptiveKl(), p.targetKl(),
-                10_000, 0.0, 0.0, p.rewardClip(), p.whitenRewards(), p.iterations(), Double.NaN, 5, 0, 1, cfg.seed());
+        return new PpoConfig(new PpoConfig.Sampling(p.batchSize(), p.maxNewTokens(), p.temperature()),
+                new PpoConfig.Optimisation(p.lr(), 0.0, 1.0, p.epochs(), p.minibatches()),
+                new PpoConfig.Loss(p.clipRange(), 0.2, p.vfCoef(), p.entropyCoef()),
+                new PpoConfig.Advantage(1.0, 0.95, p.whitenRewards(), p.rewardClip(), 0.0),
+                new PpoConfig.KlControl(p.initKlCoef(), p.adaptiveKl(), p.targetKl(), 10_000, 0.0),
+                new PpoConfig.Stopping(p.iterations(), Double.NaN, 5), new PpoConfig.Checkpointing(0, 1), cfg.seed());
     }
 
     /** The demo's pipeline config for a task ("sentiment" or "detox"), as JSON text (a resource of this module). */

@@ -31,18 +31,28 @@ import rlhf4j.transformer.train.ProgressBar;
 
 /**
  * Proximal policy optimisation for a language model (Schulman et al. 2017; for text, Ziegler et al. 2019 and
- * Stiennon et al. 2020). Each iteration has two phases:
+ * Stiennon et al. 2020). Each iteration ({@link #step}) has two phases:
  *
  * <ol>
- * <li><b>Rollouts</b> ({@link #rollout}): B prompts → sample completions at temperature τ → score each with the
- *     reward function → per-token rewards r_t = −β·(log π_old − log π_ref)_t, plus the score at the last token →
- *     values V_t from the critic → GAE advantages and returns; advantages whitened.</li>
+ * <li><b>Rollouts</b> ({@link #rollout}), one named step each:
+ *   <ol>
+ *   <li>{@link #sample}: B prompts → completions y ~ softmax(logits/τ), at most N tokens or up to the stop token;</li>
+ *   <li>{@link #score}: s = R(prompt, completion) from the reward function;</li>
+ *   <li>{@link #evaluate}: log π_old(y_t), V_old,t and H_t from ONE forward pass of the policy (value head included),
+ *       then log π_ref(y_t) from the frozen reference;</li>
+ *   <li>{@link ShapedRewards}: r_t = −β·(log π_old − log π_ref)(y_t), plus the score s at the last token;</li>
+ *   <li>{@link Gae}: δ_t = r_t + γ·V_{t+1} − V_t, A_t = δ_t + γλ·A_{t+1}, R_t = A_t + V_t;</li>
+ *   <li>whitening: A ← (A − mean A)/std A over the batch's real tokens ({@link Masked#whiten}).</li>
+ *   </ol></li>
  * <li><b>Learning</b> ({@link #learn}): ppoEpochs passes over the batch in shuffled minibatches, each one step of
- *     AdamW on the clipped surrogate + clipped value loss − entropy bonus, gradients clipped by global norm.</li>
+ *     AdamW on the clipped surrogate + clipped value loss − entropy bonus ({@link PpoLoss}), gradients clipped by
+ *     global norm.</li>
  * </ol>
  *
- * Then β is updated (fixed or adaptive), metrics are logged and, every checkpointEvery iterations, a checkpoint is
- * written. All randomness is counter-based on (seed, iteration), so a resumed run continues bit for bit.
+ * Then β is updated ({@link KlController}), metrics are logged and, every checkpointing.every iterations, a
+ * checkpoint is written. All randomness is counter-based on (seed, iteration), so a resumed run continues bit for bit.
+ * Every pass over a rollout cuts it into the same {@link Minibatch}es (those of the first epoch for the rollout's own
+ * passes), so the first update recomputes exactly the rollout's log π_old: ρ = 1 before any step.
  */
 public final class PpoTrainer {
     // independent random streams derived from the run's seed
@@ -63,6 +73,7 @@ public final class PpoTrainer {
     private int iterations;                                   // completed so far
     private PrintStream progressOut;
     private final List<IterationStats> history = new ArrayList<>();
+    private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
 
     /**
      * @param tokenizer decodes completions for the reward function and the logs
@@ -81,8 +92,10 @@ public final class PpoTrainer {
         this.prompts = List.copyOf(prompts);
         this.log = new RunLog(runDir);
         this.checkpoints = new Checkpoints(runDir);
-        this.optimizer = new AdamW(models.trainedParameters(), cfg.learningRate(), 0.9, 0.999, 1e-8, cfg.weightDecay());
-        this.kl = new KlController(cfg.initKlCoef(), cfg.adaptiveKl(), cfg.targetKl(), cfg.klHorizon());
+        PpoConfig.Optimisation o = cfg.optimisation();
+        this.optimizer = new AdamW(models.trainedParameters(), o.learningRate(), 0.9, 0.999, 1e-8, o.weightDecay());
+        PpoConfig.KlControl k = cfg.kl();
+        this.kl = new KlController(k.initBeta(), k.adaptive(), k.target(), k.horizon());
     }
 
     /** Where the progress bar goes (null = none). Returns this. */
@@ -104,32 +117,38 @@ public final class PpoTrainer {
     /** Metrics of every iteration run or restored. */
     public List<IterationStats> history() { return List.copyOf(history); }
 
+    /** The minibatch updates of the latest iteration, in order. */
+    public List<MinibatchStats> lastMinibatches() { return List.copyOf(lastMinibatches); }
+
     // ================================================================================================ the loop
 
     /**
      * Runs iterations until the step cap or until the moving-average score reaches the threshold; writes a checkpoint
-     * every checkpointEvery iterations and at the end. Returns the metrics of the iterations run in this call.
+     * every checkpointing.every iterations and at the end. Returns the metrics of the iterations run in this call.
      *
      * @throws TrainingDivergedException at the first NaN/∞ in a loss or gradient (no update is made with it)
      */
     public List<IterationStats> train() {
-        ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.maxIterations());
+        int every = cfg.checkpointing().every();
+        ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.stopping().maxIterations());
         List<IterationStats> run = new ArrayList<>();
-        while (iterations < cfg.maxIterations() && !thresholdReached()) {
+        while (iterations < cfg.stopping().maxIterations() && !thresholdReached()) {
             IterationStats s = step();
             run.add(s);
             bar.update(iterations, String.format(Locale.ROOT, "score %.3f kl %.3f β %.4f ent %.2f clip %.2f %.1f s/it",
-                    s.scoreMean(), s.klSequence(), s.beta(), s.entropy(), s.clipFraction(), s.timeTotal()));
-            if (cfg.checkpointEvery() > 0 && iterations % cfg.checkpointEvery() == 0) saveCheckpoint();
+                    s.score().mean(), s.kl().sequence(), s.kl().beta(), s.completions().entropy(), s.updates().clipFraction(),
+                    s.time().total()));
+            if (every > 0 && iterations % every == 0) saveCheckpoint();
         }
         bar.finish();
-        if (cfg.checkpointEvery() == 0 || iterations % cfg.checkpointEvery() != 0) saveCheckpoint();
+        if (every == 0 || iterations % every != 0) saveCheckpoint();
         return run;
     }
 
     private boolean thresholdReached() {
-        if (Double.isNaN(cfg.rewardThreshold()) || recentScores.size() < cfg.rewardWindow()) return false;
-        return recentScores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN) >= cfg.rewardThreshold();
+        PpoConfig.Stopping stop = cfg.stopping();
+        if (Double.isNaN(stop.rewardThreshold()) || recentScores.size() < stop.rewardWindow()) return false;
+        return recentScores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN) >= stop.rewardThreshold();
     }
 
     /** One iteration: rollouts, learning, β update, logs. */
@@ -137,53 +156,93 @@ public final class PpoTrainer {
         int it = iterations;
         long t0 = System.nanoTime();
         double beta = kl.beta();
-        Timings time = new Timings();
+        PhaseTimes time = new PhaseTimes();
         Rollout r = rollout(it, beta, time);
         long t1 = System.nanoTime();
         LearnStats ls = learn(r, it);
-        time.learning = (System.nanoTime() - t1) / 1e9;
-        double total = (System.nanoTime() - t0) / 1e9;
-
-        double[] klPerSeq = klPerSequence(r);                  // Σ_t k1 of each row
-        double klSeq = Arrays.stream(klPerSeq).average().orElse(0);
-        kl.update(klSeq, r.size());
-        double[] ms = Masked.meanStd(r.scores());
-        int tokens = Arrays.stream(r.lengths()).sum();
-        int ended = 0;
-        for (boolean e : r.ended()) if (e) ended++;
-        float[] diff = new float[r.returns().length];
-        for (int i = 0; i < diff.length; i++) diff[i] = r.returns()[i] - r.values()[i];
-        double varReturns = Masked.variance(r.returns(), r.tokenMask());
-        IterationStats s = new IterationStats(it, ms[0], ms[1], klSeq,
-                maskedMeanOf(r.logProbs(), r.refLogProbs(), r.tokenMask()), Masked.mean(r.entropy(), r.tokenMask()),
-                ls.clipFraction, ls.approxKl, ls.policyLoss, ls.valueLoss,
-                varReturns == 0 ? Double.NaN : 1 - Masked.variance(diff, r.tokenMask()) / varReturns,
-                (double) tokens / r.size(), (double) ended / r.size(), ls.ratioMean, ls.ratioMax, ls.firstRatioError, beta, ls.gradNorm,
-                ls.minibatches, r.logProbGap(), time.generation, time.scoring, time.policyForward, time.reference,
-                time.learning, total, tokens / total);
+        time.learning = secondsSince(t1);
+        IterationStats s = statsOf(it, r, ls, beta, time.finish(secondsSince(t0), Arrays.stream(r.tokens().lengths()).sum()));
+        kl.update(s.kl().sequence(), r.size());
         iterations++;
-        recentScores.addLast(ms[0]);
-        while (recentScores.size() > cfg.rewardWindow()) recentScores.removeFirst();
+        recentScores.addLast(s.score().mean());
+        while (recentScores.size() > cfg.stopping().rewardWindow()) recentScores.removeFirst();
         history.add(s);
-        log.appendMetrics(s);
-        log.appendScores(it, r.scores());
-        List<RunLog.Sample> samples = new ArrayList<>();
-        for (int i = 0; i < Math.min(4, r.size()); i++)
-            samples.add(new RunLog.Sample(it, tokenizer.decode(prompts.get(r.promptIndex()[i])), r.completions()[i], r.scores()[i]));
-        log.appendSamples(samples);
+        writeLogs(s, r);
         return s;
     }
 
-    /** Seconds per phase of one iteration. */
-    private static final class Timings {
-        double generation, scoring, policyForward, reference, learning;
+    /** The metrics of an iteration from its rollout, its learning phase and its timings. */
+    private static IterationStats statsOf(int it, Rollout r, LearnStats ls, double beta, IterationStats.Timings time) {
+        Rollout.Tokens tok = r.tokens();
+        Rollout.Outputs out = r.outputs();
+        float[] mask = tok.mask(), returns = r.targets().returns();
+        double[] score = Masked.meanStd(r.rewards().scores());
+        double klSeq = Arrays.stream(klPerSequence(r)).average().orElse(0);                 // mean of Σ_t k1 per row
+        float[] k1 = new float[mask.length], residual = new float[mask.length];
+        for (int i = 0; i < mask.length; i++) {
+            k1[i] = out.logProbs()[i] - out.refLogProbs()[i];
+            residual[i] = returns[i] - out.values()[i];
+        }
+        double varReturns = Masked.variance(returns, mask);
+        // explained variance 1 − Var(R − V)/Var(R): how much of the returns the rollout's values predicted
+        double explained = varReturns == 0 ? Double.NaN : 1 - Masked.variance(residual, mask) / varReturns;
+        int ended = 0;
+        for (boolean e : tok.ended()) if (e) ended++;
+        int tokens = Arrays.stream(tok.lengths()).sum();
+        return new IterationStats(it, new IterationStats.Score(score[0], score[1]),
+                new IterationStats.Kl(klSeq, Masked.mean(k1, mask), beta),
+                new IterationStats.Completions((double) tokens / r.size(), (double) ended / r.size(), Masked.mean(out.entropy(), mask),
+                        r.logProbGap()),
+                ls.losses(explained), ls.updates(), time);
     }
+
+    private void writeLogs(IterationStats s, Rollout r) {
+        log.appendMetrics(s);
+        log.appendScores(s.iteration(), r.rewards().scores());
+        List<RunLog.Sample> samples = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, r.size()); i++)
+            samples.add(new RunLog.Sample(s.iteration(), tokenizer.decode(prompts.get(r.promptIndex()[i])), r.completions()[i],
+                    r.rewards().scores()[i]));
+        log.appendSamples(samples);
+    }
+
+    /** Seconds per phase of one iteration, filled in as the phases run. */
+    private static final class PhaseTimes {
+        double generation, scoring, policyForward, reference, learning;
+
+        IterationStats.Timings finish(double total, int tokens) {
+            return new IterationStats.Timings(generation, scoring, policyForward, reference, learning, total, tokens / total);
+        }
+    }
+
+    private static double secondsSince(long t0) { return (System.nanoTime() - t0) / 1e9; }
 
     // ================================================================================================ phase 1: rollouts
 
+    /**
+     * Builds one batch of experience with the current policy: sample → score → log π_old, V_old, log π_ref → shaped
+     * per-token rewards → GAE → whitened advantages.
+     */
+    Rollout rollout(int it, double beta, PhaseTimes time) {
+        long t0 = System.nanoTime();
+        Sampled s = sample(it);
+        time.generation = secondsSince(t0);
+        long t1 = System.nanoTime();
+        float[] scores = score(s);
+        time.scoring = secondsSince(t1);
+        Rollout.Tokens tokens = s.tokens();
+        Rollout.Outputs out = evaluate(tokens, it, time);
+        double gap = logProbGap(s.generation(), tokens, out.logProbs());
+        float[] rewards = ShapedRewards.compute(out, tokens, scores, beta, cfg.advantage());
+        Gae.Result gae = Gae.compute(rewards, out.values(), tokens.lengths(), tokens.n(), cfg.advantage().gamma(), cfg.advantage().lambda());
+        float[] advantages = Masked.whiten(gae.advantages(), tokens.mask(), false);         // (A − μ)/σ over real tokens
+        return new Rollout(s.promptIndex(), tokens, s.completions(), out, new Rollout.Rewards(scores, rewards),
+                new Rollout.Targets(advantages, gae.returns()), gap);
+    }
+
     /** The prompts of iteration {@code it}: the prompt set walked in a fresh shuffled order each pass. */
     int[] promptIndices(int it) {
-        int b = cfg.batchSize(), n = prompts.size();
+        int b = cfg.sampling().batchSize(), n = prompts.size();
         int[] out = new int[b];
         Map<Integer, int[]> orders = new HashMap<>();
         for (int r = 0; r < b; r++) {
@@ -194,100 +253,103 @@ public final class PpoTrainer {
         return out;
     }
 
-    /** Generates, scores and evaluates one batch of rollouts with the current policy. */
-    Rollout rollout(int it, double beta, Timings time) {
-        int b = cfg.batchSize();
-        int[] promptIndex = promptIndices(it);
-        int[][] promptIds = new int[b][];
-        for (int r = 0; r < b; r++) promptIds[r] = prompts.get(promptIndex[r]);
+    /** A sampled batch: which prompts, their ids, the generator's output and its layout as a token batch. */
+    private record Sampled(int[] promptIndex, int[][] promptIds, Generation generation, Rollout.Tokens tokens, String[] completions) {}
 
-        // sample completions; top-k/top-p off, so the learner's softmax(logits/τ) is exactly the sampling distribution
-        long t0 = System.nanoTime();
-        SamplingConfig sampling = new SamplingConfig(cfg.temperature(), 0, 1, cfg.maxNewTokens(), stopToken);
+    /**
+     * Step 1: y ~ softmax(logits/τ) token by token, for each of the iteration's prompts. Top-k and top-p stay off, so
+     * the learner's softmax(logits/τ) is exactly the sampling distribution.
+     */
+    private Sampled sample(int it) {
+        int[] promptIndex = promptIndices(it);
+        int[][] promptIds = new int[promptIndex.length][];
+        for (int r = 0; r < promptIds.length; r++) promptIds[r] = prompts.get(promptIndex[r]);
+        PpoConfig.Sampling sc = cfg.sampling();
+        SamplingConfig sampling = new SamplingConfig(sc.temperature(), 0, 1, sc.maxNewTokens(), stopToken);
         Generation gen = new Generator(models.policy().trunk).generate(promptIds, sampling, CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it));
-        int p = gen.promptLength(), n = Math.max(1, gen.completionLength()), t = p + n;
+        Rollout.Tokens tokens = layout(promptIds, gen, stopToken);
+        String[] completions = new String[promptIds.length];
+        for (int r = 0; r < completions.length; r++) {
+            int[] t = gen.tokens()[r];
+            completions[r] = tokenizer.decode(tokens.ended()[r] ? Arrays.copyOf(t, t.length - 1) : t);
+        }
+        return new Sampled(promptIndex, promptIds, gen, tokens, completions);
+    }
+
+    /** Prompts left-padded to P and completions right-padded to N: the (B, T) ids and attention, the (B, N) mask. */
+    static Rollout.Tokens layout(int[][] promptIds, Generation gen, int stopToken) {
+        int b = promptIds.length, p = gen.promptLength(), n = Math.max(1, gen.completionLength()), t = p + n;
         int[] ids = new int[b * t], attention = new int[b * t], lengths = new int[b];
-        float[] tokenMask = new float[b * n];
+        float[] mask = new float[b * n];
         boolean[] ended = new boolean[b];
-        String[] completions = new String[b];
         for (int r = 0; r < b; r++) {
             int[] prompt = promptIds[r], tokens = gen.tokens()[r];
-            int start = p - prompt.length;                                               // prompts left-padded
+            int start = p - prompt.length;
             for (int i = 0; i < prompt.length; i++) { ids[r * t + start + i] = prompt[i]; attention[r * t + start + i] = 1; }
-            for (int i = 0; i < tokens.length; i++) {                                    // completions right-padded
+            for (int i = 0; i < tokens.length; i++) {
                 ids[r * t + p + i] = tokens[i];
                 attention[r * t + p + i] = 1;
-                tokenMask[r * n + i] = 1;
+                mask[r * n + i] = 1;
             }
             lengths[r] = tokens.length;
             ended[r] = tokens.length > 0 && tokens[tokens.length - 1] == stopToken;
-            completions[r] = tokenizer.decode(ended[r] ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
         }
-        time.generation = (System.nanoTime() - t0) / 1e9;
+        return new Rollout.Tokens(ids, attention, p, n, lengths, mask, ended);
+    }
 
-        // score each (prompt, completion)
-        long t1 = System.nanoTime();
+    /** Step 2: s = R(prompt, completion) for each row, as the reward function returns it. */
+    private float[] score(Sampled s) {
+        int b = s.promptIds().length;
         List<RewardFunction.Sample> batch = new ArrayList<>();
         for (int r = 0; r < b; r++)
-            batch.add(new RewardFunction.Sample(tokenizer.decode(promptIds[r]), completions[r], promptIds[r], gen.tokens()[r]));
+            batch.add(new RewardFunction.Sample(tokenizer.decode(s.promptIds()[r]), s.completions()[r], s.promptIds()[r],
+                    s.generation().tokens()[r]));
         float[] scores = reward.score(batch);
         if (scores.length != b)
             throw new IllegalStateException("reward function " + reward.name() + " returned " + scores.length + " scores for " + b + " samples");
-        time.scoring = (System.nanoTime() - t1) / 1e9;
+        return scores;
+    }
 
-        // log π_old, V_old and entropy from the learner's own forward pass, on the very minibatches of the first
-        // epoch: the first update then recomputes exactly these numbers (ρ = 1), even where a kernel's rounding
-        // depends on which rows share a batch
-        long t2 = System.nanoTime();
-        float[] logProbs = new float[b * n], values = new float[b * n], entropy = new float[b * n], refLogProbs = new float[b * n];
-        int mb = cfg.minibatchSize();
-        int[] order = epochOrder(it, 0);
+    /**
+     * Step 3: log π_old(y_t), V_old,t and H_t from one forward pass of the policy per minibatch (the value head reads
+     * the same hidden states), then log π_ref(y_t) from the reference; padding 0. The minibatches are the first
+     * epoch's, so the first update recomputes exactly these numbers (ρ = 1), even where a kernel's rounding depends
+     * on which rows share a batch.
+     */
+    private Rollout.Outputs evaluate(Rollout.Tokens tokens, int it, PhaseTimes time) {
+        int size = tokens.size() * tokens.n();
+        float[] logProbs = new float[size], values = new float[size], entropy = new float[size], refLogProbs = new float[size];
+        List<int[]> minibatches = minibatches(it, 0);
         try (Grad.NoGrad ng = Grad.off()) {
-            for (int from = 0; from < b; from += mb) {
-                int[] rows = Arrays.copyOfRange(order, from, from + mb);
+            long t0 = System.nanoTime();
+            for (int[] rows : minibatches)
                 try (MemoryScope chunk = MemoryScope.open()) {
-                    Batch x = Batch.of(rows, ids, attention, t, p, n);
+                    Minibatch x = Minibatch.of(tokens, rows);
                     Forward f = forward(x, true);
-                    copyRows(f.logProbs.value(), logProbs, rows, n);
-                    copyRows(f.values.value(), values, rows, n);
-                    copyRows(f.entropy.value(), entropy, rows, n);
+                    x.scatter(f.logProbs.value(), logProbs);
+                    x.scatter(f.values.value(), values);
+                    x.scatter(f.entropy.value(), entropy);
                 }
-            }
-            time.policyForward = (System.nanoTime() - t2) / 1e9;
-            long t3 = System.nanoTime();
-            for (int from = 0; from < b; from += mb) {                                   // log π_ref, same chunks
-                int[] rows = Arrays.copyOfRange(order, from, from + mb);
+            time.policyForward = secondsSince(t0);
+            long t1 = System.nanoTime();
+            for (int[] rows : minibatches)
                 try (MemoryScope chunk = MemoryScope.open()) {
-                    Batch x = Batch.of(rows, ids, attention, t, p, n);
-                    copyRows(logProbsOf(models.reference(), x).value(), refLogProbs, rows, n);
+                    Minibatch x = Minibatch.of(tokens, rows);
+                    x.scatter(logProbsOf(models.reference(), x).value(), refLogProbs);
                 }
-            }
-            time.reference = (System.nanoTime() - t3) / 1e9;
+            time.reference = secondsSince(t1);
         }
+        for (float[] a : List.of(logProbs, refLogProbs, values, entropy)) zeroPadding(a, tokens.mask());
+        return new Rollout.Outputs(logProbs, refLogProbs, values, entropy);
+    }
+
+    /** max |generator log-prob − log π_old| over real tokens: both must have computed the same distribution. */
+    private static double logProbGap(Generation gen, Rollout.Tokens tokens, float[] logProbs) {
         double gap = 0;
-        for (int r = 0; r < b; r++)
-            for (int i = 0; i < lengths[r]; i++) gap = Math.max(gap, Math.abs(gen.logProbs()[r][i] - logProbs[r * n + i]));
-        zeroPadding(logProbs, tokenMask);
-        zeroPadding(refLogProbs, tokenMask);
-        zeroPadding(values, tokenMask);
-        zeroPadding(entropy, tokenMask);
-
-        // per-token rewards: r_t = −β·(log π_old − log π_ref)_t, and the adjusted score added at the last token
-        float[] rewards = new float[b * n];
-        for (int i = 0; i < rewards.length; i++) rewards[i] = (float) (-beta * (logProbs[i] - refLogProbs[i])) * tokenMask[i];
-        for (int r = 0; r < b; r++) {
-            if (lengths[r] == 0) continue;
-            double score = scores[r];
-            if (!ended[r]) score -= cfg.missingEosPenalty();                             // penalise rambling past the budget
-            if (cfg.rewardClip() > 0) score = Math.max(-cfg.rewardClip(), Math.min(cfg.rewardClip(), score));
-            rewards[r * n + lengths[r] - 1] += (float) score;
-        }
-        if (cfg.whitenRewards()) rewards = Masked.whiten(rewards, tokenMask, true);
-
-        Gae.Result gae = Gae.compute(rewards, values, lengths, n, cfg.gamma(), cfg.lambda());
-        float[] advantages = Masked.whiten(gae.advantages(), tokenMask, false);
-        return new Rollout(promptIndex, ids, attention, p, n, lengths, tokenMask, ended, completions, logProbs,
-                refLogProbs, values, entropy, scores, rewards, advantages, gae.returns(), gap);
+        for (int r = 0; r < tokens.size(); r++)
+            for (int i = 0; i < tokens.lengths()[r]; i++)
+                gap = Math.max(gap, Math.abs(gen.logProbs()[r][i] - logProbs[r * tokens.n() + i]));
+        return gap;
     }
 
     // ================================================================================================ phase 2: learning
@@ -295,110 +357,80 @@ public final class PpoTrainer {
     /** Sums over the minibatches actually run. */
     private static final class LearnStats {
         double policyLoss, valueLoss, approxKl, clipFraction, ratioSum, ratioMax = Double.NEGATIVE_INFINITY, gradNorm, tokens;
-        double ratioMean, firstRatioError;
+        double firstRatioError;
         int minibatches;
+
+        void add(MinibatchStats s) {
+            MinibatchStats.Ratios r = s.ratios();
+            if (minibatches == 0) firstRatioError = Math.max(Math.abs(r.max() - 1), Math.abs(r.min() - 1));
+            policyLoss += s.policyLoss();
+            valueLoss += s.valueLoss();
+            approxKl += r.approxKl();
+            clipFraction += r.clipFraction();
+            gradNorm += s.gradNorm();
+            ratioMax = Math.max(ratioMax, r.max());
+            ratioSum += r.mean() * s.tokens();
+            tokens += s.tokens();
+            minibatches++;
+        }
+
+        /** Means over the minibatches run. */
+        IterationStats.Losses losses(double explainedVariance) {
+            int m = Math.max(1, minibatches);
+            return new IterationStats.Losses(policyLoss / m, valueLoss / m, explainedVariance, gradNorm / m);
+        }
+
+        IterationStats.Updates updates() {
+            int m = Math.max(1, minibatches);
+            return new IterationStats.Updates(minibatches, ratioSum / Math.max(1, tokens), ratioMax, firstRatioError,
+                    clipFraction / m, approxKl / m);
+        }
     }
 
-    /** What one minibatch update saw (for tests and diagnostics). */
-    public record MinibatchStats(int epoch, int index, double policyLoss, double valueLoss, double entropy,
-                                 double approxKl, double clipFraction, double ratioMin, double ratioMean, double ratioMax,
-                                 double gradNorm, double tokens) {}
-
-    private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
-
-    /** The minibatch updates of the latest iteration, in order. */
-    public List<MinibatchStats> lastMinibatches() { return List.copyOf(lastMinibatches); }
-
+    /**
+     * ppoEpochs passes over the rollout, each over freshly shuffled minibatches, one update per minibatch. An epoch ends
+     * early once a minibatch's approx-KL passes the limit: the policy has moved too far from the rollout policy.
+     */
     LearnStats learn(Rollout r, int it) {
         LearnStats ls = new LearnStats();
         lastMinibatches.clear();
-        int mb = cfg.minibatchSize();
-        for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
-            int[] order = epochOrder(it, epoch);
-            boolean stopEpoch = false;
-            for (int k = 0; k < cfg.minibatches() && !stopEpoch; k++) {
-                int[] rows = Arrays.copyOfRange(order, k * mb, (k + 1) * mb);
-                MinibatchStats s = update(r, rows, it, epoch, k);
+        double limit = cfg.kl().approxKlLimit();
+        for (int epoch = 0; epoch < cfg.optimisation().ppoEpochs(); epoch++) {
+            List<int[]> minibatches = minibatches(it, epoch);
+            for (int k = 0; k < minibatches.size(); k++) {
+                MinibatchStats s = update(r, minibatches.get(k), it, epoch, k);
                 lastMinibatches.add(s);
-                if (epoch == 0 && k == 0) ls.firstRatioError = Math.max(Math.abs(s.ratioMax - 1), Math.abs(s.ratioMin - 1));
-                ls.policyLoss += s.policyLoss;
-                ls.valueLoss += s.valueLoss;
-                ls.approxKl += s.approxKl;
-                ls.clipFraction += s.clipFraction;
-                ls.gradNorm += s.gradNorm;
-                ls.ratioMax = Math.max(ls.ratioMax, s.ratioMax);
-                ls.ratioSum += s.ratioMean * s.tokens;
-                ls.tokens += s.tokens;
-                ls.minibatches++;
-                // optional early stop: the policy has moved too far from the rollout policy for this batch
-                if (cfg.approxKlLimit() > 0 && s.approxKl > cfg.approxKlLimit()) stopEpoch = true;
+                ls.add(s);
+                if (limit > 0 && s.ratios().approxKl() > limit) break;
             }
         }
-        ls.ratioMean = ls.ratioSum / Math.max(1, ls.tokens);
-        int m = Math.max(1, ls.minibatches);
-        ls.policyLoss /= m;
-        ls.valueLoss /= m;
-        ls.approxKl /= m;
-        ls.clipFraction /= m;
-        ls.gradNorm /= m;
         return ls;
     }
 
-    /** One AdamW step on one minibatch of rollouts. */
+    /** One AdamW step on L ({@link PpoLoss}) over one minibatch of rollouts; nothing is updated with a NaN. */
     private MinibatchStats update(Rollout r, int[] rows, int it, int epoch, int k) {
-        int n = r.n();
         try (MemoryScope scope = MemoryScope.open()) {
-            Batch x = Batch.of(rows, r.ids(), r.attention(), r.width(), r.promptLength(), n);
-            Tensor mask = rowsOf(r.tokenMask(), rows, n);                                  // (b, N) 1 = real token
-            Tensor oldLogProbs = rowsOf(r.logProbs(), rows, n);                            // (b, N)
-            Tensor oldValues = rowsOf(r.values(), rows, n);                                // (b, N)
-            Tensor advantages = rowsOf(r.advantages(), rows, n);                           // (b, N)
-            Tensor returns = rowsOf(r.returns(), rows, n);                                 // (b, N)
+            Minibatch x = Minibatch.of(r.tokens(), rows);
             double tokens = 0;
-            for (int row : rows) tokens += r.lengths()[row];
-            double count = Math.max(1, tokens);
+            for (int row : rows) tokens += r.tokens().lengths()[row];
+            PpoLoss.Targets targets = new PpoLoss.Targets(onDevice(x.gather(r.tokens().mask())), onDevice(x.gather(r.outputs().logProbs())),
+                    onDevice(x.gather(r.outputs().values())), onDevice(x.gather(r.targets().advantages())),
+                    onDevice(x.gather(r.targets().returns())), tokens);
+            Forward f = forward(x, cfg.loss().entropyCoef() != 0);
+            PpoLoss.Terms loss = PpoLoss.compute(f.logProbs, f.values, f.entropy, targets, cfg.loss());
 
-            Forward f = forward(x, cfg.entropyCoef() != 0);
-            double eps = cfg.clipRange(), c = cfg.clipRangeValue();
-            // ρ = exp(log π − log π_old)                                                     (b, N)
-            Variable ratio = f.logProbs.sub(oldLogProbs).exp();
-            // L_policy = mean_t max(−A·ρ, −A·clip(ρ, 1 − ε, 1 + ε))
-            Variable unclipped = ratio.mul(advantages).neg();                              // (b, N)
-            Variable clipped = ratio.clamp(1 - eps, 1 + eps).mul(advantages).neg();        // (b, N)
-            Variable policyLoss = unclipped.maximum(clipped).mul(mask).sum().div(count);    // ()
-            // L_value = ½·mean_t max((V − R)², (V_old + clip(V − V_old, −c, c) − R)²)
-            Variable vClipped = f.values.sub(oldValues).clamp(-c, c).add(oldValues);       // (b, N)
-            Variable valueLoss = f.values.sub(returns).square().maximum(vClipped.sub(returns).square())
-                    .mul(mask).sum().div(count).mul(0.5);                                  // ()
-            // H = mean_t entropy of π at the token's position
-            Variable entropy = f.entropy.mul(mask).sum().div(count);                      // ()
-            // L = L_policy + c_v·L_value − c_H·H
-            Variable loss = policyLoss.add(valueLoss.mul(cfg.vfCoef())).sub(entropy.mul(cfg.entropyCoef()));
-
-            double pl = policyLoss.item(), vl = valueLoss.item(), h = entropy.item(), total = loss.item();
+            double pl = loss.policy().item(), vl = loss.value().item(), h = loss.entropy().item(), total = loss.total().item();
             checkFinite("policy loss", pl, it, epoch, k, r);
             checkFinite("value loss", vl, it, epoch, k, r);
             checkFinite("entropy", h, it, epoch, k, r);
             checkFinite("total loss", total, it, epoch, k, r);
-
             optimizer.zeroGrad();
-            loss.backward();
-            double gradNorm = GradClip.clipGradNorm(optimizer.parameters().values(), cfg.maxGradNorm());
+            loss.total().backward();
+            double gradNorm = GradClip.clipGradNorm(optimizer.parameters().values(), cfg.optimisation().maxGradNorm());
             checkFinite("gradient norm", gradNorm, it, epoch, k, r);
             optimizer.step();
-
-            // diagnostics from the ratios this update started from
-            float[] rho = ratio.value().toFloatArray(), m = mask.toFloatArray();             // (b, N)
-            double k3 = 0, clipCount = 0, rSum = 0, rMin = Double.POSITIVE_INFINITY, rMax = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < rho.length; i++) {
-                if (m[i] == 0) continue;
-                k3 += (rho[i] - 1) - Math.log(rho[i]);                                     // k3 = (ρ − 1) − log ρ ≥ 0
-                if (Math.abs(rho[i] - 1) > eps) clipCount++;
-                rMin = Math.min(rMin, rho[i]);
-                rMax = Math.max(rMax, rho[i]);
-                rSum += rho[i];
-            }
-            return new MinibatchStats(epoch, k, pl, vl, h, k3 / count, clipCount / count, rMin, rSum / count, rMax, gradNorm, tokens);
+            MinibatchStats.Ratios ratios = PpoLoss.ratioStats(loss.ratio().value(), targets.mask(), tokens, cfg.loss().clipRange());
+            return new MinibatchStats(epoch, k, tokens, pl, vl, h, ratios, gradNorm);
         }
     }
 
@@ -406,11 +438,13 @@ public final class PpoTrainer {
         if (Double.isFinite(value)) return;
         StringBuilder why = new StringBuilder(String.format(Locale.ROOT, "%s = %s in epoch %d, minibatch %d", quantity, value, epoch, k));
         String[] names = {"scores (from " + reward.name() + ")", "per-token rewards", "values", "log π_old", "log π_ref", "advantages", "returns"};
-        float[][] arrays = {r.scores(), r.rewards(), r.values(), r.logProbs(), r.refLogProbs(), r.advantages(), r.returns()};
+        float[] scores = r.rewards().scores();
+        float[][] arrays = {scores, r.rewards().perToken(), r.outputs().values(), r.outputs().logProbs(), r.outputs().refLogProbs(),
+                r.targets().advantages(), r.targets().returns()};
         for (int i = 0; i < names.length; i++) {
             int bad = Masked.firstNonFinite(arrays[i]);
             if (bad >= 0) {
-                int row = arrays[i] == r.scores() ? bad : bad / r.n();
+                int row = arrays[i] == scores ? bad : bad / r.n();
                 why.append(String.format(Locale.ROOT, "; %s hold %s (first in rollout row %d, prompt #%d)", names[i], arrays[i][bad], row,
                         r.promptIndex()[row]));
             }
@@ -426,77 +460,53 @@ public final class PpoTrainer {
 
     // ================================================================================================ forward passes
 
-    /** A minibatch of rows cut from the rollout's (B, T) arrays: ids and mask (b, T) I32, completion ids (b, N). */
-    private record Batch(Tensor ids, Tensor mask, Tensor completionIds, int promptLength, int n) {
-        static Batch of(int[] rows, int[] ids, int[] attention, int t, int p, int n) {
-            int b = rows.length;
-            int[] xi = new int[b * t], xm = new int[b * t], ci = new int[b * n];
-            for (int j = 0; j < b; j++) {
-                System.arraycopy(ids, rows[j] * t, xi, j * t, t);
-                System.arraycopy(attention, rows[j] * t, xm, j * t, t);
-                System.arraycopy(ids, rows[j] * t + p, ci, j * n, n);
-            }
-            return new Batch(Tensor.ofInts(xi, b, t), Tensor.ofInts(xm, b, t), Tensor.ofInts(ci, b, n), p, n);
-        }
+    /** The minibatches of epoch {@code epoch} of iteration {@code it}: the rollouts shuffled, then cut in order. */
+    private List<int[]> minibatches(int it, int epoch) {
+        long stream = CounterRng.bits(cfg.seed() ^ SHUFFLE_STREAM, (long) it * cfg.optimisation().ppoEpochs() + epoch);
+        return Minibatch.slices(permutation(cfg.sampling().batchSize(), stream), cfg.minibatchSize());
     }
 
     /** log π (b, N), values (b, N) and entropy (b, N) of the completion tokens. */
     private record Forward(Variable logProbs, Variable values, Variable entropy) {}
 
-    /** The policy's (and critic's) pass over a minibatch; entropy keeps its graph only when withEntropyGrad. */
-    private Forward forward(Batch x, boolean withEntropyGrad) {
-        HeadedModel.Outputs o = models.policy().forward(onDevice(x.ids), onDevice(x.mask));
-        Variable logp = CompletionLogProbs.completionLogits(o.logits(), x.promptLength, x.n, cfg.temperature()).logSoftmax();  // (b, N, V)
-        Variable logProbs = CompletionLogProbs.gather(logp, x.completionIds);                                                  // (b, N)
-        Variable entropy = CompletionLogProbs.entropy(withEntropyGrad ? logp : logp.detach());                                // (b, N)
+    /**
+     * The policy's (and critic's) pass over a minibatch: log π(y_t) = log softmax(z_t/τ)[y_t] with z_t the logits at
+     * the column predicting y_t, H_t = −Σ_v p·log p there, and V_t read at the same column. Entropy keeps its graph
+     * only when withEntropyGrad.
+     */
+    private Forward forward(Minibatch x, boolean withEntropyGrad) {
+        HeadedModel.Outputs o = models.policy().forward(onDevice(x.ids()), onDevice(x.mask()));
+        Variable logp = CompletionLogProbs.completionLogits(o.logits(), x.promptLength(), x.n(), cfg.sampling().temperature())
+                .logSoftmax();                                                                                           // (b, N, V)
+        Variable logProbs = CompletionLogProbs.gather(logp, x.completionIds());                                         // (b, N)
+        Variable entropy = CompletionLogProbs.entropy(withEntropyGrad ? logp : logp.detach());                         // (b, N)
         Variable allValues = models.valueModel() == null ? o.values()
-                : models.valueModel().forward(onDevice(x.ids), onDevice(x.mask)).values();                               // (b, T)
-        // V_t is read where token t is predicted, as the logits are                                                       (b, N)
-        Variable values = allValues.narrow(1, x.promptLength - 1, x.n);
+                : models.valueModel().forward(onDevice(x.ids()), onDevice(x.mask())).values();                         // (b, T)
+        Variable values = allValues.narrow(1, x.promptLength() - 1, x.n());                                             // (b, N)
         return new Forward(logProbs, values, entropy);
     }
 
-    /** log π_ref (b, N) of the completion tokens under a model without heads. */
-    private Variable logProbsOf(TransformerModel model, Batch x) {
-        Variable logits = model.forward(x.ids.to(model.device()), x.mask.to(model.device()));                           // (b, T, V)
-        Variable logp = CompletionLogProbs.completionLogits(logits, x.promptLength, x.n, cfg.temperature()).logSoftmax();   // (b, N, V)
-        return CompletionLogProbs.gather(logp, x.completionIds);                                                              // (b, N)
+    /** log π_ref(y_t) (b, N) of the completion tokens under a model without heads, at the sampling temperature. */
+    private Variable logProbsOf(TransformerModel model, Minibatch x) {
+        Variable logits = model.forward(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, V)
+        Variable logp = CompletionLogProbs.completionLogits(logits, x.promptLength(), x.n(), cfg.sampling().temperature())
+                .logSoftmax();                                                                                           // (b, N, V)
+        return CompletionLogProbs.gather(logp, x.completionIds());                                                      // (b, N)
     }
 
     private Tensor onDevice(Tensor t) { return t.to(models.policy().trunk.device()); }
-
-    /** rows of a (B, N) host array → a (b, N) tensor on the policy's device. */
-    private Tensor rowsOf(float[] src, int[] rows, int n) {
-        float[] out = new float[rows.length * n];
-        for (int j = 0; j < rows.length; j++) System.arraycopy(src, rows[j] * n, out, j * n, n);
-        return onDevice(Tensor.of(out, rows.length, n));
-    }
-
-    private static void copyRows(Tensor src, float[] dst, int[] rows, int n) {
-        float[] v = src.contiguous().toFloatArray();                                       // (b, N)
-        for (int j = 0; j < rows.length; j++) System.arraycopy(v, j * n, dst, rows[j] * n, n);
-    }
 
     private static void zeroPadding(float[] x, float[] mask) {
         for (int i = 0; i < x.length; i++) if (mask[i] == 0) x[i] = 0;
     }
 
+    /** Σ_t k1 = Σ_t (log π_old − log π_ref)(y_t) of each row. */
     private static double[] klPerSequence(Rollout r) {
         double[] out = new double[r.size()];
+        float[] logProbs = r.outputs().logProbs(), ref = r.outputs().refLogProbs();
         for (int row = 0; row < r.size(); row++)
-            for (int t = 0; t < r.lengths()[row]; t++) out[row] += r.logProbs()[row * r.n() + t] - r.refLogProbs()[row * r.n() + t];
+            for (int t = 0; t < r.tokens().lengths()[row]; t++) out[row] += logProbs[row * r.n() + t] - ref[row * r.n() + t];
         return out;
-    }
-
-    private static double maskedMeanOf(float[] a, float[] b, float[] mask) {
-        float[] d = new float[a.length];
-        for (int i = 0; i < d.length; i++) d[i] = a[i] - b[i];
-        return Masked.mean(d, mask);
-    }
-
-    /** The shuffled order of the rollouts in epoch {@code epoch} of iteration {@code it}; minibatch k is slice k. */
-    private int[] epochOrder(int it, int epoch) {
-        return permutation(cfg.batchSize(), CounterRng.bits(cfg.seed() ^ SHUFFLE_STREAM, (long) it * cfg.ppoEpochs() + epoch));
     }
 
     static int[] range(int from, int to) {
@@ -524,7 +534,8 @@ public final class PpoTrainer {
         try {
             Checkpoints.State state = new Checkpoints.State(iterations, kl.beta(), new ArrayList<>(recentScores), cfg.seed());
             return checkpoints.save(state, models.policy().stateDict(),
-                    models.valueModel() == null ? null : models.valueModel().stateDict(), optimizer.stateDict(), cfg.keepCheckpoints());
+                    models.valueModel() == null ? null : models.valueModel().stateDict(), optimizer.stateDict(),
+                    cfg.checkpointing().keep());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

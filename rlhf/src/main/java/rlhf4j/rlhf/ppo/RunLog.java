@@ -5,8 +5,10 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,10 +41,39 @@ public final class RunLog {
 
     public Path dir() { return dir; }
 
-    /** Appends one iteration's metrics and rewrites the CSV. */
+    /** Appends one iteration's metrics (flattened: one field per figure) and rewrites the CSV. */
     public void appendMetrics(IterationStats s) {
-        append(METRICS, GSON.toJson(s));
+        append(METRICS, GSON.toJson(flatten(s)));
         writeCsv();
+    }
+
+    /** The groups of the stats lifted into one object, each figure under its {@code @SerializedName}. */
+    static JsonObject flatten(IterationStats s) {
+        JsonObject out = new JsonObject();
+        for (Map.Entry<String, JsonElement> e : GSON.toJsonTree(s).getAsJsonObject().entrySet()) {
+            if (e.getValue().isJsonObject()) e.getValue().getAsJsonObject().entrySet().forEach(g -> out.add(g.getKey(), g.getValue()));
+            else out.add(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #flatten}: each group gathers the flat fields named by its components. */
+    static IterationStats unflatten(JsonObject flat) {
+        JsonObject nested = new JsonObject();
+        for (RecordComponent c : IterationStats.class.getRecordComponents()) {
+            if (!c.getType().isRecord()) {
+                nested.add(c.getName(), flat.get(c.getName()));
+                continue;
+            }
+            JsonObject group = new JsonObject();
+            for (RecordComponent f : c.getType().getRecordComponents()) {
+                SerializedName name = f.getAccessor().getAnnotation(SerializedName.class);
+                String key = name == null ? f.getName() : name.value();
+                if (flat.has(key)) group.add(key, flat.get(key));
+            }
+            nested.add(c.getName(), group);
+        }
+        return GSON.fromJson(nested, IterationStats.class);
     }
 
     public void appendScores(int iteration, float[] scores) {
@@ -59,7 +90,7 @@ public final class RunLog {
     /** Every iteration's metrics so far. */
     public List<IterationStats> metrics() {
         List<IterationStats> out = new ArrayList<>();
-        for (String line : lines(METRICS)) out.add(GSON.fromJson(line, IterationStats.class));
+        for (String line : lines(METRICS)) out.add(unflatten(JsonParser.parseString(line).getAsJsonObject()));
         return out;
     }
 

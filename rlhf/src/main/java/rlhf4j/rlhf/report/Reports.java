@@ -26,8 +26,8 @@ public final class Reports {
         List<IterationStats> m = log.metrics();
         Summary fromTraining = Summary.empty();
         if (!m.isEmpty()) {
-            double wall = m.stream().mapToDouble(IterationStats::timeTotal).sum();
-            fromTraining = new Summary(m.getFirst().scoreMean(), m.getLast().scoreMean(), null, null, m.getLast().klSequence(),
+            double wall = m.stream().mapToDouble(s -> s.time().total()).sum();
+            fromTraining = new Summary(m.getFirst().score().mean(), m.getLast().score().mean(), null, null, m.getLast().kl().sequence(),
                     null, null, null, null, null, null, m.size(), wall);
         }
         Summary fromEval = Summary.empty();

@@ -57,12 +57,12 @@ public final class RunReport {
         if (!m.isEmpty()) {
             double[] x = series(m, IterationStats::iteration);
             h.append("<h2>Training</h2>\n<div class=\"plots\">\n");
-            plot(h, "Reward (mean score)", "score", x, series(m, IterationStats::scoreMean));
-            plot(h, "KL to the reference (per sequence)", "KL", x, series(m, IterationStats::klSequence));
-            plot(h, "Policy entropy (per token)", "entropy", x, series(m, IterationStats::entropy));
-            plot(h, "Value loss", "value loss", x, series(m, IterationStats::valueLoss));
-            plot(h, "Clip fraction", "clip fraction", x, series(m, IterationStats::clipFraction));
-            plot(h, "KL coefficient β", "β", x, series(m, IterationStats::beta));
+            plot(h, "Reward (mean score)", "score", x, series(m, s -> s.score().mean()));
+            plot(h, "KL to the reference (per sequence)", "KL", x, series(m, s -> s.kl().sequence()));
+            plot(h, "Policy entropy (per token)", "entropy", x, series(m, s -> s.completions().entropy()));
+            plot(h, "Value loss", "value loss", x, series(m, s -> s.losses().value()));
+            plot(h, "Clip fraction", "clip fraction", x, series(m, s -> s.updates().clipFraction()));
+            plot(h, "KL coefficient β", "β", x, series(m, s -> s.kl().beta()));
             h.append("</div>\n");
         }
         if (c.rewardsBefore() != null && c.rewardsAfter() != null) {

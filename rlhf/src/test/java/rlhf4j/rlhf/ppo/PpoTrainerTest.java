@@ -18,39 +18,36 @@ class PpoTrainerTest {
         Toy.warmUp();
         PpoTrainer t = Toy.trainer(Toy.config(1), 3, Toy.TARGET_FRACTION, dir);
         IterationStats s = t.step();
-        assertEquals(0.0, s.klSequence(), "policy and reference are the same network before any update");
-        assertEquals(0.0, s.klToken());
-        PpoTrainer.MinibatchStats first = t.lastMinibatches().getFirst();
-        assertEquals(1.0, first.ratioMin(), "log π on the first minibatch must equal the rollout's log π_old");
-        assertEquals(1.0, first.ratioMax());
-        assertEquals(0.0, first.approxKl());
-        assertEquals(0.0, first.clipFraction());
-        assertTrue(s.logProbGap() < 1e-4, "generator and learner disagree on log-probs by " + s.logProbGap());
+        assertEquals(0.0, s.kl().sequence(), "policy and reference are the same network before any update");
+        assertEquals(0.0, s.kl().token());
+        MinibatchStats first = t.lastMinibatches().getFirst();
+        assertEquals(1.0, first.ratios().min(), "log π on the first minibatch must equal the rollout's log π_old");
+        assertEquals(1.0, first.ratios().max());
+        assertEquals(0.0, first.ratios().approxKl());
+        assertEquals(0.0, first.ratios().clipFraction());
+        assertTrue(s.completions().logProbGap() < 1e-4, "generator and learner disagree on log-probs by " + s.completions().logProbGap());
         // later minibatches see the updated policy
-        assertNotEquals(1.0, t.lastMinibatches().getLast().ratioMax());
+        assertNotEquals(1.0, t.lastMinibatches().getLast().ratios().max());
     }
 
     @Test void atAnotherTemperatureTheLearnerStillMatchesTheSampler() throws Exception {
         Toy.warmUp();
         PpoConfig c = Toy.config(1);
-        PpoConfig hot = new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), 2.0, c.learningRate(),
-                c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), c.entropyCoef(), c.gamma(),
-                c.lambda(), c.initKlCoef(), c.adaptiveKl(), c.targetKl(), c.klHorizon(), c.approxKlLimit(), c.missingEosPenalty(),
-                c.rewardClip(), c.whitenRewards(), 1, c.rewardThreshold(), c.rewardWindow(), 0, 2, c.seed());
+        PpoConfig hot = c.withTemperature(2.0).withMaxIterations(1).withCheckpointing(new PpoConfig.Checkpointing(0, 2));
         PpoTrainer t = Toy.trainer(hot, 3, Toy.TARGET_FRACTION, dir);
         IterationStats s = t.step();
-        assertTrue(s.logProbGap() < 1e-4, "generator and learner at τ = 2 disagree by " + s.logProbGap());
-        assertEquals(1.0, t.lastMinibatches().getFirst().ratioMax());
-        assertEquals(1.0, t.lastMinibatches().getFirst().ratioMin());
+        assertTrue(s.completions().logProbGap() < 1e-4, "generator and learner at τ = 2 disagree by " + s.completions().logProbGap());
+        assertEquals(1.0, t.lastMinibatches().getFirst().ratios().max());
+        assertEquals(1.0, t.lastMinibatches().getFirst().ratios().min());
     }
 
     @Test void rewardRisesWhileKlGrows() {
         PpoTrainer t = Toy.trainer(Toy.config(12), 3, Toy.TARGET_FRACTION, dir);
         List<IterationStats> run = t.train();
-        double early = (run.get(0).scoreMean() + run.get(1).scoreMean()) / 2;
-        double late = (run.get(10).scoreMean() + run.get(11).scoreMean()) / 2;
+        double early = (run.get(0).score().mean() + run.get(1).score().mean()) / 2;
+        double late = (run.get(10).score().mean() + run.get(11).score().mean()) / 2;
         assertTrue(late > early + 0.2, "reward should rise: " + early + " → " + late);
-        assertTrue(run.getLast().klSequence() > 0.1, "KL should grow: " + run.getLast().klSequence());
+        assertTrue(run.getLast().kl().sequence() > 0.1, "KL should grow: " + run.getLast().kl().sequence());
         assertTrue(Files.exists(dir.resolve(RunLog.METRICS_CSV)));
         assertEquals(12, t.log().metrics().size());
     }
@@ -74,14 +71,14 @@ class PpoTrainerTest {
         List<IterationStats> ma = new RunLog(straight).metrics(), mb = new RunLog(split).metrics();
         assertEquals(4, mb.size());
         for (int i = 0; i < 4; i++) {
-            assertEquals(ma.get(i).scoreMean(), mb.get(i).scoreMean(), "iteration " + i);
-            assertEquals(ma.get(i).policyLoss(), mb.get(i).policyLoss(), "iteration " + i);
-            assertEquals(ma.get(i).valueLoss(), mb.get(i).valueLoss(), "iteration " + i);
-            assertEquals(ma.get(i).klSequence(), mb.get(i).klSequence(), "iteration " + i);
-            assertEquals(ma.get(i).beta(), mb.get(i).beta(), "iteration " + i);
-            assertEquals(0.0, ma.get(i).firstRatioError(), "ρ = 1 exactly before the first update of iteration " + i);
+            assertEquals(ma.get(i).score().mean(), mb.get(i).score().mean(), "iteration " + i);
+            assertEquals(ma.get(i).losses().policy(), mb.get(i).losses().policy(), "iteration " + i);
+            assertEquals(ma.get(i).losses().value(), mb.get(i).losses().value(), "iteration " + i);
+            assertEquals(ma.get(i).kl().sequence(), mb.get(i).kl().sequence(), "iteration " + i);
+            assertEquals(ma.get(i).kl().beta(), mb.get(i).kl().beta(), "iteration " + i);
+            assertEquals(0.0, ma.get(i).updates().firstRatioError(), "ρ = 1 exactly before the first update of iteration " + i);
         }
-        assertEquals(0.0, ma.getFirst().klSequence(), "the policy starts as the reference");
+        assertEquals(0.0, ma.getFirst().kl().sequence(), "the policy starts as the reference");
     }
 
     static void runToy(Path dir, String... args) throws Exception {
@@ -102,10 +99,7 @@ class PpoTrainerTest {
             return s;
         };
         PpoConfig c = Toy.config(5);
-        PpoConfig everyIteration = new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), c.temperature(),
-                c.learningRate(), c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), c.entropyCoef(),
-                c.gamma(), c.lambda(), c.initKlCoef(), c.adaptiveKl(), c.targetKl(), c.klHorizon(), c.approxKlLimit(),
-                c.missingEosPenalty(), c.rewardClip(), c.whitenRewards(), 5, c.rewardThreshold(), c.rewardWindow(), 1, 5, c.seed());
+        PpoConfig everyIteration = c.withMaxIterations(5).withCheckpointing(new PpoConfig.Checkpointing(1, 5));
         PpoTrainer t = Toy.trainer(everyIteration, 3, poisoned, dir);
         Map<String, Tensor> before = null;
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::train);
@@ -128,13 +122,11 @@ class PpoTrainerTest {
         PpoConfig c = Toy.config(3);
         // any movement exceeds this limit: epoch 0 runs its first minibatch (ρ = 1, k3 = 0) and the second, which
         // passes the limit; epoch 1 stops after its first
-        PpoConfig strict = new PpoConfig(c.batchSize(), c.minibatches(), 2, c.maxNewTokens(), c.temperature(), c.learningRate(),
-                c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), c.entropyCoef(), c.gamma(), c.lambda(),
-                c.initKlCoef(), c.adaptiveKl(), c.targetKl(), c.klHorizon(), 1e-12, c.missingEosPenalty(), c.rewardClip(),
-                c.whitenRewards(), 3, -1.0, 2, 0, 2, c.seed());
+        PpoConfig strict = c.withOptimisation(c.optimisation().withPpoEpochs(2)).withKl(c.kl().withApproxKlLimit(1e-12))
+                .withStopping(new PpoConfig.Stopping(3, -1.0, 2)).withCheckpointing(new PpoConfig.Checkpointing(0, 2));
         PpoTrainer t = Toy.trainer(strict, 3, Toy.TARGET_FRACTION, dir);
         List<IterationStats> run = t.train();
-        assertEquals(3, run.getFirst().minibatchesRun());
+        assertEquals(3, run.getFirst().updates().minibatches());
         assertEquals(List.of("0/0", "0/1", "1/0"), t.lastMinibatches().stream().map(m -> m.epoch() + "/" + m.index()).toList());
         assertEquals(2, run.size(), "a threshold of −1 is reached once the window of 2 iterations is full");
     }
@@ -147,17 +139,19 @@ class PpoTrainerTest {
         PpoTrainer t = new PpoTrainer(Toy.config(2), new PpoModels(policy, critic, new rlhf4j.transformer.llama.Llama(Toy.CONFIG, 3)),
                 Toy.TARGET_FRACTION, Toy.LETTERS, Toy.STOP, Toy.prompts(12), dir);
         List<IterationStats> run = t.train();
-        assertTrue(Double.isFinite(run.getLast().valueLoss()));
+        assertTrue(Double.isFinite(run.getLast().losses().value()));
         assertFalse(java.util.Arrays.equals(before, critic.valueHead.summary.weight.value().toFloatArray()), "the critic learns");
         assertTrue(Files.exists(t.checkpoints().latest().resolve(Checkpoints.VALUE_MODEL)));
         assertTrue(t.models().trainedParameters().keySet().stream().anyMatch(k -> k.startsWith("value.value_head.")));
     }
 
     static PpoConfig withAdaptiveKl(PpoConfig c, int checkpointEvery) {
-        return new PpoConfig(c.batchSize(), c.minibatches(), c.ppoEpochs(), c.maxNewTokens(), c.temperature(), c.learningRate(),
-                c.weightDecay(), c.maxGradNorm(), c.clipRange(), c.clipRangeValue(), c.vfCoef(), 0.01, c.gamma(), c.lambda(),
-                0.05, true, 1.0, 20, c.approxKlLimit(), 0.1, 1.0, c.whitenRewards(), c.maxIterations(), c.rewardThreshold(),
-                c.rewardWindow(), checkpointEvery, 3, c.seed());
+        PpoConfig.Loss l = c.loss();
+        PpoConfig.Advantage a = c.advantage();
+        return c.withLoss(new PpoConfig.Loss(l.clipRange(), l.valueClipRange(), l.vfCoef(), 0.01))
+                .withKl(PpoConfig.KlControl.adaptive(0.05, 1.0, 20).withApproxKlLimit(c.kl().approxKlLimit()))
+                .withAdvantage(new PpoConfig.Advantage(a.gamma(), a.lambda(), a.whitenRewards(), 1.0, 0.1))
+                .withCheckpointing(new PpoConfig.Checkpointing(checkpointEvery, 3));
     }
 
     static void assertStateEquals(String file, Path a, Path b) throws Exception {

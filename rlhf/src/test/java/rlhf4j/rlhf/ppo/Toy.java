@@ -75,8 +75,8 @@ final class Toy {
 
     /** A small, fast configuration. */
     static PpoConfig config(int iterations) {
-        PpoConfig d = PpoConfig.defaults();
-        return new PpoConfig(8, 2, 4, 8, 1.0, 1e-2, 0.0, 1.0, 0.2, 0.2, 0.1, 0.0, 1.0, 0.95,
-                0.02, false, d.targetKl(), d.klHorizon(), 0.0, 0.0, 0.0, false, iterations, Double.NaN, 3, 0, 2, 99);
+        return new PpoConfig(new PpoConfig.Sampling(8, 8, 1.0), new PpoConfig.Optimisation(1e-2, 0.0, 1.0, 4, 2),
+                new PpoConfig.Loss(0.2, 0.2, 0.1, 0.0), new PpoConfig.Advantage(1.0, 0.95, false, 0.0, 0.0),
+                PpoConfig.KlControl.fixed(0.02), new PpoConfig.Stopping(iterations, Double.NaN, 3), new PpoConfig.Checkpointing(0, 2), 99);
     }
 }

@@ -18,8 +18,9 @@ class RunReportTest {
     @TempDir Path dir;
 
     static IterationStats stats(int i) {
-        return new IterationStats(i, 0.1 * i, 0.05, 0.5 * i, 0.01 * i, 2 - 0.1 * i, 0.1, 0.01, -0.02, 1.0 / (i + 1), 0.2, 12, 0.5,
-                1.0, 1.3, 0.0, 0.05, 0.7, 8, 1e-6, 1, 0.1, 0.2, 0.2, 2, 3.5, 40);
+        return new IterationStats(i, new IterationStats.Score(0.1 * i, 0.05), new IterationStats.Kl(0.5 * i, 0.01 * i, 0.05),
+                new IterationStats.Completions(12, 0.5, 2 - 0.1 * i, 1e-6), new IterationStats.Losses(-0.02, 1.0 / (i + 1), 0.2, 0.7),
+                new IterationStats.Updates(8, 1.0, 1.3, 0.0, 0.1, 0.01), new IterationStats.Timings(1, 0.1, 0.2, 0.2, 2, 3.5, 40));
     }
 
     @Test void rendersPlotsAndEscapesUntrustedText() throws Exception {
