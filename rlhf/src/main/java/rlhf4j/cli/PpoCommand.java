@@ -19,7 +19,7 @@ import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig.Defaults;
 import rlhf4j.rlhf.ppo.PpoModels;
 import rlhf4j.rlhf.ppo.PpoTrainer;
-import rlhf4j.rlhf.ppo.TrainingDivergedException;
+import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.rlhf.report.Reports;
 import rlhf4j.rlhf.report.Summary;
 import rlhf4j.rlhf.reward.RewardFunction;
@@ -88,6 +88,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--reward-threshold", description = "stop when the moving-average score reaches this") Double rewardThreshold;
     @Option(names = "--reward-window", defaultValue = "" + Defaults.REWARD_WINDOW, description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
     @Option(names = "--checkpoint-every", defaultValue = "" + Defaults.CHECKPOINT_EVERY, description = "(default: ${DEFAULT-VALUE})") int checkpointEvery;
+    @Option(names = "--max-kl", defaultValue = "100", description = "stop when the KL to the reference passes this many nats per completion (default: ${DEFAULT-VALUE})") double maxKl;
     @Option(names = "--keep-checkpoints", defaultValue = "" + Defaults.KEEP_CHECKPOINTS, description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
     @Option(names = "--seed", defaultValue = "" + Defaults.SEED, description = "(default: ${DEFAULT-VALUE})") long seed;
     @Option(names = "--report-prompts", defaultValue = "16", description = "prompts for the closing reference-vs-trained comparison, 0 = none (default: ${DEFAULT-VALUE})") int reportPrompts;
@@ -132,7 +133,7 @@ public final class PpoCommand implements Callable<Integer> {
         if (!resume) Files.writeString(out.resolve("config.json"), gson.toJson(shown) + "\n", StandardCharsets.UTF_8);
 
         PpoTrainer trainer = new PpoTrainer(cfg, models, rf, codec.tokenizer(), codec.stopToken(), codec.encodeAll(texts), out)
-                .progress(quiet ? null : err);
+                .progress(quiet ? null : err).limits(rlhf4j.rlhf.ppo.CollapseLimits.defaults().withMaxKl(maxKl));
         if (resume) {
             Path from = trainer.resume();
             err.println(from == null ? "no checkpoint in " + out + "; starting afresh" : "resumed from " + from + " after "

@@ -116,6 +116,12 @@ public final class RewardCommand implements Callable<Integer> {
         @Spec CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            try (rlhf4j.transformer.run.RunLock lock = rlhf4j.transformer.run.RunLock.checkpointDirectory(out)) {   // one run per --out
+                return train();
+            }
+        }
+
+        private Integer train() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
             Device dev = Device.parse(device);
             Backends.forDevice(dev);

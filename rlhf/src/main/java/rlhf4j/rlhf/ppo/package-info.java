@@ -35,7 +35,10 @@
  * ({@link rlhf4j.rlhf.ppo.RunLog}) and atomic checkpoints ({@link rlhf4j.rlhf.ppo.Checkpoints}). All randomness
  * is counter-based on (seed, iteration): prompt order, sampling and minibatch order need no saved RNG state, so a
  * resumed run repeats exactly what the uninterrupted one would have done. A NaN or ∞ in a loss or gradient norm
- * stops training before the update ({@link rlhf4j.rlhf.ppo.TrainingDivergedException} names the quantity, the
- * iteration, the non-finite inputs and the last good checkpoint).
+ * stops training before the update ({@link rlhf4j.transformer.train.TrainingDivergedException} names the quantity, the
+ * iteration, the non-finite inputs and the last good checkpoint); so does a collapsed policy
+ * ({@link rlhf4j.rlhf.ppo.CollapseLimits}: entropy near ln V, KL past a hard limit, a ratio explosion). A checkpoint
+ * is written only after the rollout of its own policy has passed those checks, and the one that scored highest is
+ * kept as {@code checkpoints/best}; the run directory is locked while training.
  */
 package rlhf4j.rlhf.ppo;

@@ -36,7 +36,7 @@ public record Summary(Double rewardBefore, Double rewardAfter, Double goldBefore
     public String toJson() { return GSON.toJson(this); }
 
     public void write(Path runDir) throws IOException {
-        Files.writeString(runDir.resolve(FILE), toJson() + "\n", StandardCharsets.UTF_8);
+        rlhf4j.transformer.run.AtomicFiles.writeString(runDir.resolve(FILE), toJson() + "\n");   // never half a summary
     }
 
     /** The run directory's summary, or an empty one. */

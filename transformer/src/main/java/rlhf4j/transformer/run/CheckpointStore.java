@@ -70,7 +70,7 @@ public final class CheckpointStore {
 
     /** Writes the latest checkpoint of a step, then deletes the rotating ones beyond the newest {@code keep}. */
     public Path save(int step, Map<String, String> info, long expectedBytes, CheckpointWriter.Contents contents) throws IOException {
-        Path dir = CheckpointWriter.write(latestPath(step), step, info, expectedBytes, contents);
+        Path dir = CheckpointWriter.write(latestPath(step), step, info, expectedBytes, legacyMarker, contents);
         if (single == null) {
             List<Path> rotating = rotating();
             for (int i = 0; i < rotating.size() - keep; i++) AtomicFiles.deleteTree(rotating.get(i));
@@ -81,6 +81,22 @@ public final class CheckpointStore {
     /** Makes a complete checkpoint of this store the best one (sharing its files); info records why it is best. */
     public Path saveBest(Path checkpoint, Map<String, String> info) throws IOException {
         return CheckpointWriter.link(checkpoint, bestPath(), Manifest.read(checkpoint).step(), info);
+    }
+
+    /**
+     * Renames the rotating checkpoints newer than {@code step} that fail their manifest check to NAME.corrupt, out of
+     * rotation's way, after a resume fell back past them. Returns the new names.
+     */
+    public List<Path> setAsideNewerThan(int step) throws IOException {
+        List<Path> moved = new ArrayList<>();
+        for (Path p : rotating()) {
+            if (stepOf(p) <= step || Manifest.problem(p) == null) continue;
+            Path aside = sibling(p, ".corrupt");
+            AtomicFiles.deleteTree(aside);
+            AtomicFiles.move(p, aside, false);
+            moved.add(aside);
+        }
+        return moved;
     }
 
     /** The facts recorded with the best checkpoint, or an empty map when there is none (or it is unreadable). */
@@ -112,9 +128,16 @@ public final class CheckpointStore {
                 s.filter(p -> Files.isDirectory(p) && isCheckpointName(p.getFileName().toString())).forEach(found::add);
             }
         }
-        List<Path> order = new ArrayList<>(found);
-        found.sort(Comparator.comparingInt((Path p) -> -stepOf(p)).thenComparingInt(order::indexOf));
+        found.sort(Comparator.comparingInt((Path p) -> -stepOf(p)).thenComparingInt(CheckpointStore::rank)
+                .thenComparing(p -> p.getFileName().toString()));
         return found;
+    }
+
+    /** Among checkpoints of one step: a latest one first, then a previous copy, then best. */
+    private static int rank(Path p) {
+        String n = p.getFileName().toString();
+        int best = n.equals(BEST) || n.startsWith(BEST + ".") || n.contains("." + BEST) ? 2 : 0;
+        return best + (n.endsWith(CheckpointWriter.OLD_SUFFIX) ? 1 : 0);
     }
 
     private static boolean isCheckpointName(String n) {

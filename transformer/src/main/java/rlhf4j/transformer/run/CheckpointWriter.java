@@ -47,8 +47,19 @@ public final class CheckpointWriter {
      * total size) is checked against the free space first; a full disk during the write is reported the same way.
      */
     public static Path write(Path dst, int step, Map<String, String> info, long expectedBytes, Contents contents) throws IOException {
+        return write(dst, step, info, expectedBytes, null, contents);
+    }
+
+    /**
+     * {@link #write(Path, int, Map, long, Contents)} that may also replace a checkpoint written before manifests
+     * existed, recognised by its {@code legacyMarker} file. Any other non-empty directory without a manifest is
+     * refused: it is not a checkpoint, and a swap would delete it.
+     */
+    public static Path write(Path dst, int step, Map<String, String> info, long expectedBytes, String legacyMarker,
+                             Contents contents) throws IOException {
         Path target = dst.toAbsolutePath().normalize();
         Path parent = target.getParent();
+        requireReplaceable(target, legacyMarker);
         Files.createDirectories(parent);
         DiskSpace.requireSpace(parent, expectedBytes);
         Path tmp = parent.resolve(target.getFileName() + TMP_INFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
@@ -96,6 +107,17 @@ public final class CheckpointWriter {
         }
         swapIn(tmp, target);
         return target;
+    }
+
+    private static void requireReplaceable(Path target, String legacyMarker) throws IOException {
+        if (!Files.exists(target)) return;
+        if (!Files.isDirectory(target)) throw new RunDirectoryException(target, "is a file, not a checkpoint directory; choose another --out");
+        if (Files.exists(target.resolve(Manifest.FILE)) || (legacyMarker != null && Files.exists(target.resolve(legacyMarker)))) return;
+        try (Stream<Path> s = Files.list(target)) {
+            if (s.findAny().isPresent())
+                throw new RunDirectoryException(target, "exists and is not a checkpoint (no " + Manifest.FILE
+                        + "); refusing to replace it: choose another --out");
+        }
     }
 
     /** Renames a complete temporary directory to target, keeping a valid previous target until the new one is in place. */

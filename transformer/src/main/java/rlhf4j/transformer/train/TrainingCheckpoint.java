@@ -63,7 +63,7 @@ public final class TrainingCheckpoint {
             throw new FileFormatException(dir, "exists and is not a training checkpoint; refusing to replace it");
         Map<String, String> info = new LinkedHashMap<>();
         if (Double.isFinite(trainer.bestValLoss())) info.put(BEST_VAL_LOSS, Double.toString(trainer.bestValLoss()));
-        return CheckpointWriter.write(dir, trainer.step(), info, expectedBytes(trainer.model()), tmp -> {
+        return CheckpointWriter.write(dir, trainer.step(), info, expectedBytes(trainer.model()), STATE_FILE, tmp -> {
             saveModel(trainer.model(), tmp);
             if (tokenizer != null) TokenizerFiles.save(tokenizer, tmp);
             Safetensors.write(tmp.resolve(OPTIMIZER_FILE), trainer.optimizer().stateDict());

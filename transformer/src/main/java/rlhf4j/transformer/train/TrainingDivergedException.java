@@ -30,6 +30,14 @@ public class TrainingDivergedException extends RuntimeException {
         this.lastGoodCheckpoint = lastGoodCheckpoint;
     }
 
+    /** Bad final weights of a run that keeps no checkpoints (a reward model, a classifier): nothing is written. */
+    public TrainingDivergedException(String quantity, String diagnosis) {
+        super(quantity + " went bad: " + diagnosis + "; nothing was saved (try a lower learning rate)");
+        this.quantity = quantity;
+        this.step = -1;
+        this.lastGoodCheckpoint = null;
+    }
+
     /** Which quantity went bad, e.g. "val loss". */
     public String quantity() { return quantity; }
 
