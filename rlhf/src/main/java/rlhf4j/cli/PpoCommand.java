@@ -113,6 +113,12 @@ public final class PpoCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
+        try (rlhf4j.transformer.run.RunLock lock = rlhf4j.transformer.run.RunLock.runDirectory(out)) {   // one run per --out
+            return train();
+        }
+    }
+
+    private Integer train() throws Exception {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);
         PpoConfig cfg = config();

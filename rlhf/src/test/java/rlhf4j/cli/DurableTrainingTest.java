@@ -20,7 +20,7 @@ import rlhf4j.transformer.run.DiskSpace;
 import rlhf4j.transformer.run.Manifest;
 import rlhf4j.transformer.run.RunLock;
 
-/** The pretrain command never loses a good checkpoint: divergence, a second run, a full disk, a corrupt checkpoint. */
+/** The pretrain and ppo commands never lose a good checkpoint: divergence, a second run, a full disk, a corrupt checkpoint. */
 class DurableTrainingTest {
     @TempDir Path dir;
     final ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -63,6 +63,25 @@ class DurableTrainingTest {
         assertTrue(lines[0].startsWith("pretrain: " + out.toAbsolutePath() + ": in use by another run (process "
                 + ProcessHandle.current().pid() + ", lock " + out.toAbsolutePath() + ".lock)"), lines[0]);
         assertFalse(Files.exists(out));
+    }
+
+    /** Case 3: a second ppo run on the same --out fails before it loads anything, with one line naming the holder. */
+    @Test void aSecondPpoRunOnTheSameDirectoryIsRefusedAtOnce() throws IOException {
+        Path run = dir.resolve("run");
+        int code;
+        try (RunLock held = RunLock.runDirectory(run)) {
+            CommandLine cl = new CommandLine(new PpoCommand(new PrintStream(log, true, StandardCharsets.UTF_8)));
+            cl.setExecutionExceptionHandler(CliErrors::handleExecutionException);
+            cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(log, StandardCharsets.UTF_8), true));
+            code = cl.execute("--policy", dir.resolve("not-loaded-yet.bin").toString(), "--reward", "oracle:vader", "--prompts", "tinystories", "--out", run.toString());
+        }
+        assertEquals(CliErrors.USER_ERROR, code, log());
+        assertEquals(1, log().lines().count(), log());
+        assertTrue(log().startsWith("ppo: " + run.toAbsolutePath() + ": in use by another run (process " + ProcessHandle.current().pid()),
+                log());
+        try (Stream<Path> s = Files.list(run)) {
+            assertEquals(java.util.List.of(".lock"), s.map(p -> p.getFileName().toString()).toList(), "the refused run wrote nothing");
+        }
     }
 
     /** Case 5: a full disk and an unwritable --out are one line each, before any training step. */

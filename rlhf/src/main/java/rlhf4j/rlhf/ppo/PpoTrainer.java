@@ -148,7 +148,7 @@ public final class PpoTrainer {
      */
     public List<IterationStats> train() {
         int every = cfg.checkpointing().every();
-        try (RunLock lock = RunLock.runDirectory(log.dir())) {
+        try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
             DiskSpace.requireSpace(log.dir(), checkpointBytes());       // a full disk now, not at the first checkpoint
             ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.stopping().maxIterations());
             List<IterationStats> run = new ArrayList<>();
@@ -611,7 +611,7 @@ public final class PpoTrainer {
      * log lines of later iterations. With no checkpoint the logs start afresh. Returns the checkpoint, or null.
      */
     public Path resume() throws IOException {
-        try (RunLock lock = RunLock.runDirectory(log.dir())) {
+        try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
             for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
             Path ckpt = checkpoints.newestValid(this::note);
             if (ckpt == null) {

@@ -22,8 +22,6 @@ import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.run.CheckpointStore;
 import rlhf4j.transformer.run.DiskSpace;
 import rlhf4j.transformer.run.Manifest;
-import rlhf4j.transformer.run.RunDirectoryException;
-import rlhf4j.transformer.run.RunLock;
 import rlhf4j.transformer.train.TrainingDivergedException;
 
 /** PPO never saves a collapsed or diverged policy, survives torn logs, locks its directory and falls back on resume. */
@@ -125,19 +123,6 @@ class PpoDurabilityTest {
         assertEquals(List.of(), t.log().metrics());
         t.train();
         assertEquals(List.of(0, 1, 2), t.log().metrics().stream().map(IterationStats::iteration).toList());
-    }
-
-    /** Case 3: a second PPO run on the same directory fails at once, naming the holder. */
-    @Test void aSecondRunOnTheSameDirectoryIsRefused() throws IOException {
-        PpoTrainer t = Toy.trainer(Toy.config(1), 3, Toy.TARGET_FRACTION, dir);
-        try (RunLock held = RunLock.runDirectory(dir)) {
-            var e = assertThrows(UncheckedIOException.class, t::train);
-            assertInstanceOf(RunDirectoryException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("in use by another run (process " + ProcessHandle.current().pid()),
-                    e.getCause().getMessage());
-            assertThrows(RunDirectoryException.class, t::resume);
-        }
-        assertFalse(Files.exists(dir.resolve(RunLog.METRICS)), "the refused run wrote nothing");
     }
 
     /** Case 4: a corrupt newest checkpoint is skipped with a note and set aside; the run resumes from an older one. */

@@ -38,6 +38,15 @@ public final class RunLock implements AutoCloseable {
         return acquire(runDir.toAbsolutePath().normalize().resolve(FILE), runDir);
     }
 
+    /**
+     * RUN's lock for code that may run inside a command already holding it (the PPO trainer under the ppo command):
+     * a no-op handle when this JVM holds it, else {@link #runDirectory}.
+     */
+    public static RunLock runDirectoryReentrant(Path runDir) throws IOException {
+        Path file = runDir.toAbsolutePath().normalize().resolve(FILE);
+        return HELD.contains(file) ? new RunLock(file, null, null) : runDirectory(runDir);
+    }
+
     /** Locks checkpoint directory DIR through DIR.lock (creating DIR's parent, after checking it is writable). */
     public static RunLock checkpointDirectory(Path dir) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
@@ -105,6 +114,7 @@ public final class RunLock implements AutoCloseable {
 
     /** Releases the lock and empties the file (no PID left behind); the file stays. */
     @Override public void close() throws IOException {
+        if (channel == null) return;                 // a re-entered lock: the outer holder releases it
         try {
             if (lock.isValid()) {
                 channel.truncate(0);

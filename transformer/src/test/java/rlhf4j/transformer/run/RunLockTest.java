@@ -29,6 +29,10 @@ class RunLockTest {
             var e = assertThrows(RunDirectoryException.class, () -> RunLock.runDirectory(run));
             assertTrue(e.getMessage().contains("in use by another run (process " + ProcessHandle.current().pid()), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
+            try (RunLock inner = RunLock.runDirectoryReentrant(run)) {               // e.g. the trainer under its command
+                assertEquals(lock.file(), inner.file());
+            }
+            assertThrows(RunDirectoryException.class, () -> RunLock.runDirectory(run), "closing the inner handle keeps the lock");
         }
         try (RunLock again = RunLock.runDirectory(run)) {
             assertTrue(again.file().endsWith(RunLock.FILE));
