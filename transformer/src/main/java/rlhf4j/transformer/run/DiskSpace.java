@@ -67,7 +67,7 @@ public final class DiskSpace {
     /** "no space left on DIR (needed ~N MB, M MB free)" */
     public static RunDirectoryException noSpace(Path dir, long needed, long free) {
         String freeText = free >= 0 ? String.format(Locale.ROOT, ", %s free", mb(free)) : "";
-        return new RunDirectoryException(dir, String.format(Locale.ROOT, "no space left on %s (needed ~%s%s); free some space or "
+        return RunDirectoryException.worded(dir, String.format(Locale.ROOT, "no space left on %s (needed ~%s%s); free some space or "
                 + "choose another --out", dir, mb(needed), freeText));
     }
 

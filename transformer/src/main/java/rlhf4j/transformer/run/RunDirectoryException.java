@@ -20,6 +20,14 @@ public final class RunDirectoryException extends IOException {
         this.dir = dir;
     }
 
+    private RunDirectoryException(String message, Path dir) {
+        super(message);
+        this.dir = dir;
+    }
+
+    /** An exception whose message names the directory itself (not prefixed with it). */
+    static RunDirectoryException worded(Path dir, String message) { return new RunDirectoryException(message, dir); }
+
     /** The directory concerned. */
     public Path dir() { return dir; }
 }
