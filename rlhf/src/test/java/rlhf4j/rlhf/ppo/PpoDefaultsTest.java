@@ -28,7 +28,7 @@ class PpoDefaultsTest {
 
     @TempDir Path dir;
 
-    @Test void defaultsVisiblyRaiseTheVaderScoreOfStories260kIn20Iterations() {
+    @Test void defaultsVisiblyRaiseTheVaderScoreOfStories260kIn20Iterations() throws Exception {
         Path checkpoint = SharedData.resolve("stories260k/stories260K.bin");
         Llama policy = Llama.fromLlama2c(checkpoint), reference = Llama.fromLlama2c(checkpoint);
         LlamaTokenizer tok = LlamaTokenizer.load(SharedData.resolve("stories260k/tok512.bin"), policy.vocabSize());
