@@ -28,7 +28,6 @@ import rlhf4j.tensor.Device;
 import rlhf4j.transformer.Models;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.heads.HeadedModel;
-import rlhf4j.transformer.heads.ValueHead;
 import rlhf4j.transformer.llama.Llama;
 
 /**
@@ -127,11 +126,11 @@ public final class PpoCommand implements Callable<Integer> {
         List<String> texts = PolicySetup.prompts(prompts, promptWords, skipPrompts, maxPrompts);
         RewardFunction rf = PolicySetup.reward(reward);
         PpoModels models;
-        if (valueModel == null) models = PpoModels.withValueHead(trunk, reference, seed);
+        if (valueModel == null) models = PpoModels.withValueHead(trunk, reference);
         else {
             TransformerModel critic = Models.load(valueModel, dev);
             models = new PpoModels(new HeadedModel(trunk, true, null, null),
-                    new HeadedModel(critic, false, new ValueHead(critic.width(), seed, dev), null), reference);
+                    new HeadedModel(critic, false, PpoModels.zeroValueHead(critic.width(), dev), null), reference);
         }
         Files.createDirectories(out);
         Map<String, Object> shown = describe(cfg, texts.size());

@@ -45,6 +45,12 @@ class PpoCommandTest {
         assertEquals(4, Files.readAllLines(run.resolve("eval_samples.jsonl")).size());
     }
 
+    @Test void optionDefaultsAreThoseOfPpoConfigDefaults() {
+        PpoCommand cmd = new PpoCommand(new PrintStream(new ByteArrayOutputStream()));
+        new CommandLine(cmd).parseArgs("--policy", "p.bin", "--reward", "oracle:vader", "--prompts", "tinystories", "--out", "run");
+        assertEquals(rlhf4j.rlhf.ppo.PpoConfig.defaults(), cmd.config());
+    }
+
     private static int ppo(String... args) {
         return new CommandLine(new PpoCommand(new PrintStream(new ByteArrayOutputStream()))).execute(args);
     }

@@ -604,7 +604,7 @@ public final class Pipeline {
         PpoConfig pc = ppoConfig(cfg);
         List<int[]> ids = new ArrayList<>();
         for (String t : prompts(false)) ids.add(encodePrompt(tok, t, stop, trunk, pc.sampling().maxNewTokens(), "ppo.max_new_tokens"));
-        PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference, cfg.seed()), reward(), tok, stop, ids, dir)
+        PpoTrainer trainer = new PpoTrainer(pc, PpoModels.withValueHead(trunk, reference), reward(), tok, stop, ids, dir)
                 .progress(err);
         trainer.train();
         TrunkFiles.save(trunk, tok, dir.resolve("policy"));
