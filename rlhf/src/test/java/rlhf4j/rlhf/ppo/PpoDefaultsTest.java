@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import rlhf4j.rlhf.data.SharedData;
 import rlhf4j.rlhf.data.TinyStories;
 import rlhf4j.rlhf.oracle.Vader;
 import rlhf4j.rlhf.reward.RewardFunction;
+import rlhf4j.transformer.data.DataSets;
 import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
@@ -29,9 +29,9 @@ class PpoDefaultsTest {
     @TempDir Path dir;
 
     @Test void defaultsVisiblyRaiseTheVaderScoreOfStories260kIn20Iterations() throws Exception {
-        Path checkpoint = SharedData.resolve("stories260k/stories260K.bin");
+        Path checkpoint = DataSets.file("stories260k/stories260K.bin");
         Llama policy = Llama.fromLlama2c(checkpoint), reference = Llama.fromLlama2c(checkpoint);
-        LlamaTokenizer tok = LlamaTokenizer.load(SharedData.resolve("stories260k/tok512.bin"), policy.vocabSize());
+        LlamaTokenizer tok = LlamaTokenizer.load(DataSets.file("stories260k/tok512.bin"), policy.vocabSize());
         List<int[]> prompts = TinyStories.firstWordsPrompts(TinyStories.load(), 8).stream().map(s -> tok.encode(s, true, false)).toList();
         PpoConfig cfg = PpoConfig.defaults().withMaxIterations(20);
         PpoTrainer trainer = new PpoTrainer(cfg, PpoModels.withValueHead(policy, reference), RewardFunction.of(Vader.load(), false), tok,

@@ -46,7 +46,7 @@ class PpoDurabilityTest {
     PpoTrainer sharpToy(PpoConfig cfg, RewardFunction reward) {
         Llama policy = new Llama(Toy.CONFIG, 3), reference = new Llama(Toy.CONFIG, 3);
         for (Llama m : List.of(policy, reference)) scale(m, "model.norm.weight", 40);
-        return new PpoTrainer(cfg, PpoModels.withValueHead(policy, reference, 77), reward, Toy.LETTERS, Toy.STOP, Toy.prompts(12), dir)
+        return new PpoTrainer(cfg, PpoModels.withValueHead(policy, reference), reward, Toy.LETTERS, Toy.STOP, Toy.prompts(12), dir)
                 .progress(new PrintStream(notes, true, StandardCharsets.UTF_8));
     }
 
