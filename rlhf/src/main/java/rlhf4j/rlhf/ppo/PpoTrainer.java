@@ -150,6 +150,7 @@ public final class PpoTrainer {
         int every = cfg.checkpointing().every();
         try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
             DiskSpace.requireSpace(log.dir(), checkpointBytes());       // a full disk now, not at the first checkpoint
+            for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
             ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.stopping().maxIterations());
             List<IterationStats> run = new ArrayList<>();
             while (iterations < cfg.stopping().maxIterations() && !thresholdReached()) {
