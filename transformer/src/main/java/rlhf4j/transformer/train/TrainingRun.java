@@ -60,7 +60,7 @@ public final class TrainingRun {
     public Map<String, Double> run(int stopAt) throws IOException {
         int until = Math.min(stopAt, trainer.config().iters());
         Map<String, Double> last = Map.of();
-        guard.seed(trainer.bestValLoss());
+        guard.seed("val", trainer.bestValLoss());
         bar.start(trainer.step());
         while (trainer.step() < until) {
             CausalLmTrainer.StepResult r = trainer.trainStep();

@@ -77,7 +77,7 @@ class TrainingRunGuardTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         var e = assertThrows(TrainingDivergedException.class, () -> run(t, out, log).run());
         assertEquals(3, e.step());
-        assertTrue(e.getMessage().matches(".*the training loss \\S+ is more than 10 × the best loss so far.*"), e.getMessage());
+        assertTrue(e.getMessage().matches(".*loss( \\(moving average\\))? \\S+ is more than 10 × its lowest so far.*"), e.getMessage());
         assertEquals(2, CheckpointStore.stepOf(out));
 
         CausalLmTrainer lenient = poisonedAt(everyStep(6), 2, w -> scale(w.get("wte.weight"), 300, false));
