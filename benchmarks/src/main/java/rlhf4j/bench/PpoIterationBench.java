@@ -91,7 +91,7 @@ public class PpoIterationBench {
         List<int[]> prompts = new ArrayList<>();
         for (String s : TinyStories.firstWordsPrompts(TinyStories.load(), cfg.prompts().words()).subList(0, cfg.prompts().train()))
             prompts.add(tok.encode(s));
-        return new PpoTrainer(pc, PpoModels.withValueHead(policy, reference, cfg.seed()), rm, tok, LlamaTokenizer.BOS, prompts, runDir);
+        return new PpoTrainer(pc, PpoModels.withValueHead(policy, reference), rm, tok, LlamaTokenizer.BOS, prompts, runDir);
     }
 
     /** Runs one warm-up and then N iterations (default 5) and prints the mean seconds of each phase and tokens/s. */

@@ -70,7 +70,9 @@ public final class ClassifierCommand implements Callable<Integer> {
         }
 
         @Override public Integer call() throws Exception {
-            new ClassifierStage(config(), stage.context()).run(out);
+            try (var lock = rlhf4j.transformer.run.RunLock.checkpointDirectory(out)) {   // one run per --out
+                new ClassifierStage(config(), stage.context()).run(out);
+            }
             return 0;
         }
     }

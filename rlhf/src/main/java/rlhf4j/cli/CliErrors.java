@@ -18,6 +18,8 @@ import rlhf4j.rlhf.feedback.FeedbackFormatException;
 import rlhf4j.tensor.io.SafetensorsFormatException;
 import rlhf4j.transformer.data.DataUnavailableException;
 import rlhf4j.transformer.io.FileFormatException;
+import rlhf4j.transformer.run.RunDirectoryException;
+import rlhf4j.transformer.train.TrainingDivergedException;
 
 /**
  * How the CLI reports a failure. A user error (a bad flag value, a missing or malformed file) is one line on stderr,
@@ -92,7 +94,8 @@ final class CliErrors {
         }
         if (t instanceof IllegalArgumentException || t instanceof FileNotFoundException
                 || t instanceof DataUnavailableException || t instanceof FeedbackFormatException
-                || t instanceof FileFormatException || t instanceof SafetensorsFormatException) {
+                || t instanceof FileFormatException || t instanceof SafetensorsFormatException
+                || t instanceof RunDirectoryException || t instanceof TrainingDivergedException) {
             return t.getMessage() != null ? t.getMessage() : t.toString();
         }
         return null;

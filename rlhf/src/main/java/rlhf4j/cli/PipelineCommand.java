@@ -27,7 +27,10 @@ public final class PipelineCommand implements Callable<Integer> {
         PipelineConfig cfg = PipelineConfig.load(config);
         Path dir = out != null ? out : defaultRunDir(config.getFileName().toString().replaceFirst("\\.json$", ""));
         long t0 = System.nanoTime();
-        Summary s = new Pipeline(cfg, Files.readString(config, StandardCharsets.UTF_8), dir, System.err).run();
+        Summary s;
+        try (rlhf4j.transformer.run.RunLock lock = rlhf4j.transformer.run.RunLock.runDirectory(dir)) {   // one run per directory
+            s = new Pipeline(cfg, Files.readString(config, StandardCharsets.UTF_8), dir, System.err).run();
+        }
         System.err.printf("pipeline finished in %.1f s; report: %s%n", (System.nanoTime() - t0) / 1e9, dir.resolve("report.html"));
         System.out.println(s.toJson());
         return 0;

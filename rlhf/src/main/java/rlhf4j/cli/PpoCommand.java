@@ -85,7 +85,7 @@ public final class PpoCommand implements Callable<Integer> {
         PpoConfig cfg = config();                                          // checks the settings before anything loads
         var inputs = new PpoStage.Inputs(new PolicySource(policy, tokenizer, !fullLength), RewardSource.parse(reward),
                 prompts.texts(maxPrompts), valueModel, resume);
-        try {
+        try (var lock = rlhf4j.transformer.run.RunLock.runDirectory(out)) {        // one run per --out
             new PpoStage(cfg, stage.context()).run(inputs, out);
         } catch (TrainingDivergedException e) {
             System.err.println();

@@ -27,7 +27,10 @@ import rlhf4j.transformer.train.TokenizerFiles;
 import rlhf4j.transformer.train.TrainConfig;
 import rlhf4j.transformer.train.TrainerState;
 import rlhf4j.transformer.train.TrainingCheckpoint;
+import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.transformer.train.TrainingRun;
+import rlhf4j.transformer.run.DiskSpace;
+import rlhf4j.transformer.run.RunLock;
 
 /**
  * Pretrains a GPT-2 style model on a text file, as nanoGPT's train.py: the corpus is tokenised whole, the first
@@ -79,15 +82,32 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--eval-interval", defaultValue = "250") int evalInterval;
     @Option(names = "--eval-iters", defaultValue = "20") int evalIters;
     @Option(names = "--seed", defaultValue = "1337") long seed;
+    @Option(names = "--divergence-factor", defaultValue = "10", description = "stop (saving nothing) when a loss exceeds this "
+            + "many times the best loss so far; NaN/∞ losses and weights always stop the run") double divergenceFactor;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda") String device;
 
     private final PrintStream err;
+    private Path resumedFrom;
 
     public PretrainCommand() { this(System.err); }
 
     PretrainCommand(PrintStream err) { this.err = err; }
 
     @Override public Integer call() throws Exception {
+        if (out == null) out = resume;
+        if (out == null) throw new IllegalArgumentException("--out is required");
+        if (!(divergenceFactor > 1)) throw new IllegalArgumentException("--divergence-factor " + divergenceFactor + " must be > 1");
+        try (RunLock lock = RunLock.checkpointDirectory(out)) {
+            for (Path stale : TrainingCheckpoint.store(out).cleanTemporaries()) err.println("removed " + stale + " (left by an interrupted save)");
+            return train();
+        } catch (TrainingDivergedException e) {
+            err.println();
+            err.println("training stopped: " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private Integer train() throws Exception {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);
         TrainConfig config;
@@ -95,13 +115,12 @@ public final class PretrainCommand implements Callable<Integer> {
         Tokenizer tok;
         TrainerState resumed = null;
         if (resume != null) {
-            Path dir = TrainingCheckpoint.resolve(resume);
+            Path dir = resumedFrom = TrainingCheckpoint.resolve(resume, err::println);
             resumed = TrainingCheckpoint.readState(dir);
             config = resumed.config();
             tok = TokenizerFiles.load(dir);
             model = TrainingCheckpoint.loadForResume(dir, dev);
             if (data == null && resumed.run().containsKey("data")) data = Path.of(resumed.run().get("data"));
-            if (out == null) out = resume;
         } else {
             config = new TrainConfig(batchSize, blockSize, gradAccum, iters, lr, minLr, warmup, iters, weightDecay, beta1,
                     beta2, gradClip, evalInterval, evalIters, seed);
@@ -129,7 +148,8 @@ public final class PretrainCommand implements Callable<Integer> {
         evalSplits.put("train", new TokenWindows(split[0], config.batchSize(), config.blockSize(), config.seed() + 1));
         evalSplits.put("val", new TokenWindows(split[1], config.batchSize(), config.blockSize(), config.seed() + 2));
         CausalLmTrainer trainer = new CausalLmTrainer(model, config, train, evalSplits);
-        if (resume != null) TrainingCheckpoint.restore(TrainingCheckpoint.resolve(resume), trainer);
+        if (resume != null) TrainingCheckpoint.restore(resumedFrom, trainer);
+        DiskSpace.requireSpace(out.toAbsolutePath().getParent(), TrainingCheckpoint.expectedBytes(model));
 
         err.printf(Locale.ROOT, "%s: %d tokens (%d train, %d val), vocabulary %d; model %s, %.2fM parameters; %d steps of %d tokens%n",
                 data, ids.length, split[0].length, split[1].length, tok.vocabSize(), describe(model),
@@ -142,7 +162,7 @@ public final class PretrainCommand implements Callable<Integer> {
         runInfo.put(TrainingCheckpoint.RUN_MODEL_SEED, Long.toString(resumed != null ? modelSeedOf(resumed) : init != null ? 0 : seed));
         long t0 = System.nanoTime();
         Map<String, Double> last = new TrainingRun(trainer, out, tok, runInfo, ProgressBar.on(err, config.iters()))
-                .run(stopAfter != null ? stopAfter : config.iters());
+                .divergenceFactor(divergenceFactor).resumedFrom(resumedFrom).run(stopAfter != null ? stopAfter : config.iters());
         err.printf(Locale.ROOT, "done: %d steps in %.1f s; val loss %s; checkpoint %s%n", trainer.step(),
                 (System.nanoTime() - t0) / 1e9, last.containsKey("val") ? String.format(Locale.ROOT, "%.4f", last.get("val")) : "-", out);
         return 0;

@@ -97,7 +97,9 @@ public final class RewardCommand implements Callable<Integer> {
             RewardModelStage.Config cfg = config();
             List<PreferenceGroup> groups = source.pairs != null ? RewardModelStage.readGroups(source.pairs)
                     : RewardModelStage.feedbackGroups(source.dir, consensus);
-            new RewardModelStage(cfg, stage.context()).run(groups, out);
+            try (var lock = rlhf4j.transformer.run.RunLock.checkpointDirectory(out)) {   // one run per --out
+                new RewardModelStage(cfg, stage.context()).run(groups, out);
+            }
             return 0;
         }
     }

@@ -25,7 +25,10 @@ import rlhf4j.transformer.train.TokenizerFiles;
 import rlhf4j.transformer.train.TrainConfig;
 import rlhf4j.transformer.train.TrainerState;
 import rlhf4j.transformer.train.TrainingCheckpoint;
+import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.transformer.train.TrainingRun;
+import rlhf4j.transformer.run.DiskSpace;
+import rlhf4j.transformer.run.RunLock;
 
 /**
  * Supervised fine-tuning on (prompt, response) pairs: JSON Lines with string fields "prompt" and "response"
@@ -78,27 +81,43 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--eval-interval", defaultValue = "50") int evalInterval;
     @Option(names = "--eval-iters", defaultValue = "5") int evalIters;
     @Option(names = "--seed", defaultValue = "1337") long seed;
+    @Option(names = "--divergence-factor", defaultValue = "10", description = "stop (saving nothing) when a loss exceeds this "
+            + "many times the best loss so far; NaN/∞ losses and weights always stop the run") double divergenceFactor;
     @Option(names = "--device", defaultValue = "cpu") String device;
 
     private final PrintStream err;
+    private Path resumedFrom;
 
     public SftCommand() { this(System.err); }
 
     SftCommand(PrintStream err) { this.err = err; }
 
     @Override public Integer call() throws Exception {
+        if (out == null) out = resume;
+        if (out == null) throw new IllegalArgumentException("--out is required");
+        if (!(divergenceFactor > 1)) throw new IllegalArgumentException("--divergence-factor " + divergenceFactor + " must be > 1");
+        try (RunLock lock = RunLock.checkpointDirectory(out)) {
+            for (Path stale : TrainingCheckpoint.store(out).cleanTemporaries()) err.println("removed " + stale + " (left by an interrupted save)");
+            return train();
+        } catch (TrainingDivergedException e) {
+            err.println();
+            err.println("training stopped: " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private Integer train() throws Exception {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);
         TrainerState resumed = null;
         Path modelPath = init, tokPath = tokenizer;
         if (resume != null) {
-            Path dir = TrainingCheckpoint.resolve(resume);
+            Path dir = resumedFrom = TrainingCheckpoint.resolve(resume, err::println);
             resumed = TrainingCheckpoint.readState(dir);
             modelPath = dir;
             tokPath = dir;
             if (data == null && resumed.run().containsKey("data")) data = Path.of(resumed.run().get("data"));
             if (valData == null && resumed.run().containsKey("val_data")) valData = Path.of(resumed.run().get("val_data"));
-            if (out == null) out = resume;
         }
         if (data == null) throw new IllegalArgumentException("--data is required");
         if (modelPath == null) throw new IllegalArgumentException("--init is required (the model to fine-tune)");
@@ -137,7 +156,8 @@ public final class SftCommand implements Callable<Integer> {
         Map<String, BatchSource> evalSplits = new LinkedHashMap<>();
         evalSplits.put("val", new SftBatches(val, config.batchSize(), config.blockSize(), pad, config.seed() + 2));
         CausalLmTrainer trainer = new CausalLmTrainer(model, config, train, evalSplits);
-        if (resume != null) TrainingCheckpoint.restore(TrainingCheckpoint.resolve(resume), trainer);
+        if (resume != null) TrainingCheckpoint.restore(resumedFrom, trainer);
+        DiskSpace.requireSpace(out.toAbsolutePath().getParent(), TrainingCheckpoint.expectedBytes(model));
 
         err.printf(Locale.ROOT, "%s: %d training and %d validation pairs; %s, %.2fM parameters; %d steps of %d sequences%n",
                 data, examples.size(), val.size(), PretrainCommand.describe(model), model.numParameters() / 1e6, config.iters(),
@@ -148,7 +168,7 @@ public final class SftCommand implements Callable<Integer> {
         if (valData != null) runInfo.put("val_data", valData.toAbsolutePath().toString());
         long t0 = System.nanoTime();
         Map<String, Double> last = new TrainingRun(trainer, out, tok, runInfo, ProgressBar.on(err, config.iters()))
-                .run(stopAfter != null ? stopAfter : config.iters());
+                .divergenceFactor(divergenceFactor).resumedFrom(resumedFrom).run(stopAfter != null ? stopAfter : config.iters());
         err.printf(Locale.ROOT, "done: %d steps in %.1f s; val loss %s; checkpoint %s%n", trainer.step(),
                 (System.nanoTime() - t0) / 1e9, last.containsKey("val") ? String.format(Locale.ROOT, "%.4f", last.get("val")) : "-", out);
         return 0;

@@ -2,29 +2,30 @@ package rlhf4j.rlhf.ppo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.io.Safetensors;
+import rlhf4j.transformer.run.CheckpointStore;
+import rlhf4j.transformer.run.Manifest;
 
 /**
  * A run's checkpoints: {@code RUN/checkpoints/step-000040/} after 40 iterations, holding
  * {@code policy.safetensors} (trunk + value head), {@code value_model.safetensors} (a separate critic, if any),
- * {@code optimizer.safetensors} and {@code state.json} (iterations done, β, recent mean scores).
+ * {@code optimizer.safetensors}, {@code state.json} (iterations done, β, recent mean scores) and {@code manifest.json};
+ * and {@code RUN/checkpoints/best/}, the checkpoint whose policy scored highest, which rotation never deletes.
  *
- * <p>Each one is written into {@code .tmp-step-…} and renamed to its final name only when complete, so a crash
- * never leaves a half-written checkpoint under a real name; {@link #latest()} ignores temporary directories.
+ * <p>Each one is written by the shared {@link rlhf4j.transformer.run.CheckpointWriter} (temporary directory,
+ * fsync, manifest, rename); {@link #newestValid} is what a resume reads.
  */
 public final class Checkpoints {
     public static final String POLICY = "policy.safetensors", VALUE_MODEL = "value_model.safetensors",
             OPTIMIZER = "optimizer.safetensors", STATE = "state.json";
+    /** The manifest fact of the best checkpoint: the mean score of the batch its policy generated. */
+    public static final String SCORE = "score";
 
     /** The small state beside the tensors. */
     public record State(int iterations, double beta, List<Double> recentScores, long seed) {}
@@ -35,45 +36,60 @@ public final class Checkpoints {
 
     public Path root() { return root; }
 
-    public static String name(int iterations) { return String.format("step-%06d", iterations); }
+    public static String name(int iterations) { return CheckpointStore.stepName(iterations); }
 
-    /** Writes a checkpoint atomically and keeps only the newest {@code keep}. Returns its directory. */
+    private CheckpointStore store(int keep) { return CheckpointStore.rotating(root, keep, STATE); }
+
+    /** Writes a checkpoint atomically and keeps only the newest {@code keep} (best apart). Returns its directory. */
     public Path save(State state, Map<String, Tensor> policy, Map<String, Tensor> valueModel, Map<String, Tensor> optimizer,
                      int keep) throws IOException {
-        Files.createDirectories(root);
-        Path tmp = root.resolve(".tmp-" + name(state.iterations()));
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        Safetensors.write(tmp.resolve(POLICY), policy);
-        if (valueModel != null) Safetensors.write(tmp.resolve(VALUE_MODEL), valueModel);
-        Safetensors.write(tmp.resolve(OPTIMIZER), optimizer);
-        Files.writeString(tmp.resolve(STATE), RunLog.GSON.toJson(state), StandardCharsets.UTF_8);
-        Path dst = root.resolve(name(state.iterations()));
-        deleteTree(dst);
-        try {
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dst);
-        }
-        List<Path> all = list();
-        for (int i = 0; i < all.size() - keep; i++) deleteTree(all.get(i));
-        return dst;
+        long bytes = 1 << 20;
+        for (Map<String, Tensor> m : java.util.Arrays.asList(policy, valueModel, optimizer))
+            if (m != null) for (Tensor t : m.values()) bytes += t.numel() * 4;
+        return store(keep).save(state.iterations(), Map.of(), bytes, tmp -> {
+            Safetensors.write(tmp.resolve(POLICY), policy);
+            if (valueModel != null) Safetensors.write(tmp.resolve(VALUE_MODEL), valueModel);
+            Safetensors.write(tmp.resolve(OPTIMIZER), optimizer);
+            Files.writeString(tmp.resolve(STATE), RunLog.GSON.toJson(state), StandardCharsets.UTF_8);
+        });
     }
 
-    /** Complete checkpoints, oldest first. */
-    public List<Path> list() throws IOException {
-        if (!Files.isDirectory(root)) return List.of();
-        try (Stream<Path> s = Files.list(root)) {
-            return new ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isRegularFile(p.resolve(STATE)))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
-        }
+    /** Makes a checkpoint of this run the best one, recording the mean score its policy reached. */
+    public Path saveBest(Path checkpoint, double score) throws IOException {
+        return store(1).saveBest(checkpoint, Map.of(SCORE, Double.toString(score)));
     }
 
-    /** The newest complete checkpoint, or null. */
+    /** The best checkpoint's directory (it may not exist). */
+    public Path best() { return store(1).bestPath(); }
+
+    /** The score recorded with the best checkpoint, or −∞ when there is none. */
+    public double bestScore() {
+        String s = store(1).bestInfo().get(SCORE);
+        return s == null ? Double.NEGATIVE_INFINITY : Double.parseDouble(s);
+    }
+
+    /** Rotating checkpoints, oldest first. */
+    public List<Path> list() throws IOException { return store(1).rotating(); }
+
+    /** The newest rotating checkpoint whose files have the sizes its manifest lists (no digests: cheap), or null. */
     public Path latest() throws IOException {
         List<Path> all = list();
-        return all.isEmpty() ? null : all.getLast();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Path p = all.get(i);
+            if (Manifest.quickProblem(p) == null || (!Files.exists(p.resolve(Manifest.FILE)) && Files.isRegularFile(p.resolve(STATE))))
+                return p;
+        }
+        return null;
     }
+
+    /** What a resume reads: the newest checkpoint that checks out against its manifest, best included; notes say what was skipped. */
+    public Path newestValid(Consumer<String> notes) throws IOException { return store(1).newestValid(notes); }
+
+    /** Sets aside (as NAME.corrupt) the checkpoints newer than {@code iterations} that do not check out. */
+    public List<Path> setAsideNewerThan(int iterations) throws IOException { return store(1).setAsideNewerThan(iterations); }
+
+    /** Removes the temporary directories of crashed saves (call while holding the run's lock). */
+    public List<Path> cleanTemporaries() throws IOException { return store(1).cleanTemporaries(); }
 
     public static State readState(Path checkpoint) throws IOException {
         return RunLog.GSON.fromJson(Files.readString(checkpoint.resolve(STATE), StandardCharsets.UTF_8), State.class);
@@ -90,13 +106,6 @@ public final class Checkpoints {
                 if (k.startsWith("trunk.")) trunk.put(k.substring("trunk.".length()), v);
             });
             into.loadStateDict(trunk, true);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
         }
     }
 }

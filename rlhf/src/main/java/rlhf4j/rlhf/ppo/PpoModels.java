@@ -3,6 +3,9 @@ package rlhf4j.rlhf.ppo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.autograd.Parameter;
+import rlhf4j.tensor.DType;
+import rlhf4j.tensor.Device;
+import rlhf4j.tensor.Tensor;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.heads.HeadedModel;
 import rlhf4j.transformer.heads.ValueHead;
@@ -30,12 +33,23 @@ public record PpoModels(HeadedModel policy, HeadedModel valueModel, TransformerM
     }
 
     /**
-     * The usual set-up: policy = trunk + LM head + a fresh value head; the reference a second copy of the same
-     * checkpoint (loaded separately so that training never touches it).
+     * The usual set-up: policy = trunk + LM head + a fresh value head starting at V ≡ 0 ({@link #zeroValueHead}); the
+     * reference a second copy of the same checkpoint (loaded separately so that training never touches it).
      */
-    public static PpoModels withValueHead(TransformerModel trunk, TransformerModel referenceCopy, long seed) {
-        ValueHead head = new ValueHead(trunk.width(), seed, trunk.device());
-        return new PpoModels(new HeadedModel(trunk, true, head, null), null, referenceCopy);
+    public static PpoModels withValueHead(TransformerModel trunk, TransformerModel referenceCopy) {
+        return new PpoModels(new HeadedModel(trunk, true, zeroValueHead(trunk.width(), trunk.device()), null), null, referenceCopy);
+    }
+
+    /**
+     * A value head whose weight and bias are zero, so V ≡ 0 until it learns (as in Ziegler et al.'s code). A randomly
+     * initialised head's values are noise larger than the scores, and GAE passes that noise into every advantage
+     * (δ_t = r_t + γV_{t+1} − V_t) until the critic has caught up.
+     */
+    public static ValueHead zeroValueHead(int width, Device device) {
+        ValueHead head = new ValueHead(width, 0, device);
+        head.summary.weight.set(Tensor.zeros(DType.F32, device, 1, width));
+        head.summary.bias.set(Tensor.zeros(DType.F32, device, 1));
+        return head;
     }
 
     /** The critic's model: the separate one, or the policy itself. */

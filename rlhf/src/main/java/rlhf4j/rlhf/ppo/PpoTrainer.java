@@ -27,7 +27,10 @@ import rlhf4j.transformer.generate.Generator;
 import rlhf4j.transformer.generate.SamplingConfig;
 import rlhf4j.transformer.heads.HeadedModel;
 import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.transformer.run.DiskSpace;
+import rlhf4j.transformer.run.RunLock;
 import rlhf4j.transformer.train.ProgressBar;
+import rlhf4j.transformer.train.TrainingDivergedException;
 
 /**
  * Proximal policy optimisation for a language model (Schulman et al. 2017; for text, Ziegler et al. 2019 and
@@ -74,6 +77,11 @@ public final class PpoTrainer {
     private PrintStream progressOut;
     private final List<IterationStats> history = new ArrayList<>();
     private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
+    private CollapseLimits limits = CollapseLimits.defaults();
+    private boolean checkpointDue;            // the current state is to be saved once its own rollout has passed the checks
+    private int savedAt = -1;                 // iterations of the newest checkpoint written or resumed
+    private Path lastGood;                    // that checkpoint
+    private double startEntropy = Double.NaN; // the policy's entropy in iteration 0
 
     /**
      * @param tokenizer decodes completions for the reward function and the logs
@@ -90,7 +98,7 @@ public final class PpoTrainer {
         this.tokenizer = tokenizer;
         this.stopToken = stopToken;
         this.prompts = List.copyOf(prompts);
-        this.log = new RunLog(runDir);
+        this.log = new RunLog(runDir, this::note);          // torn log lines are reported where progress goes
         this.checkpoints = new Checkpoints(runDir);
         PpoConfig.Optimisation o = cfg.optimisation();
         this.optimizer = new AdamW(models.trainedParameters(), o.learningRate(), 0.9, 0.999, 1e-8, o.weightDecay());
@@ -101,6 +109,12 @@ public final class PpoTrainer {
     /** Where the progress bar goes (null = none). Returns this. */
     public PpoTrainer progress(PrintStream out) {
         this.progressOut = out;
+        return this;
+    }
+
+    /** Sets when the run counts as collapsed (default {@link CollapseLimits#defaults()}). Returns this. */
+    public PpoTrainer limits(CollapseLimits l) {
+        this.limits = l;
         return this;
     }
 
@@ -123,26 +137,41 @@ public final class PpoTrainer {
     // ================================================================================================ the loop
 
     /**
-     * Runs iterations until the step cap or until the moving-average score reaches the threshold; writes a checkpoint
-     * every checkpointing.every iterations and at the end. Returns the metrics of the iterations run in this call.
+     * Runs iterations until the step cap or until the moving-average score reaches the threshold, holding the run
+     * directory's lock. A checkpoint of the state after every checkpointing.every iterations, and of the final state,
+     * is written only once the rollout of its policy has passed the collapse checks ({@link CollapseLimits}): the next
+     * iteration's rollout, or for the final state one extra rollout. Each checkpoint whose rollout scores higher than
+     * any before also becomes {@code checkpoints/best}. Returns the metrics of the iterations run in this call.
      *
-     * @throws TrainingDivergedException at the first NaN/∞ in a loss or gradient (no update is made with it)
+     * @throws TrainingDivergedException at the first NaN/∞ in a loss or gradient (no update is made with it) or when
+     *                                   the policy collapses; nothing of the bad state is saved
      */
     public List<IterationStats> train() {
         int every = cfg.checkpointing().every();
-        ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.stopping().maxIterations());
-        List<IterationStats> run = new ArrayList<>();
-        while (iterations < cfg.stopping().maxIterations() && !thresholdReached()) {
-            IterationStats s = step();
-            run.add(s);
-            bar.update(iterations, String.format(Locale.ROOT, "score %.3f kl %.3f β %.4f ent %.2f clip %.2f %.1f s/it",
-                    s.score().mean(), s.kl().sequence(), s.kl().beta(), s.completions().entropy(), s.updates().clipFraction(),
-                    s.time().total()));
-            if (every > 0 && iterations % every == 0) saveCheckpoint();
+        try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
+            DiskSpace.requireSpace(log.dir(), checkpointBytes());       // a full disk now, not at the first checkpoint
+            for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
+            ProgressBar bar = ProgressBar.on(progressOut, "ppo", cfg.stopping().maxIterations());
+            List<IterationStats> run = new ArrayList<>();
+            while (iterations < cfg.stopping().maxIterations() && !thresholdReached()) {
+                IterationStats s = step();
+                run.add(s);
+                bar.update(iterations, String.format(Locale.ROOT, "score %.3f kl %.3f β %.4f ent %.2f clip %.2f %.1f s/it",
+                        s.score().mean(), s.kl().sequence(), s.kl().beta(), s.completions().entropy(), s.updates().clipFraction(),
+                        s.time().total()));
+                if (every > 0 && iterations % every == 0) checkpointDue = true;
+            }
+            bar.finish();
+            if (savedAt != iterations) {                  // the final state: one rollout to vet (and score) it, then save
+                checkpointDue = true;
+                Rollout r = rollout(iterations, kl.beta(), new PhaseTimes());
+                vet(iterations, r);
+                saveVetted(r);
+            }
+            return run;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        bar.finish();
-        if (every == 0 || iterations % every != 0) saveCheckpoint();
-        return run;
     }
 
     private boolean thresholdReached() {
@@ -158,9 +187,13 @@ public final class PpoTrainer {
         double beta = kl.beta();
         PhaseTimes time = new PhaseTimes();
         Rollout r = rollout(it, beta, time);
+        vet(it, r);
+        if (checkpointDue) saveVetted(r);
         long t1 = System.nanoTime();
         LearnStats ls = learn(r, it);
         time.learning = secondsSince(t1);
+        String ratio = limits.checkRatio(ls.ratioMax);
+        if (ratio != null) throw diverged("the update", it, ratio);
         IterationStats s = statsOf(it, r, ls, beta, time.finish(secondsSince(t0), Arrays.stream(r.tokens().lengths()).sum()));
         kl.update(s.kl().sequence(), r.size());
         iterations++;
@@ -169,6 +202,42 @@ public final class PpoTrainer {
         history.add(s);
         writeLogs(s, r);
         return s;
+    }
+
+    /**
+     * Stops the run when the rollout's policy (the current weights) has gone bad: non-finite log-probs or entropies,
+     * or a collapse ({@link CollapseLimits}). Its state is then never saved.
+     */
+    private void vet(int it, Rollout r) {
+        Rollout.Outputs out = r.outputs();
+        float[] mask = r.tokens().mask();
+        for (var named : List.of(Map.entry("log π_old", out.logProbs()), Map.entry("the entropy", out.entropy()),
+                Map.entry("values", out.values()))) {
+            int bad = Masked.firstNonFinite(named.getValue());
+            if (bad >= 0) throw diverged("the policy", it, named.getKey() + " holds " + named.getValue()[bad] + " (rollout row "
+                    + bad / r.n() + "): the weights are no longer finite");
+        }
+        double entropy = Masked.mean(out.entropy(), mask);
+        if (it == 0) startEntropy = entropy;
+        double klSeq = Arrays.stream(klPerSequence(r)).average().orElse(0);
+        String problem = limits.checkRollout(entropy, startEntropy, models.policy().trunk.vocabSize(), klSeq);
+        if (problem != null) throw diverged("the policy", it, problem);
+    }
+
+    /** Writes the due checkpoint of the current state, whose rollout r passed {@link #vet}; best if r scored highest. */
+    private void saveVetted(Rollout r) {
+        checkpointDue = false;
+        Path saved = saveCheckpoint();
+        double score = Masked.meanStd(r.rewards().scores())[0];
+        try {
+            if (score > checkpoints.bestScore()) checkpoints.saveBest(saved, score);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private TrainingDivergedException diverged(String quantity, int it, String why) {
+        return new TrainingDivergedException(quantity, "iteration", it, why, lastGood, "--resume");
     }
 
     /** The metrics of an iteration from its rollout, its learning phase and its timings. */
@@ -449,13 +518,7 @@ public final class PpoTrainer {
                         r.promptIndex()[row]));
             }
         }
-        Path last;
-        try {
-            last = checkpoints.latest();
-        } catch (IOException e) {
-            last = null;
-        }
-        throw new TrainingDivergedException(quantity, it, why.toString(), last);
+        throw diverged(quantity, it, why.toString());
     }
 
     // ================================================================================================ forward passes
@@ -529,25 +592,41 @@ public final class PpoTrainer {
 
     // ================================================================================================ checkpoints
 
-    /** Writes a checkpoint of the current state; returns its directory. */
+    /** Writes a checkpoint of the current state (unvetted: {@link #train} vets first); returns its directory. */
     public Path saveCheckpoint() {
         try {
             Checkpoints.State state = new Checkpoints.State(iterations, kl.beta(), new ArrayList<>(recentScores), cfg.seed());
-            return checkpoints.save(state, models.policy().stateDict(),
+            lastGood = checkpoints.save(state, models.policy().stateDict(),
                     models.valueModel() == null ? null : models.valueModel().stateDict(), optimizer.stateDict(),
                     cfg.checkpointing().keep());
+            savedAt = iterations;
+            return lastGood;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * Restores the newest checkpoint of the run directory (weights, optimizer moments and step, β, the score window,
-     * the iteration count) and drops log lines of later iterations. Returns the checkpoint, or null when there is none.
+     * Restores the newest valid checkpoint of the run directory (weights, optimizer moments and step, β, the score
+     * window, the iteration count; a corrupt newer one is skipped with a note and set aside as NAME.corrupt) and drops
+     * log lines of later iterations. With no checkpoint the logs start afresh. Returns the checkpoint, or null.
      */
     public Path resume() throws IOException {
-        Path ckpt = checkpoints.latest();
-        if (ckpt == null) return null;
+        try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
+            for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
+            Path ckpt = checkpoints.newestValid(this::note);
+            if (ckpt == null) {
+                log.truncate(0);
+                history.clear();
+                return null;
+            }
+            restore(ckpt);
+            for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
+            return ckpt;
+        }
+    }
+
+    private void restore(Path ckpt) throws IOException {
         Checkpoints.State state = Checkpoints.readState(ckpt);
         if (state.seed() != cfg.seed())
             throw new IllegalArgumentException("checkpoint " + ckpt + " was written with seed " + state.seed() + ", this run has "
@@ -565,6 +644,19 @@ public final class PpoTrainer {
         log.truncate(iterations);
         history.clear();
         history.addAll(log.metrics());
-        return ckpt;
+        if (!history.isEmpty() && history.getFirst().iteration() == 0) startEntropy = history.getFirst().completions().entropy();
+        savedAt = iterations;
+        lastGood = ckpt;
     }
+
+    /** About what one checkpoint takes: the policy (and critic) weights and AdamW's two moments, float32. */
+    private long checkpointBytes() {
+        long n = 0;
+        for (Tensor t : models.policy().stateDict().values()) n += t.numel();
+        if (models.valueModel() != null) for (Tensor t : models.valueModel().stateDict().values()) n += t.numel();
+        for (var p : models.trainedParameters().values()) n += 2 * p.value().numel();
+        return n * 4 + (1 << 20);
+    }
+
+    private void note(String line) { (progressOut != null ? progressOut : System.err).println(line); }
 }

@@ -4,24 +4,26 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import rlhf4j.transformer.run.AtomicFiles;
+import rlhf4j.transformer.run.JsonlLog;
 
 /**
  * The files a run appends to, one JSON object per line and per iteration, each with an "iteration" field:
  * {@code metrics.jsonl} (with {@code metrics.csv} rewritten from it), {@code scores.jsonl} (every score of the
  * batch) and {@code samples.jsonl} (a few completions). On resume, lines of iterations after the checkpoint are
- * dropped, so the files read as if the run had never stopped.
+ * dropped, so the files read as if the run had never stopped; a torn last line ({@link JsonlLog}) is reported and
+ * dropped rather than failing the resume.
  */
 public final class RunLog {
     public static final String METRICS = "metrics.jsonl", METRICS_CSV = "metrics.csv", SCORES = "scores.jsonl",
@@ -29,14 +31,20 @@ public final class RunLog {
     static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping().create();
 
     private final Path dir;
+    private final Map<String, JsonlLog> logs = new LinkedHashMap<>();
 
-    public RunLog(Path dir) {
+    /** A run's logs; a torn last line (a crash or full disk mid-write) is reported on stderr and dropped. */
+    public RunLog(Path dir) { this(dir, System.err::println); }
+
+    /** @param warn where a dropped torn line is reported */
+    public RunLog(Path dir, Consumer<String> warn) {
         this.dir = dir;
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        for (String name : List.of(METRICS, SCORES, SAMPLES)) logs.put(name, new JsonlLog(dir.resolve(name), warn));
     }
 
     public Path dir() { return dir; }
@@ -90,14 +98,13 @@ public final class RunLog {
     /** Every iteration's metrics so far. */
     public List<IterationStats> metrics() {
         List<IterationStats> out = new ArrayList<>();
-        for (String line : lines(METRICS)) out.add(unflatten(JsonParser.parseString(line).getAsJsonObject()));
+        for (JsonObject o : logs.get(METRICS).read()) out.add(unflatten(o));
         return out;
     }
 
     /** The scores of the iteration given, or null. */
     public float[] scores(int iteration) {
-        for (String line : lines(SCORES)) {
-            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        for (JsonObject o : logs.get(SCORES).read()) {
             if (o.get("iteration").getAsInt() == iteration) return GSON.fromJson(o.get("scores"), float[].class);
         }
         return null;
@@ -105,21 +112,19 @@ public final class RunLog {
 
     public List<Sample> samples() {
         List<Sample> out = new ArrayList<>();
-        for (String line : lines(SAMPLES)) out.add(GSON.fromJson(line, Sample.class));
+        for (JsonObject o : logs.get(SAMPLES).read()) out.add(GSON.fromJson(o, Sample.class));
         return out;
     }
 
-    /** Drops every line whose iteration is {@code iterations} or later (a resume after that many iterations). */
+    /**
+     * Drops every line whose iteration is {@code iterations} or later (a resume after that many iterations; 0 starts
+     * the logs afresh). Every file is read and checked before any is rewritten, each atomically.
+     */
     public void truncate(int iterations) {
-        for (String name : List.of(METRICS, SCORES, SAMPLES)) {
-            Path f = dir.resolve(name);
-            if (!Files.exists(f)) continue;
-            StringBuilder kept = new StringBuilder();
-            for (String line : lines(name)) {
-                JsonElement it = JsonParser.parseString(line).getAsJsonObject().get("iteration");
-                if (it != null && it.getAsInt() < iterations) kept.append(line).append('\n');
-            }
-            write(f, kept.toString());
+        try {
+            JsonlLog.truncate(List.copyOf(logs.values()), "iteration", iterations);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         writeCsv();
     }
@@ -127,8 +132,7 @@ public final class RunLog {
     private void writeCsv() {
         StringBuilder csv = new StringBuilder();
         List<String> header = null;
-        for (String line : lines(METRICS)) {
-            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        for (JsonObject o : logs.get(METRICS).read()) {
             if (header == null) {
                 header = new ArrayList<>(o.keySet());
                 csv.append(String.join(",", header)).append('\n');
@@ -140,28 +144,12 @@ public final class RunLog {
         write(dir.resolve(METRICS_CSV), csv.toString());
     }
 
-    private List<String> lines(String name) {
-        Path f = dir.resolve(name);
-        if (!Files.exists(f)) return List.of();
-        try {
-            return Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private void append(String name, String line) { logs.get(name).append(line); }
 
-    private void append(String name, String line) {
-        try {
-            Files.writeString(dir.resolve(name), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
+    /** Derived files are replaced whole: a reader never sees half a CSV. */
     private static void write(Path f, String text) {
         try {
-            Files.writeString(f, text, StandardCharsets.UTF_8);
+            AtomicFiles.writeString(f, text);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

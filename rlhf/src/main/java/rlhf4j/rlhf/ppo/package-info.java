@@ -5,15 +5,19 @@
  * critic, {@link rlhf4j.rlhf.ppo.PpoModels}); the reference π_ref is a frozen copy of the starting policy. A
  * {@link rlhf4j.rlhf.reward.RewardFunction} scores whole completions.
  *
- * <p><b>Phase 1, rollouts.</b> For B prompts, sample completions at temperature τ; score them (s); compute
- * log π_old, V_old and log π_ref of every completion token with full forward passes; build per-token rewards
+ * <p><b>Phase 1, rollouts</b> ({@link rlhf4j.rlhf.ppo.Rollout}), in named steps: <em>sample</em> a completion
+ * for each of B prompts at temperature τ; <em>score</em> them (s); <em>evaluate</em> log π_old and V_old of every completion
+ * token in one forward pass of the policy (its value head reads the same hidden states), and log π_ref in one of
+ * the reference; build <em>shaped rewards</em> ({@link rlhf4j.rlhf.ppo.ShapedRewards})
  * <pre>
  *   r_t = −β·(log π_old(y_t) − log π_ref(y_t))  (+ s at the last token)
  * </pre>
- * and GAE ({@link rlhf4j.rlhf.ppo.Gae}): δ_t = r_t + γV_{t+1} − V_t, A_t = δ_t + γλA_{t+1}, R_t = A_t + V_t.
- * Advantages are whitened over the batch's real tokens.
+ * then <em>GAE</em> ({@link rlhf4j.rlhf.ppo.Gae}): δ_t = r_t + γV_{t+1} − V_t, A_t = δ_t + γλA_{t+1}, R_t = A_t + V_t;
+ * and <em>whiten</em> the advantages over the batch's real tokens. Every pass over a rollout goes through the same
+ * {@link rlhf4j.rlhf.ppo.Minibatch} slices.
  *
  * <p><b>Phase 2, learning.</b> ppoEpochs passes over shuffled minibatches, each one AdamW step on
+ * ({@link rlhf4j.rlhf.ppo.PpoLoss})
  * <pre>
  *   ρ_t      = exp(log π_θ(y_t) − log π_old(y_t))
  *   L_policy = mean_t max(−A_t·ρ_t, −A_t·clip(ρ_t, 1−ε, 1+ε))
@@ -29,13 +33,17 @@
  * minibatch's ratio is exactly 1 ({@code firstRatioError} in the metrics) and the sampler's own log-probs are
  * compared with the learner's ({@code logProbGap}).
  *
- * <p><b>β</b> is fixed or adapted to a KL target ({@link rlhf4j.rlhf.ppo.KlController}, Ziegler et al. 2019).
+ * <p><b>Settings</b> are {@link rlhf4j.rlhf.ppo.PpoConfig}, one group per step. <b>β</b> is fixed or adapted to a
+ * KL target ({@link rlhf4j.rlhf.ppo.KlController}, Ziegler et al. 2019).
  *
  * <p><b>Runs</b> write {@code metrics.jsonl}/{@code metrics.csv}, {@code scores.jsonl}, {@code samples.jsonl}
  * ({@link rlhf4j.rlhf.ppo.RunLog}) and atomic checkpoints ({@link rlhf4j.rlhf.ppo.Checkpoints}). All randomness
  * is counter-based on (seed, iteration): prompt order, sampling and minibatch order need no saved RNG state, so a
  * resumed run repeats exactly what the uninterrupted one would have done. A NaN or ∞ in a loss or gradient norm
- * stops training before the update ({@link rlhf4j.rlhf.ppo.TrainingDivergedException} names the quantity, the
- * iteration, the non-finite inputs and the last good checkpoint).
+ * stops training before the update ({@link rlhf4j.transformer.train.TrainingDivergedException} names the quantity, the
+ * iteration, the non-finite inputs and the last good checkpoint); so does a collapsed policy
+ * ({@link rlhf4j.rlhf.ppo.CollapseLimits}: entropy near ln V, KL past a hard limit, a ratio explosion). A checkpoint
+ * is written only after the rollout of its own policy has passed those checks, and the one that scored highest is
+ * kept as {@code checkpoints/best}; the run directory is locked while training.
  */
 package rlhf4j.rlhf.ppo;

@@ -35,7 +35,7 @@ public final class RunReport {
     /** Writes {@code report.html} into the run directory; returns its path. */
     public static Path write(Path runDir, Content c) throws IOException {
         Path f = runDir.resolve(FILE);
-        Files.writeString(f, render(c), StandardCharsets.UTF_8);
+        rlhf4j.transformer.run.AtomicFiles.writeString(f, render(c));
         return f;
     }
 

@@ -104,7 +104,7 @@ public record Summary(BeforeAfter reward, BeforeAfter gold, BeforeAfter toxicity
     public String toJson() { return GSON.toJson(fields()); }
 
     public void write(Path dir) throws IOException {
-        Files.writeString(dir.resolve(FILE), toJson() + "\n", StandardCharsets.UTF_8);
+        rlhf4j.transformer.run.AtomicFiles.writeString(dir.resolve(FILE), toJson() + "\n");   // never half a summary
     }
 
     /** Parses summary.json's text; missing keys stay null. */

@@ -21,7 +21,10 @@ import rlhf4j.tensor.io.Safetensors;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.heads.HeadedModel;
 import rlhf4j.transformer.heads.SequenceHead;
+import rlhf4j.transformer.run.CheckpointWriter;
 import rlhf4j.transformer.tokenizer.Tokenizer;
+import rlhf4j.transformer.train.DivergenceGuard;
+import rlhf4j.transformer.train.TrainingDivergedException;
 
 /**
  * A language-model trunk with a sequence head of N outputs read at each text's last real token, and the tokenizer
@@ -102,15 +105,24 @@ public final class ScoringModel {
         return scoreIds(ids, batchSize);
     }
 
-    /** Writes the directory: config (with the kind and maxLength added), head, trunk and tokenizer. */
+    /**
+     * Writes the directory: config (with the kind and maxLength added), head, trunk and tokenizer, through the shared
+     * {@link CheckpointWriter} (complete or not at all, with a manifest). Non-finite or exploded weights are refused.
+     */
     public void save(Path dir, JsonObject config) throws IOException {
-        Files.createDirectories(dir);
-        JsonObject c = config.deepCopy();
-        c.addProperty("outputs", head.numOutputs);
-        c.addProperty("max_length", maxLength);
-        Files.writeString(dir.resolve(CONFIG_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(c), StandardCharsets.UTF_8);
-        Safetensors.write(dir.resolve(HEAD_FILE), head.stateDict(), Map.of("format", "pt"));
-        TrunkFiles.save(trunk, tokenizer, dir.resolve(TRUNK_DIR));
+        Map<String, rlhf4j.autograd.Parameter> weights = new java.util.LinkedHashMap<>(trunk.namedParameters());
+        head.namedParameters().forEach((k, v) -> weights.put("head." + k, v));
+        String bad = DivergenceGuard.checkWeights(weights);
+        if (bad != null) throw new TrainingDivergedException("the trained weights", bad);
+        long bytes = (1 << 20) + 4L * weights.values().stream().mapToLong(p -> p.value().numel()).sum();
+        CheckpointWriter.write(dir, -1, Map.of(), bytes, CONFIG_FILE, tmp -> {
+            JsonObject c = config.deepCopy();
+            c.addProperty("outputs", head.numOutputs);
+            c.addProperty("max_length", maxLength);
+            Files.writeString(tmp.resolve(CONFIG_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(c), StandardCharsets.UTF_8);
+            Safetensors.write(tmp.resolve(HEAD_FILE), head.stateDict(), Map.of("format", "pt"));
+            TrunkFiles.save(trunk, tokenizer, tmp.resolve(TRUNK_DIR));
+        });
     }
 
     /** A saved model and its config. */

@@ -34,6 +34,23 @@ class GaeTest {
         assertArrayEquals(new float[]{(float) (-1 / sd), 0, (float) (1 / sd), 0}, w, 1e-4f);
     }
 
+    @Test void shapedRewardsPriceKlOnEveryTokenAndPayTheScoreAtTheLast() {
+        // row 0: 3 tokens, ended with the stop token; row 1: 2 tokens and one pad, no stop token
+        Rollout.Tokens tokens = new Rollout.Tokens(new int[12], new int[12], 1, 3, new int[]{3, 2}, new float[]{1, 1, 1, 1, 1, 0},
+                new boolean[]{true, false});
+        Rollout.Outputs out = new Rollout.Outputs(new float[]{-1, -2, -0.5f, -1, -1, 7}, new float[]{-1.5f, -2, -1, -0.5f, -1, 3},
+                new float[6], new float[6]);
+        // β = 0.5, missing-EOS penalty 0.25, reward clip 0.6, no whitening
+        float[] r = ShapedRewards.compute(out, tokens, new float[]{0.9f, 0.3f}, 0.5, new PpoConfig.Advantage(1, 0.95, false, 0.6, 0.25));
+        // row 0: k1 = (0.5, 0, 0.5) → −β·k1 = (−0.25, 0, −0.25); the score 0.9 clipped to 0.6 lands on the last token
+        // row 1: k1 = (−0.5, 0) → (0.25, 0); the score 0.3 − 0.25 (no stop token) = 0.05 on its last token; the pad stays 0
+        assertArrayEquals(new float[]{-0.25f, 0, 0.35f, 0.25f, 0.05f, 0}, r, 1e-6f);
+        float[] w = ShapedRewards.compute(out, tokens, new float[]{0.9f, 0.3f}, 0.5, new PpoConfig.Advantage(1, 0.95, true, 0.6, 0.25));
+        assertEquals(Masked.mean(r, tokens.mask()), Masked.mean(w, tokens.mask()), 1e-6, "whitening keeps the rewards' mean");
+        assertEquals(1.0, Masked.variance(w, tokens.mask()), 1e-4);
+        assertEquals(0f, w[5]);
+    }
+
     @Test void adaptiveKlFollowsZiegler() {
         KlController c = new KlController(0.1, true, 6, 100);
         c.update(12, 10);                     // error clipped to 0.2: β·(1 + 0.2·10/100)

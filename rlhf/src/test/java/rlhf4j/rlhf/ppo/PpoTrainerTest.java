@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.train.TrainingDivergedException;
 
 class PpoTrainerTest {
     @TempDir Path dir;
@@ -103,7 +104,7 @@ class PpoTrainerTest {
         PpoTrainer t = Toy.trainer(everyIteration, 3, poisoned, dir);
         Map<String, Tensor> before = null;
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, t::train);
-        assertEquals(2, e.iteration());
+        assertEquals(2, e.step());
         assertEquals("policy loss", e.quantity());
         assertTrue(e.getMessage().contains("scores (from"), e.getMessage());
         assertTrue(e.getMessage().contains("rollout row 3"), e.getMessage());

@@ -41,7 +41,7 @@ final class Toy {
     };
 
     static PpoModels models(long seed) {
-        return PpoModels.withValueHead(new Llama(CONFIG, seed), new Llama(CONFIG, seed), 77);
+        return PpoModels.withValueHead(new Llama(CONFIG, seed), new Llama(CONFIG, seed));
     }
 
     /** Prompts of 1–3 tokens starting with 0 (a BOS stand-in), so the batch is left-padded. */

@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import rlhf4j.tensor.Device;
 import rlhf4j.tensor.MemoryScope;
@@ -22,6 +21,9 @@ import rlhf4j.transformer.io.LlamaCheckpoint;
 import rlhf4j.transformer.io.Llama2cCheckpoints;
 import rlhf4j.transformer.io.RopeLayout;
 import rlhf4j.transformer.llama.Llama;
+import rlhf4j.transformer.run.AtomicFiles;
+import rlhf4j.transformer.run.CheckpointStore;
+import rlhf4j.transformer.run.CheckpointWriter;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 
 /**
@@ -33,10 +35,11 @@ import rlhf4j.transformer.tokenizer.Tokenizer;
  * vocab.json + merges.txt | tokenizer.bin | char_tokenizer.json   the tokenizer ({@link TokenizerFiles})
  * optimizer.safetensors             AdamW's moments "m.NAME", "v.NAME" and its step count
  * trainer_state.json                step, data position, schedule, best val loss, dropout counters ({@link TrainerState})
+ * manifest.json                     every other file's size and SHA-256 ({@link rlhf4j.transformer.run.Manifest})
  * </pre>
- *
- * Saving writes a fresh sibling directory and renames it into place only once it is complete; the previous
- * checkpoint is moved aside first and deleted last, so a crash leaves one whole checkpoint (under DIR or DIR.old).
+ * Saving goes through {@link CheckpointWriter}: a fresh
+ * sibling directory renamed into place once complete, the previous checkpoint kept as DIR.old until then, so a crash
+ * leaves one whole checkpoint. {@link TrainingRun} also keeps the best one (lowest validation loss) as DIR.best.
  */
 public final class TrainingCheckpoint {
     public static final String OPTIMIZER_FILE = "optimizer.safetensors", STATE_FILE = "trainer_state.json",
@@ -46,35 +49,34 @@ public final class TrainingCheckpoint {
      * seeds the dropout masks). Hugging Face's config.json has neither, so they go into the trainer state.
      */
     public static final String RUN_DROPOUT = "dropout", RUN_MODEL_SEED = "model_seed";
+    /** The manifest fact that records the best validation loss of the run when the checkpoint was taken. */
+    public static final String BEST_VAL_LOSS = "best_val_loss";
 
     private TrainingCheckpoint() {}
 
     // ================================================================================================ saving
 
-    /** Saves the trainer's model, optimizer and state plus the tokenizer into dir, atomically. */
-    public static void save(Path dir, CausalLmTrainer trainer, Tokenizer tokenizer, Map<String, String> run) throws IOException {
+    /** Saves the trainer's model, optimizer and state plus the tokenizer into dir, atomically ({@link CheckpointWriter}). */
+    public static Path save(Path dir, CausalLmTrainer trainer, Tokenizer tokenizer, Map<String, String> run) throws IOException {
         dir = dir.toAbsolutePath().normalize();
         if (Files.exists(dir) && !Files.isRegularFile(dir.resolve(STATE_FILE)) && !isEmptyDirectory(dir))
             throw new FileFormatException(dir, "exists and is not a training checkpoint; refusing to replace it");
-        Path parent = dir.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".tmp-");
-        try {
+        Map<String, String> info = new LinkedHashMap<>();
+        if (Double.isFinite(trainer.bestValLoss())) info.put(BEST_VAL_LOSS, Double.toString(trainer.bestValLoss()));
+        return CheckpointWriter.write(dir, trainer.step(), info, expectedBytes(trainer.model()), STATE_FILE, tmp -> {
             saveModel(trainer.model(), tmp);
             if (tokenizer != null) TokenizerFiles.save(tokenizer, tmp);
             Safetensors.write(tmp.resolve(OPTIMIZER_FILE), trainer.optimizer().stateDict());
             new TrainerState(trainer.step(), trainer.batchesDrawn(), trainer.bestValLoss(), trainer.optimizer().lr(),
                     trainer.config(), trainer.dropoutCalls(), run).write(tmp.resolve(STATE_FILE));
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e;
-        }
-        Path old = parent.resolve(dir.getFileName() + ".old");
-        deleteTree(old);
-        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);   // keep it until the new one is in place
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        });
     }
+
+    /** About what a checkpoint of this model takes on disk: weights and AdamW's two moments in float32, plus 1 MB. */
+    public static long expectedBytes(TransformerModel model) { return model.numParameters() * 4L * 3 + (1 << 20); }
+
+    /** The checkpoints of a run whose checkpoint directory is dir: dir itself and dir.best (see {@link CheckpointStore}). */
+    public static CheckpointStore store(Path dir) { return CheckpointStore.single(dir, STATE_FILE); }
 
     /** Writes the model's weights in its family's format (see the class notes). */
     public static void saveModel(TransformerModel model, Path dir) throws IOException {
@@ -95,14 +97,22 @@ public final class TrainingCheckpoint {
 
     // ================================================================================================ loading
 
-    /** The checkpoint directory to read: dir, or DIR.old when a save was interrupted between its two renames. */
-    public static Path resolve(Path dir) throws IOException {
-        dir = dir.toAbsolutePath().normalize();
-        if (Files.isDirectory(dir)) return dir;
-        Path old = dir.resolveSibling(dir.getFileName() + ".old");
-        if (Files.isRegularFile(old.resolve(STATE_FILE))) return old;
-        throw new NoSuchFileException(dir.toString(), null, "no such checkpoint directory");
+    /**
+     * The checkpoint to resume from: the newest valid one of dir's store (dir, DIR.old after an interrupted swap,
+     * DIR.best), each newer one that fails its manifest check reported to {@code notes}.
+     */
+    public static Path resolve(Path dir, Consumer<String> notes) throws IOException {
+        Path found = store(dir).newestValid(notes);
+        if (found == null) {
+            Path d = dir.toAbsolutePath().normalize();
+            if (!Files.exists(d)) throw new NoSuchFileException(d.toString(), null, "no such checkpoint directory");
+            throw new FileFormatException(d, "no valid checkpoint to resume from (see the lines above)");
+        }
+        return found;
     }
+
+    /** {@link #resolve(Path, Consumer)} with the notes on stderr. */
+    public static Path resolve(Path dir) throws IOException { return resolve(dir, System.err::println); }
 
     /**
      * Opens a model: a checkpoint directory written here (GPT-2 or llama2.c inside), a Hugging Face directory, or a
@@ -176,10 +186,5 @@ public final class TrainingCheckpoint {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
-    }
+    static void deleteTree(Path p) throws IOException { AtomicFiles.deleteTree(p); }
 }

@@ -9,7 +9,8 @@
  *   <li>{@link rlhf4j.transformer.train.CausalLmTrainer} — one optimizer step: gradient accumulation, global
  *       norm clipping, warmup + cosine learning rate, AdamW that decays matrices only; evaluation.</li>
  *   <li>{@link rlhf4j.transformer.train.TrainingCheckpoint} — atomic checkpoint directories that resume a run
- *       bit for bit; {@link rlhf4j.transformer.train.TrainingRun} — the loop the CLI runs;
+ *       bit for bit; {@link rlhf4j.transformer.train.TrainingRun} — the loop the CLI runs, with a
+ *       {@link rlhf4j.transformer.train.DivergenceGuard} that never lets a diverged state be saved;
  *       {@link rlhf4j.transformer.train.ProgressBar} — the one-line progress report.</li>
  * </ul>
  *
