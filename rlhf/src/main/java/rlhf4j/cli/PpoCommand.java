@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig.Defaults;
-import rlhf4j.rlhf.ppo.TrainingDivergedException;
+import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.PolicySource;
 import rlhf4j.rlhf.stage.PpoStage;

@@ -70,7 +70,7 @@ class DurableTrainingTest {
         Path run = dir.resolve("run");
         int code;
         try (RunLock held = RunLock.runDirectory(run)) {
-            CommandLine cl = new CommandLine(new PpoCommand(new PrintStream(log, true, StandardCharsets.UTF_8)));
+            CommandLine cl = new CommandLine(new PpoCommand());
             cl.setExecutionExceptionHandler(CliErrors::handleExecutionException);
             cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(log, StandardCharsets.UTF_8), true));
             code = cl.execute("--policy", dir.resolve("not-loaded-yet.bin").toString(), "--reward", "oracle:vader", "--prompts", "tinystories", "--out", run.toString());

@@ -21,7 +21,6 @@ import rlhf4j.transformer.Models;
 import rlhf4j.transformer.Policy;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.heads.HeadedModel;
-import rlhf4j.transformer.heads.ValueHead;
 
 /**
  * PPO of a policy against a reward, with a KL penalty to a frozen copy of the starting policy. Writes into OUT the
@@ -82,11 +81,11 @@ public final class PpoStage {
     /** Policy + value head, or policy and a separate critic whose trunk starts from a checkpoint (a reward model's trunk/ too). */
     private static PpoModels models(TransformerModel trunk, TransformerModel reference, Path valueModel, long seed, Device device)
             throws IOException {
-        if (valueModel == null) return PpoModels.withValueHead(trunk, reference, seed);
+        if (valueModel == null) return PpoModels.withValueHead(trunk, reference);
         Path rmTrunk = valueModel.resolve(ScoringModel.TRUNK_DIR);
         TransformerModel critic = Models.load(Files.isDirectory(rmTrunk) ? rmTrunk : valueModel, device);
         return new PpoModels(new HeadedModel(trunk, true, null, null),
-                new HeadedModel(critic, false, new ValueHead(critic.width(), seed, device), null), reference);
+                new HeadedModel(critic, false, PpoModels.zeroValueHead(critic.width(), device), null), reference);
     }
 
     private static Map<String, Object> shownConfig(Inputs in, PpoConfig cfg) {
