@@ -179,7 +179,7 @@ class PolicyTest {
 
             Map<String, Tensor> ints = new LinkedHashMap<>(good);
             ints.put(name, Tensor.zeros(DType.I32, Device.CPU, good.get(name).shape()));
-            assertRejected(dir.resolve(family), weights, ints, "tensor " + name + " has dtype I32");
+            assertRejected(dir.resolve(family), weights, ints, "tensor " + name + " is stored as I32");
         }
     }
 
