@@ -74,6 +74,7 @@ public final class SampleCommand implements Callable<Integer> {
     SampleCommand(PrintStream err) { this.err = err; }
 
     @Override public Integer call() throws Exception {
+        if (k < 1) throw new IllegalArgumentException("-k " + k + " must be >= 1");
         CliOutputs.requireDirectory(out, "--out");
         if (maxPrompts < 0) throw new IllegalArgumentException("--max-prompts " + maxPrompts + " must be >= 0");
         SampleStage.Config config = new SampleStage.Config(k, temperature, topK, topP, maxNewTokens, batchSize, seed);

@@ -61,7 +61,7 @@ class MainErrorsTest {
     }
 
     @Test void aMissingPromptsFileNamesIt() {
-        String line = assertOneLineUserError("labels", "pairs", "--dir", dir.toString(), "--out", dir.resolve("g.jsonl").toString());
+        String line = assertOneLineUserError("labels", "pairs", "--dir", dir.toString(), "--out", dir.resolve("g").toString());
         assertEquals("rlhf4j labels pairs: no such file: " + dir.resolve("prompts.jsonl"), line);
     }
 
@@ -96,10 +96,10 @@ class MainErrorsTest {
 
     @Test void aBadValueNamesTheFlag() {
         String line = assertOneLineUserError("sample", "--checkpoint", "m.bin", "--prompts", "p.txt", "--out",
-                dir.resolve("o.jsonl").toString(), "-k", "0");
+                dir.resolve("o").toString(), "-k", "0");
         assertEquals("rlhf4j sample: -k 0 must be >= 1", line);
         // --verbose is accepted before the subcommand too
-        Run v = run("--verbose", "sample", "--checkpoint", "m.bin", "--prompts", "p.txt", "--out", "o.jsonl", "-k", "0");
+        Run v = run("--verbose", "sample", "--checkpoint", "m.bin", "--prompts", "p.txt", "--out", "o", "-k", "0");
         assertEquals(2, v.code());
         assertTrue(v.err().contains("\tat rlhf4j.cli.SampleCommand.call"), v.err());
     }

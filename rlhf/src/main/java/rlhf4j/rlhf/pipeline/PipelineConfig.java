@@ -144,7 +144,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
 
     /**
      * The ppo section as PPO's settings; what it has no field for: no weight decay, gradient clip 1, value
-     * clip 0.2, γ 1, λ 0.95, KL horizon 10,000, no early epoch stop, no missing-stop penalty or score threshold, one
+     * clip 0.2, γ and λ as PPO's defaults (1, 1), KL horizon 10,000, no early epoch stop, no missing-stop penalty or score threshold, one
      * checkpoint at the end.
      */
     private static PpoConfig ppo(Fields pp, long seed) {
@@ -156,7 +156,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         var kl = new PpoConfig.KlControl(pp.nonNegative("init_kl_coef", 0.05), pp.bool("adaptive_kl", false), pp.positiveNum("target_kl", 6),
                 10_000, 0.0);
         var loss = new PpoConfig.Loss(pp.positiveNum("clip_range", 0.2), 0.2, pp.nonNegative("vf_coef", 0.1), pp.nonNegative("entropy_coef", 0));
-        var advantage = new PpoConfig.Advantage(1.0, 0.95, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
+        var advantage = new PpoConfig.Advantage(PpoConfig.Defaults.GAMMA, PpoConfig.Defaults.LAMBDA, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
         var stopping = new PpoConfig.Stopping(pp.positive("iterations", 20), Double.NaN, 5);
         return new PpoConfig(sampling, optimisation, loss, advantage, kl, stopping, new PpoConfig.Checkpointing(0, 1), seed);
     }

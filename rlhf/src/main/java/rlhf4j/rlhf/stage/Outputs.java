@@ -10,6 +10,9 @@ import java.util.stream.Stream;
 
 /** The one rule for a stage's outputs: an existing output is refused or replaced, never appended to. */
 public final class Outputs {
+    /** The run lock a command may hold on its output directory before the stage runs; it is no output of its own. */
+    static final String LOCK_FILE = ".lock";
+
     private Outputs() {}
 
     /**
@@ -43,13 +46,15 @@ public final class Outputs {
     private static boolean isEmpty(Path p) throws IOException {
         if (!Files.isDirectory(p)) return Files.size(p) == 0;
         try (Stream<Path> s = Files.list(p)) {
-            return s.findAny().isEmpty();
+            return s.allMatch(q -> q.getFileName().toString().equals(LOCK_FILE));
         }
     }
 
     private static void delete(Path p) throws IOException {
+        Path lock = p.resolve(LOCK_FILE);                        // a held lock stays with its directory
         try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList())
+                if (!q.equals(lock) && !(q.equals(p) && Files.exists(lock))) Files.delete(q);
         }
     }
 }
