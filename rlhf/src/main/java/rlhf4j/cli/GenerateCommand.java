@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -13,12 +12,11 @@ import picocli.CommandLine.Option;
 import rlhf4j.tensor.Backends;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.Device;
-import rlhf4j.transformer.Models;
+import rlhf4j.transformer.Policy;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.generate.Generation;
 import rlhf4j.transformer.generate.Generator;
 import rlhf4j.transformer.generate.SamplingConfig;
-import rlhf4j.transformer.gpt2.Gpt2;
 import rlhf4j.transformer.tokenizer.BpeTokenizer;
 import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
@@ -86,11 +84,12 @@ public final class GenerateCommand implements Callable<Integer> {
         Backends.forDevice(dev);                                   // a clear error when the device cannot run here
         if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
         long t0 = System.nanoTime();
-        TransformerModel model = Models.load(checkpoint, dev);
+        Policy policy = Policy.load(checkpoint, tokenizer, dev);    // the tokenizer beside a .bin is found
+        TransformerModel model = policy.model();
         long t1 = System.nanoTime();
         int context = model.contextLength();
         int positions = steps == 0 || steps > context ? context : steps;     // run.c clamps steps to seq_len the same way
-        Decoder decoder = model instanceof Gpt2 ? gpt2Decoder() : llamaDecoder(model.vocabSize());
+        Decoder decoder = decoder(policy);
         int[] promptIds = decoder.encode(prompt);
         if (promptIds.length > context)
             throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, longer than the context length "
@@ -140,9 +139,17 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private Decoder llamaDecoder(int vocab) throws IOException {
-        if (tokenizer == null) throw new IllegalArgumentException("--tokenizer is required for a llama2.c checkpoint (e.g. tok512.bin)");
-        LlamaTokenizer tok = LlamaTokenizer.load(tokenizer, vocab);
+    /** How this policy's tokenizer family prints, as run.c (llama2.c) or GPT-2's byte-level decoding do. */
+    private static Decoder decoder(Policy policy) {
+        return switch (policy.tokenizer()) {
+            case LlamaTokenizer tok -> llamaDecoder(tok, policy.stopToken());
+            case BpeTokenizer tok -> gpt2Decoder(tok);
+            default -> throw new IllegalArgumentException("generate prints llama2.c and GPT-2 BPE tokenizers, not "
+                    + policy.tokenizer().getClass().getSimpleName());
+        };
+    }
+
+    private static Decoder llamaDecoder(LlamaTokenizer tok, int stop) {
         return new Decoder() {
             @Override public int[] encode(String text) { return tok.encode(text, true, false); }
 
@@ -155,16 +162,13 @@ public final class GenerateCommand implements Callable<Integer> {
                 return token;
             }
 
-            @Override public int stopToken() { return LlamaTokenizer.BOS; }   // run.c: "BOS (=1) token delimits sequences"
+            @Override public int stopToken() { return stop; }   // run.c: "BOS (=1) token delimits sequences" in a .bin
         };
     }
 
     static boolean isPrintOrSpace(int b) { return (b >= 0x20 && b <= 0x7E) || (b >= 0x09 && b <= 0x0D); }
 
-    private Decoder gpt2Decoder() throws IOException {
-        Path base = tokenizer != null ? tokenizer : checkpoint;
-        Path vocab = Files.isDirectory(base) ? base.resolve("vocab.json") : base;
-        BpeTokenizer tok = BpeTokenizer.load(vocab, vocab.resolveSibling("merges.txt"));
+    private static Decoder gpt2Decoder(BpeTokenizer tok) {
         int eot = tok.eosId();
         return new Decoder() {
             @Override public int[] encode(String text) {

@@ -27,10 +27,8 @@ import rlhf4j.transformer.train.TokenizerFiles;
 import rlhf4j.transformer.train.TrainConfig;
 import rlhf4j.transformer.train.TrainerState;
 import rlhf4j.transformer.train.TrainingCheckpoint;
-import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.transformer.train.TrainingRun;
 import rlhf4j.transformer.run.DiskSpace;
-import rlhf4j.transformer.run.RunLock;
 
 /**
  * Pretrains a GPT-2 style model on a text file, as nanoGPT's train.py: the corpus is tokenised whole, the first
@@ -95,16 +93,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (out == null) out = resume;
-        if (out == null) throw new IllegalArgumentException("--out is required");
-        if (!(divergenceFactor > 1)) throw new IllegalArgumentException("--divergence-factor " + divergenceFactor + " must be > 1");
-        try (RunLock lock = RunLock.checkpointDirectory(out)) {
-            for (Path stale : TrainingCheckpoint.store(out).cleanTemporaries()) err.println("removed " + stale + " (left by an interrupted save)");
-            return train();
-        } catch (TrainingDivergedException e) {
-            err.println();
-            err.println("training stopped: " + e.getMessage());
-            return 3;
-        }
+        return GuardedTraining.run(out, divergenceFactor, err, this::train);
     }
 
     private Integer train() throws Exception {
@@ -152,13 +141,13 @@ public final class PretrainCommand implements Callable<Integer> {
         DiskSpace.requireSpace(out.toAbsolutePath().getParent(), TrainingCheckpoint.expectedBytes(model));
 
         err.printf(Locale.ROOT, "%s: %d tokens (%d train, %d val), vocabulary %d; model %s, %.2fM parameters; %d steps of %d tokens%n",
-                data, ids.length, split[0].length, split[1].length, tok.vocabSize(), describe(model),
+                data, ids.length, split[0].length, split[1].length, tok.vocabSize(), model.describe(),
                 model.numParameters() / 1e6, config.iters(), config.tokensPerStep());
         Map<String, String> runInfo = new LinkedHashMap<>();
         runInfo.put("command", "pretrain");
         runInfo.put("data", data.toAbsolutePath().toString());
         runInfo.put("data_tokens", Integer.toString(ids.length));
-        runInfo.put(TrainingCheckpoint.RUN_DROPOUT, Double.toString(resumed != null ? dropoutOf(resumed) : model instanceof Gpt2 g ? g.config.dropout() : 0));
+        runInfo.put(TrainingCheckpoint.RUN_DROPOUT, Double.toString(resumed != null ? dropoutOf(resumed) : model.dropout()));
         runInfo.put(TrainingCheckpoint.RUN_MODEL_SEED, Long.toString(resumed != null ? modelSeedOf(resumed) : init != null ? 0 : seed));
         long t0 = System.nanoTime();
         Map<String, Double> last = new TrainingRun(trainer, out, tok, runInfo, ProgressBar.on(err, config.iters()))
@@ -192,13 +181,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (m.vocabSize() < tok.vocabSize())
             throw new IllegalArgumentException("the tokenizer has " + tok.vocabSize() + " tokens but " + init + " only "
                     + m.vocabSize());
-        if (m instanceof Gpt2 g && dropout > 0) {
-            GptConfig c = g.config;
-            Gpt2 withDropout = new Gpt2(new GptConfig(c.nLayer(), c.nHead(), c.nEmbd(), c.blockSize(), c.vocabSize(), dropout), 0, dev);
-            withDropout.loadStateDict(g.stateDict(), true);
-            return withDropout;
-        }
-        return m;
+        return dropout > 0 ? m.withDropout(dropout) : m;
     }
 
     private static double dropoutOf(TrainerState s) {
@@ -209,8 +192,4 @@ public final class PretrainCommand implements Callable<Integer> {
         return Long.parseLong(s.run().getOrDefault(TrainingCheckpoint.RUN_MODEL_SEED, "0"));
     }
 
-    static String describe(TransformerModel m) {
-        return m instanceof Gpt2 g ? String.format(Locale.ROOT, "GPT-2 n_layer %d n_head %d n_embd %d block %d",
-                g.config.nLayer(), g.config.nHead(), g.config.nEmbd(), g.config.blockSize()) : m.getClass().getSimpleName();
-    }
 }

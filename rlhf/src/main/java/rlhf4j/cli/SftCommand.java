@@ -25,10 +25,8 @@ import rlhf4j.transformer.train.TokenizerFiles;
 import rlhf4j.transformer.train.TrainConfig;
 import rlhf4j.transformer.train.TrainerState;
 import rlhf4j.transformer.train.TrainingCheckpoint;
-import rlhf4j.transformer.train.TrainingDivergedException;
 import rlhf4j.transformer.train.TrainingRun;
 import rlhf4j.transformer.run.DiskSpace;
-import rlhf4j.transformer.run.RunLock;
 
 /**
  * Supervised fine-tuning on (prompt, response) pairs: JSON Lines with string fields "prompt" and "response"
@@ -94,16 +92,7 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         if (out == null) out = resume;
-        if (out == null) throw new IllegalArgumentException("--out is required");
-        if (!(divergenceFactor > 1)) throw new IllegalArgumentException("--divergence-factor " + divergenceFactor + " must be > 1");
-        try (RunLock lock = RunLock.checkpointDirectory(out)) {
-            for (Path stale : TrainingCheckpoint.store(out).cleanTemporaries()) err.println("removed " + stale + " (left by an interrupted save)");
-            return train();
-        } catch (TrainingDivergedException e) {
-            err.println();
-            err.println("training stopped: " + e.getMessage());
-            return 3;
-        }
+        return GuardedTraining.run(out, divergenceFactor, err, this::train);
     }
 
     private Integer train() throws Exception {
@@ -160,7 +149,7 @@ public final class SftCommand implements Callable<Integer> {
         DiskSpace.requireSpace(out.toAbsolutePath().getParent(), TrainingCheckpoint.expectedBytes(model));
 
         err.printf(Locale.ROOT, "%s: %d training and %d validation pairs; %s, %.2fM parameters; %d steps of %d sequences%n",
-                data, examples.size(), val.size(), PretrainCommand.describe(model), model.numParameters() / 1e6, config.iters(),
+                data, examples.size(), val.size(), model.describe(), model.numParameters() / 1e6, config.iters(),
                 config.batchSize() * config.gradAccum());
         Map<String, String> runInfo = new LinkedHashMap<>();
         runInfo.put("command", "sft");

@@ -55,6 +55,15 @@ public abstract class TransformerModel extends Module {
     /** The language-model head: (B, T, C) → (B, T, V) logits. */
     public abstract Variable logits(Variable hidden);
 
+    /** The dropout probability applied in training (0 for families without dropout). */
+    public double dropout() { return 0; }
+
+    /** A model with the same weights and this dropout (families without dropout return themselves). */
+    public TransformerModel withDropout(double p) { return this; }
+
+    /** One line saying what the model is, e.g. "GPT-2 n_layer 4 n_head 4 n_embd 128 block 64". */
+    public String describe() { return getClass().getSimpleName(); }
+
     /**
      * Hidden states of a padded batch: ids (B, T), mask (B, T) with 1 for real tokens and 0 for padding (left or
      * right), or null for none. Padding keys are never attended and positions count real tokens only, so each row

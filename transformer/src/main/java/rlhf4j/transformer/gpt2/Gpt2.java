@@ -43,6 +43,20 @@ public final class Gpt2 extends TransformerModel {
     private final Device device;
 
     /** A randomly initialised model as GPT-2 initialises it (N(0, 0.02), residual projections /√(2·nLayer)). */
+    @Override public double dropout() { return config.dropout(); }
+
+    @Override public Gpt2 withDropout(double p) {
+        GptConfig c = config;
+        Gpt2 copy = new Gpt2(new GptConfig(c.nLayer(), c.nHead(), c.nEmbd(), c.blockSize(), c.vocabSize(), p), 0, device());
+        copy.loadStateDict(stateDict(), true);
+        return copy;
+    }
+
+    @Override public String describe() {
+        return String.format(java.util.Locale.ROOT, "GPT-2 n_layer %d n_head %d n_embd %d block %d",
+                config.nLayer(), config.nHead(), config.nEmbd(), config.blockSize());
+    }
+
     public Gpt2(GptConfig config, long seed, Device device) {
         this.config = config;
         this.device = device;
