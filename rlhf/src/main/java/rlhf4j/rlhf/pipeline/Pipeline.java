@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +37,7 @@ import rlhf4j.rlhf.stage.StageContext;
 import rlhf4j.rlhf.stage.StageFiles;
 import rlhf4j.tensor.Backends;
 import rlhf4j.tensor.Device;
+import rlhf4j.transformer.run.AtomicFiles;
 
 /**
  * The whole RLHF loop as a sequence of resumable stages ({@code rlhf4j.rlhf.stage}), each writing into its own place
@@ -153,9 +153,7 @@ public final class Pipeline {
         m.addProperty("stage", name);
         m.addProperty("seconds", secs);
         m.addProperty("finished", Instant.now().toString());
-        Path tmp = marker.resolveSibling(name + ".done.tmp");
-        Files.writeString(tmp, GSON.toJson(m) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(marker, GSON.toJson(m) + "\n");
         log(String.format(Locale.ROOT, "%s finished in %.1f s", name, secs));
         err.printf(Locale.ROOT, "[%s] done in %.1f s%n", name, secs);
         results.add(new StageResult(name, false, secs));

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import rlhf4j.transformer.run.AtomicFiles;
 
 /** JSON files the stages write and read: pretty-printed, NaN allowed, written atomically. */
 public final class StageFiles {
@@ -20,9 +20,7 @@ public final class StageFiles {
 
     /** Writes {@code value} as JSON (and a newline) through a temporary file, so a reader never sees half of it. */
     public static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, GSON.toJson(value) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, GSON.toJson(value) + "\n");
     }
 
     /** A JSON file as {@code type}; a missing or malformed file is an error naming it. */

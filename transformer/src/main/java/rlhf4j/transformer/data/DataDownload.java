@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import rlhf4j.transformer.train.ProgressBar;
 
 /**
  * Downloads one data set file into the cache: the bytes go to a temporary file beside the target while their SHA-256
@@ -69,27 +70,21 @@ final class DataDownload {
                 + file.path() + ")", cause != null ? cause : new IOException(reason));
     }
 
-    /** Copies the body to {@code tmp}, returning the SHA-256 of the bytes; a bar on a terminal for large files. */
+    /** Copies the body to {@code tmp}, returning the SHA-256 of the bytes; the progress bar (in KiB) for large files. */
     private static String copy(InputStream in, Path tmp, DataFile file, PrintStream log) throws IOException {
         MessageDigest sha = sha256();
-        boolean bar = file.size() >= PROGRESS_ABOVE && log == System.err && System.console() != null
-                && System.console().isTerminal();
-        long done = 0, shownAt = 0;
+        ProgressBar bar = ProgressBar.on(file.size() >= PROGRESS_ABOVE ? log : null, "download", (int) (file.size() / 1024));
+        long done = 0;
         byte[] buf = new byte[64 * 1024];
         try (OutputStream out = Files.newOutputStream(tmp)) {
             for (int n; (n = in.read(buf)) >= 0; ) {
                 out.write(buf, 0, n);
                 sha.update(buf, 0, n);
                 done += n;
-                if (bar && done - shownAt >= file.size() / 50) {
-                    log.print(String.format(Locale.ROOT, "\r  %s / %s %5.1f%%", kib(done), kib(file.size()),
-                            100.0 * done / Math.max(1, file.size())));
-                    log.flush();
-                    shownAt = done;
-                }
+                bar.update((int) (done / 1024), kib(done) + " of " + kib(file.size()));
             }
         }
-        if (bar) log.println();
+        bar.finish();
         return HexFormat.of().formatHex(sha.digest());
     }
 
