@@ -16,9 +16,8 @@ import rlhf4j.transformer.Policy;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.generate.Generation;
 import rlhf4j.transformer.generate.Generator;
+import rlhf4j.transformer.generate.TokenPrinter;
 import rlhf4j.transformer.generate.SamplingConfig;
-import rlhf4j.transformer.tokenizer.BpeTokenizer;
-import rlhf4j.transformer.tokenizer.LlamaTokenizer;
 
 /**
  * Text generation from a checkpoint, in the manner of llama2.c's {@code run}: the text alone goes to stdout (the
@@ -69,17 +68,8 @@ public final class GenerateCommand implements Callable<Integer> {
         this.err = err;
     }
 
-    /** Runs; bad input (files, sizes, options, devices) is reported as one line on stderr with exit code 2. */
-    @Override public Integer call() throws Exception {
-        try {
-            return generate();
-        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
-            err.println("rlhf4j generate: " + e.getMessage());
-            return 2;
-        }
-    }
-
-    private int generate() throws IOException {
+    /** Runs; bad input (files, sizes, options, devices) is a user error that {@link CliErrors} reports in one line. */
+    @Override public Integer call() throws IOException {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);                                   // a clear error when the device cannot run here
         if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
@@ -89,7 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
         long t1 = System.nanoTime();
         int context = model.contextLength();
         int positions = steps == 0 || steps > context ? context : steps;     // run.c clamps steps to seq_len the same way
-        Decoder decoder = decoder(policy);
+        TokenPrinter decoder = TokenPrinter.of(policy);
         int[] promptIds = decoder.encode(prompt);
         if (promptIds.length > context)
             throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, longer than the context length "
@@ -120,76 +110,6 @@ public final class GenerateCommand implements Callable<Integer> {
                 checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds);
         if (generated > 1) err.printf(Locale.ROOT, "achieved tok/s: %f%n", (generated - 1) / decoding);
         return 0;
-    }
-
-    /** How one tokenizer family encodes the prompt and prints tokens. */
-    private interface Decoder {
-        int[] encode(String text);
-
-        /** Prints token (following prev) and returns it. */
-        int print(int prev, int token, OutputStream out) throws IOException;
-
-        int stopToken();
-
-        /** Prints the prompt's text and returns its last token. */
-        default int printPrompt(int[] ids, OutputStream out) throws IOException {
-            int prev = ids[0];                                       // BOS (llama2.c) or <|endoftext|> is not text
-            for (int i = 1; i < ids.length; i++) prev = print(prev, ids[i], out);
-            return prev;
-        }
-    }
-
-    /** How this policy's tokenizer family prints, as run.c (llama2.c) or GPT-2's byte-level decoding do. */
-    private static Decoder decoder(Policy policy) {
-        return switch (policy.tokenizer()) {
-            case LlamaTokenizer tok -> llamaDecoder(tok, policy.stopToken());
-            case BpeTokenizer tok -> gpt2Decoder(tok);
-            default -> throw new IllegalArgumentException("generate prints llama2.c and GPT-2 BPE tokenizers, not "
-                    + policy.tokenizer().getClass().getSimpleName());
-        };
-    }
-
-    private static Decoder llamaDecoder(LlamaTokenizer tok, int stop) {
-        return new Decoder() {
-            @Override public int[] encode(String text) { return tok.encode(text, true, false); }
-
-            @Override public int print(int prev, int token, OutputStream out) throws IOException {
-                // run.c prints EOS as its stored piece; the tokenizer's decode renders it as nothing
-                byte[] piece = token == LlamaTokenizer.EOS ? tok.piece(token) : tok.decodePiece(prev, token);
-                // run.c's safe_printf: a lone byte that is neither printable nor white space is dropped
-                if (piece.length == 1 && !isPrintOrSpace(piece[0] & 0xFF)) return token;
-                out.write(piece);
-                return token;
-            }
-
-            @Override public int stopToken() { return stop; }   // run.c: "BOS (=1) token delimits sequences" in a .bin
-        };
-    }
-
-    static boolean isPrintOrSpace(int b) { return (b >= 0x20 && b <= 0x7E) || (b >= 0x09 && b <= 0x0D); }
-
-    private static Decoder gpt2Decoder(BpeTokenizer tok) {
-        int eot = tok.eosId();
-        return new Decoder() {
-            @Override public int[] encode(String text) {
-                int[] ids = tok.encode(text, false);
-                if (ids.length > 0) return ids;
-                return new int[]{eot};                                  // GPT-2 starts unconditional text after <|endoftext|>
-            }
-
-            @Override public int printPrompt(int[] ids, OutputStream out) throws IOException {
-                if (ids.length == 1 && ids[0] == eot) return eot;
-                out.write(tok.decodeBytes(ids));
-                return ids[ids.length - 1];
-            }
-
-            @Override public int print(int prev, int token, OutputStream out) throws IOException {
-                out.write(tok.decodeBytes(new int[]{token}));
-                return token;
-            }
-
-            @Override public int stopToken() { return eot; }
-        };
     }
 
     /** The command's stdout for given arguments (for tests). */

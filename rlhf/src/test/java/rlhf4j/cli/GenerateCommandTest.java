@@ -2,9 +2,6 @@ package rlhf4j.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -33,6 +30,12 @@ class GenerateCommandTest {
         return all;
     }
 
+    static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
     @Test void greedyStoriesPrintsWhatRunCPrints() {
         assertEquals(RUN_C_GREEDY_200, GenerateCommand.run(args("--temperature", "0", "--steps", "200")));
     }
@@ -49,15 +52,17 @@ class GenerateCommandTest {
 
     @Test void aPromptLongerThanTheContextIsAClearError() {
         String longPrompt = "Lily and Tom played in the big green park. ".repeat(60);
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = new CommandLine(new GenerateCommand(OutputStream.nullOutputStream(), new PrintStream(err, true)));
-        assertEquals(2, cl.execute(args("--prompt", longPrompt, "--temperature", "0")));
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = Main.commandLine();                       // the CLI's own error handling, as users get it
+        cl.setErr(new java.io.PrintWriter(err, true));
+        String[] generate = {"generate"};
+        assertEquals(2, cl.execute(concat(generate, args("--prompt", longPrompt, "--temperature", "0"))));
         String msg = err.toString();
         assertTrue(msg.startsWith("rlhf4j generate: ") && msg.contains("longer than the context length 512")
                 && msg.contains("stories260K.bin") && msg.lines().count() == 1, msg);
-        err.reset();
-        assertEquals(2, cl.execute("--checkpoint", "no-such.bin", "--tokenizer", "t.bin"));
-        assertTrue(err.toString().contains("no-such.bin"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, cl.execute("generate", "--checkpoint", "no-such.bin", "--tokenizer", "t.bin"));
+        assertTrue(err.toString().contains("no-such.bin") && err.toString().lines().count() == 1, err.toString());
     }
 
     @Test void gpt2DirectoryWithItsTokenizer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
