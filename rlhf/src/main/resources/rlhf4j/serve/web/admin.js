@@ -37,7 +37,7 @@
     $('stats-progress-text').textContent = `${c.itemsDone} of ${c.items} items done`;
     const a = s.agreement;
     $('fig-judgements').textContent = String(s.judgements);
-    $('fig-pairwise').textContent = a ? `${percent(a.pairwise)} of ${a.pairwiseCompared} comparisons` : 'n/a';
+    $('fig-pairwise').textContent = a && a.pairwise !== null ? `${percent(a.pairwise)} of ${a.pairwiseCompared} comparisons` : 'n/a';
     $('fig-kappa').textContent = a ? fixed(a.fleissKappa) : 'n/a';
     $('fig-alpha').textContent = fixed(s.krippendorffAlpha);
     $('fig-tau').textContent = a ? fixed(a.kendallTau) : 'n/a';
