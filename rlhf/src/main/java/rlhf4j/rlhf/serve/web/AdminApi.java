@@ -111,10 +111,9 @@ final class AdminApi {
         String password = Web.optionalString(body, "password");
         if (password != null && !password.isEmpty() && password.length() < 8)
             throw HttpError.badRequest("a password needs at least 8 characters");
-        // no password: a random one nobody knows, so that only login links work
-        String stored = password == null || password.isEmpty() ? Sessions.randomToken() : password;
+        // no password: the account logs in by login links only
         ctx.status(201);
-        Web.json(ctx, account(service.addAccount(name, role, stored)));
+        Web.json(ctx, account(service.addAccount(name, role, password == null || password.isEmpty() ? null : password)));
     }
 
     /** POST /api/admin/accounts/{id}/login-link: a fresh single-use link for that account. */

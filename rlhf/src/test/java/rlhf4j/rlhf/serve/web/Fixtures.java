@@ -11,6 +11,7 @@ import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.Prompt;
 import rlhf4j.rlhf.serve.LabelingService;
 import rlhf4j.rlhf.serve.LabelingService.CampaignSpec;
+import rlhf4j.rlhf.serve.SqliteLabelingService;
 
 /** Test data for the server: a service over a fresh database and small campaigns. */
 final class Fixtures {
@@ -20,7 +21,7 @@ final class Fixtures {
 
     /** A labeling service over a new database in {@code dir}. */
     static LabelingService service(Path dir) throws IOException {
-        return new MemoryLabelingService();
+        return SqliteLabelingService.open(dir.resolve("labels.db"));
     }
 
     /** {@code prompts} prompts with {@code k} completions each; completion texts name their prompt and index. */
