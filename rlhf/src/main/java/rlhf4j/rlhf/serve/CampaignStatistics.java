@@ -78,4 +78,24 @@ public final class CampaignStatistics {
         counts.forEach((labeler, c) -> out.put(labeler, new Agreement.Fraction(c[0], c[1])));
         return out;
     }
+
+    /** The statistics as text: the campaign's progress, what {@code labels stats} prints, and the per-labeler table. */
+    public static String format(CampaignStats stats) {
+        var s = new StringBuilder();
+        Campaign c = stats.campaign();
+        s.append(String.format(java.util.Locale.ROOT, "campaign %s (%s): %d of %d items done, %d labelers per item, %d judgements%n",
+                c.spec().name(), c.spec().criterion(), c.itemsDone(), c.items(), c.spec().labelersPerItem(), stats.judgements()));
+        if (stats.agreement() != null) s.append(stats.agreement().format());
+        s.append(String.format(java.util.Locale.ROOT, "  %-20s %10s %10s %14s %14s%n", "labeler", "judgements", "per hour",
+                "vs consensus", "gold accuracy"));
+        for (LabelerStats l : stats.labelers()) {
+            s.append(String.format(java.util.Locale.ROOT, "  %-20s %10d %10.1f %14s %14s%s%n", l.name(), l.judgements(), l.perHour(),
+                    percent(l.agreementWithConsensus()), percent(l.goldAccuracy()), l.flaggedLowQuality() ? "  FLAGGED" : ""));
+        }
+        return s.toString();
+    }
+
+    private static String percent(double x) {
+        return Double.isNaN(x) ? "n/a" : String.format(java.util.Locale.ROOT, "%.1f%%", 100 * x);
+    }
 }

@@ -176,6 +176,70 @@ public final class SqliteLabelingService implements LabelingService {
         });
     }
 
+    /** What {@link #importJudgements} did: judgements added, ones the campaign held already, and why others were left out. */
+    public record ImportSummary(int added, int alreadyThere, List<String> skipped) {
+        public ImportSummary {
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    /**
+     * Adds judgements made elsewhere (an earlier campaign's export, a feedback file) to a campaign, in one transaction.
+     * Each labeler becomes an account of that name (a labeler without password, created when missing). A judgement
+     * counts only when its criterion is the campaign's and it ranks exactly the item's shown completions (or is
+     * flagged unusable); others are listed in {@link ImportSummary#skipped}. Importing the same judgement twice adds it
+     * once: a labeler has at most one judgement per item.
+     */
+    public ImportSummary importJudgements(long campaignId, List<Judgement> judgements) {
+        long now = clock.millis();
+        return store.transaction(s -> {
+            Campaign c = requireCampaign(s, campaignId);
+            int added = 0, there = 0;
+            List<String> skipped = new ArrayList<>();
+            for (Judgement j : judgements) {
+                String problem = importProblem(s, c, j);
+                if (problem != null) {
+                    skipped.add("judgement of prompt " + Quote.cap(j.promptId()) + " by " + Quote.cap(j.labelerId()) + ": " + problem);
+                    continue;
+                }
+                long accountId = importedAccount(s, j.labelerId(), now);
+                if (s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND prompt_id = ? AND account_id = ?",
+                        campaignId, j.promptId(), accountId) > 0) {
+                    there++;
+                    continue;
+                }
+                long time = j.time() != null ? j.time().toEpochMilli() : now;
+                s.update("INSERT INTO assignments (campaign_id, prompt_id, account_id, leased, expires, answered) VALUES (?, ?, ?, ?, ?, 1)"
+                        + " ON CONFLICT (campaign_id, prompt_id, account_id) DO UPDATE SET answered = 1", campaignId, j.promptId(),
+                        accountId, time, time);
+                var sub = new Submission("import:" + Secrets.sha256Hex(campaignId + "\n" + j.labelerId() + "\n" + j.promptId()),
+                        j.promptId(), j.ranking(), j.score(), j.notes().flags(), j.comment(), false);
+                store(s, campaignId, accountId, sub, j.notes(), j.ranking(), time, Instant.ofEpochMilli(time));
+                added++;
+            }
+            return new ImportSummary(added, there, skipped);
+        });
+    }
+
+    private static String importProblem(Store s, Campaign c, Judgement j) throws SQLException {
+        if (!j.criterion().equals(c.spec().criterion()))
+            return "criterion " + Quote.cap(j.criterion()) + ", the campaign's is " + Quote.cap(c.spec().criterion());
+        List<String> shown = s.query("SELECT completion_id FROM completions WHERE campaign_id = ? AND prompt_id = ?",
+                rs -> rs.getString(1), c.id(), j.promptId());
+        if (shown.isEmpty()) return "the campaign has no such item";
+        if (j.unusable() && j.ranking().isEmpty()) return null;
+        if (!new HashSet<>(j.ranking().ids()).equals(new HashSet<>(shown)))
+            return "it ranks " + Quote.cap(j.ranking().toString()) + ", not the item's " + shown.size() + " completions";
+        return null;
+    }
+
+    private static long importedAccount(Store s, String name, long now) throws SQLException {
+        String checked = accountName(name);
+        Long id = s.first("SELECT id FROM accounts WHERE name = ?", rs -> rs.getLong(1), checked);
+        return id != null ? id : s.insert("INSERT INTO accounts (name, role, password_hash, created) VALUES (?, 'LABELER', NULL, ?)",
+                checked, now);
+    }
+
     @Override public List<Campaign> campaigns() {
         return store.transaction(s -> {
             List<Long> ids = s.query("SELECT id FROM campaigns ORDER BY id", rs -> rs.getLong(1));
