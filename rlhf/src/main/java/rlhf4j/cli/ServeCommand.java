@@ -22,6 +22,7 @@ import rlhf4j.rlhf.serve.web.ServerConfig;
  * database without an admin it creates one and prints a single-use login link for it.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        subcommands = {ServeCampaignCommand.class, ServeAccountCommand.class},
         description = {"Labeling campaigns in the browser: labelers rank completions, admins follow agreement and export.",
                 "Runs until Ctrl-C. On a database without an admin, creates account 'admin' and prints its login link."})
 final class ServeCommand implements Callable<Integer> {

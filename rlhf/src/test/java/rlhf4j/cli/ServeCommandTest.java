@@ -76,6 +76,14 @@ final class ServeCommandTest {
         assertFalse(again.contains("login"), "an admin exists now: no new link " + again);
     }
 
+    @Test void campaignAndAccountAreSubcommandsThatNeedNoServeFlags() {
+        String db = dir.resolve("z.db").toString();
+        MainErrorsTest.Run added = MainErrorsTest.run("serve", "account", "add", "alice", "--db", db);
+        assertEquals(0, added.code(), added.err());
+        assertEquals(0, MainErrorsTest.run("serve", "account", "list", "--db", db).code());
+        assertEquals(0, MainErrorsTest.run("serve", "campaign", "list", "--db", db).code());
+    }
+
     @Test void userErrorsAreOneLine() throws Exception {
         assertTrue(MainErrorsTest.assertOneLineUserError("serve").contains("--db is required"));
         assertTrue(MainErrorsTest.assertOneLineUserError("serve", "--db", dir.resolve("x.db").toString(), "--port", "70000")

@@ -53,10 +53,11 @@
 
   function exportLinks() {
     const consensus = encodeURIComponent($('export-consensus').value);
-    for (const format of ['feedback', 'groups', 'trl']) {
-      $(`export-${format}`).setAttribute('href',
-        `/api/admin/campaigns/${selected}/export?format=${format}&consensus=${consensus}`);
+    const base = `/api/admin/campaigns/${selected}/export`;
+    for (const format of ['feedback', 'groups']) {
+      $(`export-${format}`).setAttribute('href', `${base}?format=${format}&consensus=${consensus}`);
     }
+    $('export-trl').setAttribute('href', `${base}?format=trl&consensus=${encodeURIComponent($('method').value)}`);
   }
 
   async function loadAccounts() {
@@ -79,7 +80,7 @@
     const num = (id) => Number($(id).value);
     try {
       const c = await post('/api/admin/campaigns', {
-        name: $('c-name').value, criterion: $('c-criterion').value, dir: $('c-dir').value,
+        name: $('c-name').value, criterion: $('c-criterion').value, source: $('c-source').value, format: $('c-format').value,
         gold: $('c-gold').value || null, k: num('c-k'), labelersPerItem: num('c-n'), leaseMinutes: num('c-lease'),
         instructions: $('c-instructions').value,
       });

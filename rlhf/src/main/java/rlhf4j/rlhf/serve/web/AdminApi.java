@@ -4,7 +4,8 @@ import com.google.gson.JsonObject;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +16,8 @@ import java.util.Map;
 import rlhf4j.rlhf.consensus.AgreementReport;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.feedback.FeedbackData;
-import rlhf4j.rlhf.feedback.Judgement;
 import rlhf4j.rlhf.feedback.Ranking;
+import rlhf4j.rlhf.serve.CampaignFiles;
 import rlhf4j.rlhf.serve.LabelingService;
 import rlhf4j.rlhf.serve.LabelingService.Account;
 import rlhf4j.rlhf.serve.LabelingService.Campaign;
@@ -40,23 +41,25 @@ final class AdminApi {
     }
 
     /**
-     * POST /api/admin/campaigns {name, criterion, instructions, k, labelersPerItem, leaseMinutes, dir, gold}: a
-     * campaign over the prompts and completions of {@code dir} (a feedback directory, e.g. {@code sample}'s output);
-     * {@code gold}, optional, is a judgements JSONL file whose rankings are the known answers.
+     * POST /api/admin/campaigns {name, criterion, instructions, k, labelersPerItem, leaseMinutes, source, format, gold}:
+     * a campaign over the items of {@code source} on the server, read as {@code serve campaign create --from} reads it
+     * (format feedback: a directory such as {@code sample}'s output; hh, pandalm, thumbs: a file); {@code gold},
+     * optional, is a judgements JSONL file whose rankings are the known answers.
      */
     void create(Context ctx, Sessions.Session s) throws IOException {
         JsonObject body = Web.body(ctx);
-        Path dir = Path.of(Web.requiredString(body, "dir"));
-        if (!Files.isDirectory(dir)) throw HttpError.badRequest("no such directory on the server: " + dir);
-        FeedbackData items = FeedbackData.readFrom(dir);
+        String criterion = Web.requiredString(body, "criterion").strip();
+        String formatName = Web.optionalString(body, "format");
+        CampaignFiles.SourceFormat format = CampaignFiles.SourceFormat.parse(formatName == null ? "feedback" : formatName, "format");
+        FeedbackData items = CampaignFiles.read(Path.of(Web.requiredString(body, "source")), format, criterion,
+                new PrintStream(OutputStream.nullOutputStream()));
         String gold = Web.optionalString(body, "gold");
-        Map<String, Ranking> goldRankings = gold == null || gold.isBlank() ? Map.of() : gold(Path.of(gold), items);
+        Map<String, Ranking> goldRankings = gold == null || gold.isBlank() ? Map.of() : CampaignFiles.readGold(Path.of(gold));
         int leaseMinutes = Web.optionalInt(body, "leaseMinutes", 30);
         if (leaseMinutes < 1) throw HttpError.badRequest("leaseMinutes must be at least 1");
-        CampaignSpec spec = new CampaignSpec(Web.requiredString(body, "name").strip(),
-                Web.requiredString(body, "criterion").strip(), orEmpty(Web.optionalString(body, "instructions")),
-                Web.optionalInt(body, "k", 4), Web.optionalInt(body, "labelersPerItem", 3),
-                Duration.ofMinutes(leaseMinutes), goldRankings);
+        CampaignSpec spec = new CampaignSpec(Web.requiredString(body, "name").strip(), criterion,
+                orEmpty(Web.optionalString(body, "instructions")), Web.optionalInt(body, "k", 4),
+                Web.optionalInt(body, "labelersPerItem", 3), Duration.ofMinutes(leaseMinutes), goldRankings);
         Campaign c = service.createCampaign(spec, new FeedbackData(items.prompts(), items.completions(), List.of()));
         ctx.status(201);
         Web.json(ctx, campaign(c));
@@ -71,7 +74,10 @@ final class AdminApi {
         Web.json(ctx, stats(stats));
     }
 
-    /** GET /api/admin/campaigns/{id}/export?format=feedback|groups|trl&consensus=none|borda|copeland: a download. */
+    /**
+     * GET /api/admin/campaigns/{id}/export?format=feedback|groups|trl&consensus=none|borda|copeland: a download; groups
+     * per judgement (none) or per item's consensus; TRL pairs always from a consensus.
+     */
     void export(Context ctx, Sessions.Session s) throws IOException {
         long id = Web.pathId(ctx);
         Campaign c = requireCampaign(id);
@@ -84,7 +90,11 @@ final class AdminApi {
         String file = switch (format) {
             case "feedback" -> { Exports.writeFeedbackZip(data, out); yield base + "-feedback.zip"; }
             case "groups" -> { Exports.writeGroups(Exports.groups(data, method), out); yield base + "-groups.jsonl"; }
-            case "trl" -> { Exports.writeTrl(Exports.groups(data, method), out); yield base + "-trl.jsonl"; }
+            case "trl" -> {
+                if (method == null) throw HttpError.badRequest("TRL pairs come from a consensus: borda or copeland");
+                Exports.writeTrl(data, method, out);
+                yield base + "-" + CampaignFiles.TRL_FILE;
+            }
             default -> throw HttpError.badRequest("unknown format '" + format + "' (feedback, groups or trl)");
         };
         ctx.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
@@ -129,13 +139,6 @@ final class AdminApi {
 
     private Campaign requireCampaign(long id) {
         return service.campaign(id).orElseThrow(() -> HttpError.notFound("no campaign " + id));
-    }
-
-    private static Map<String, Ranking> gold(Path file, FeedbackData items) throws IOException {
-        if (!Files.isRegularFile(file)) throw HttpError.badRequest("no such gold judgements file on the server: " + file);
-        Map<String, Ranking> gold = new LinkedHashMap<>();
-        for (Judgement j : FeedbackData.readJudgements(file, items)) if (!j.unusable()) gold.put(j.promptId(), j.ranking());
-        return gold;
     }
 
     static ConsensusMethod method(String name, ConsensusMethod fallback) {

@@ -1,6 +1,5 @@
 package rlhf4j.rlhf.serve.web;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -15,11 +14,12 @@ import rlhf4j.rlhf.consensus.PreferenceGroups;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.FeedbackJson;
 import rlhf4j.rlhf.feedback.JsonlCodec;
+import rlhf4j.rlhf.serve.CampaignFiles;
 
 /**
  * A campaign's judgements in the formats the rest of the project and other tools read: the feedback directory (a zip
  * of prompts, completions and judgements JSONL, for {@code labels pairs}), preference groups ({@code groups.jsonl},
- * for {@code reward train}) and TRL's {@code {"prompt", "chosen", "rejected"}} JSONL, one line per pair.
+ * for {@code reward train}) and TRL's {@code {"prompt", "chosen", "rejected"}} JSONL, one line per consensus pair.
  */
 public final class Exports {
     private Exports() {}
@@ -34,20 +34,9 @@ public final class Exports {
         writeLines(groups, PreferenceGroup.JSON, out);
     }
 
-    /** Every (winner, loser) pair of the groups as TRL preference JSONL: prompt, chosen and rejected texts. */
-    public static void writeTrl(List<PreferenceGroup> groups, OutputStream out) throws IOException {
-        Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-        for (PreferenceGroup g : groups) {
-            for (PreferenceGroup.IndexPair p : g.pairs()) {
-                JsonObject line = new JsonObject();
-                line.addProperty("prompt", g.prompt().text());
-                line.addProperty("chosen", g.completions().get(p.winner()).text());
-                line.addProperty("rejected", g.completions().get(p.loser()).text());
-                w.write(Web.GSON.toJson(line));
-                w.write('\n');
-            }
-        }
-        w.flush();
+    /** TRL preference JSONL from each item's consensus, as {@code serve campaign export --format trl} writes it. */
+    public static void writeTrl(FeedbackData data, ConsensusMethod consensus, OutputStream out) throws IOException {
+        writeLines(CampaignFiles.trl(data, consensus), CampaignFiles.TRL, out);
     }
 
     /** The feedback directory's three files in one zip. */

@@ -4,10 +4,12 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.nio.file.NoSuchFileException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import rlhf4j.rlhf.feedback.FeedbackFormatException;
 import rlhf4j.rlhf.serve.LabelingService;
 
 /**
@@ -78,6 +80,8 @@ public final class LabelingServer implements AutoCloseable {
     private static void errors(RoutesConfig r) {
         r.exception(HttpError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         r.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        r.exception(FeedbackFormatException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        r.exception(NoSuchFileException.class, (e, ctx) -> error(ctx, 400, e.getFile() + ": " + e.getReason()));
         r.exception(IllegalStateException.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
         r.exception(Exception.class, (e, ctx) -> {
             LOG.log(Level.WARNING, "request " + ctx.method() + " " + ctx.path() + " failed", e);

@@ -154,7 +154,7 @@ final class LabelingServerApiTest {
         Map<String, Object> account = Map.of("name", "mallory", "role", "admin", "password", "12345678");
         assertEquals(403, labeler.post("/api/admin/accounts", account).status());
         assertEquals(403, labeler.post("/api/admin/accounts/" + alice.id() + "/login-link", Map.of()).status());
-        assertEquals(403, labeler.post("/api/admin/campaigns", Map.of("name", "x", "criterion", "y", "dir", dir.toString())).status());
+        assertEquals(403, labeler.post("/api/admin/campaigns", Map.of("name", "x", "criterion", "y", "source", dir.toString())).status());
         assertTrue(service.accounts().stream().noneMatch(a -> a.name().equals("mallory")));
         assertEquals(403, labeler.get("/admin").status(), "the admin page too");
         assertEquals(302, stranger.get("/admin").status());
@@ -258,14 +258,16 @@ final class LabelingServerApiTest {
         ApiClient admin = client().login("admin", Fixtures.PASSWORD);
         Path items = dir.resolve("sample");
         Fixtures.items(3, 4).appendTo(items);
-        Map<String, Object> create = new HashMap<>(Map.of("name", "new", "criterion", "honesty", "dir", items.toString(),
-                "k", 3, "labelersPerItem", 2, "leaseMinutes", 10, "instructions", "Be **honest**."));
+        Map<String, Object> create = new HashMap<>(Map.of("name", "new", "criterion", "honesty", "source", items.toString(),
+                "k", 3, "labelersPerItem", 2, "leaseMinutes", 10, "instructions", "Be **honest**.", "format", "feedback"));
         ApiClient.Reply created = admin.post("/api/admin/campaigns", create);
         assertEquals(201, created.status(), created.body());
         long id = created.object().get("id").getAsLong();
         assertEquals(3, created.object().get("items").getAsInt());
-        create.put("dir", dir.resolve("missing").toString());
-        assertEquals(400, admin.post("/api/admin/campaigns", create).status());
+        create.put("source", dir.resolve("missing").toString());
+        ApiClient.Reply missing = admin.post("/api/admin/campaigns", create);
+        assertEquals(400, missing.status());
+        assertTrue(missing.object().get("error").getAsString().startsWith(dir.resolve("missing").toString()), missing.body());
 
         ApiClient.Reply added = admin.post("/api/admin/accounts", Map.of("name", "dave", "role", "labeler"));
         assertEquals(201, added.status(), added.body());
@@ -279,13 +281,17 @@ final class LabelingServerApiTest {
         JsonArray accounts = admin.get("/api/admin/accounts").json().getAsJsonArray();
         assertEquals(5, accounts.size());
 
-        // two labelers judge everything, in opposite orders for the first item
+        // two labelers judge everything alike, but in opposite orders on item p0
         ApiClient alice = client().login("alice", Fixtures.PASSWORD);
+        Map<String, List<String>> alicesOrder = new HashMap<>();
         for (ApiClient c : List.of(alice, daveClient)) {
             c.post("/api/campaigns/" + id + "/acknowledge", Map.of());
             for (JsonElement t; !(t = c.get("/api/campaigns/" + id + "/next").object().get("task")).isJsonNull(); ) {
                 List<String> order = ids(t);
-                if (c == daveClient) order = order.reversed();
+                String promptId = t.getAsJsonObject().get("promptId").getAsString();
+                if (c == daveClient && promptId.equals("p0")) order = alicesOrder.get("p0").reversed();
+                else if (c == daveClient) order = alicesOrder.get(promptId);
+                else alicesOrder.put(promptId, order);
                 c.post("/api/campaigns/" + id + "/submit", submission(UUID.randomUUID(), t.getAsJsonObject().get("promptId").getAsString(), order));
             }
         }
@@ -306,8 +312,9 @@ final class LabelingServerApiTest {
         assertEquals(6, read.size());
         assertEquals(3 * 6, read.stream().mapToInt(g -> g.pairs().size()).sum(), "3 strict pairs per judgement of K=3");
 
-        String[] trl = admin.get("/api/admin/campaigns/" + id + "/export?format=trl&consensus=none").body().split("\n");
-        assertEquals(18, trl.length);
+        assertEquals(400, admin.get("/api/admin/campaigns/" + id + "/export?format=trl&consensus=none").status());
+        String[] trl = admin.get("/api/admin/campaigns/" + id + "/export?format=trl&consensus=borda").body().split("\n");
+        assertEquals(2 * 3, trl.length, "p0's opposed rankings tie under Borda; p1 and p2 give 3 pairs each");
         JsonObject pair = com.google.gson.JsonParser.parseString(trl[0]).getAsJsonObject();
         assertTrue(pair.get("prompt").getAsString().startsWith("Prompt number"));
         assertNotEquals(pair.get("chosen").getAsString(), pair.get("rejected").getAsString());
