@@ -22,7 +22,7 @@ import rlhf4j.rlhf.serve.web.ServerConfig;
  * database without an admin it creates one and prints a single-use login link for it.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        subcommands = {ServeCampaignCommand.class, ServeAccountCommand.class},
+        subcommands = {ServeCampaignCommand.class, ServeAccountCommand.class, ServeBenchCommand.class},
         description = {"Labeling campaigns in the browser: labelers rank completions, admins follow agreement and export.",
                 "Runs until Ctrl-C. On a database without an admin, creates account 'admin' and prints its login link."})
 final class ServeCommand implements Callable<Integer> {
@@ -40,6 +40,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--secure-cookies", description = "mark the session cookie Secure (when served behind https)")
     boolean secureCookies;
 
+    @Option(names = "--sync", defaultValue = "full",
+            description = "full: an answered submission survives a power loss (fsync per commit); process: it survives a crash or "
+                    + "kill -9 of the server only, and commits are faster on slow disks (default: ${DEFAULT-VALUE})")
+    String sync;
+
     @Spec CommandSpec spec;
 
     /** Counted down to stop a server started by {@link #call()} (the JVM's shutdown does it on Ctrl-C). */
@@ -51,7 +56,12 @@ final class ServeCommand implements Callable<Integer> {
         Path parent = db.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("--db " + db + ": no such directory " + parent);
         PrintWriter out = spec.commandLine().getOut();
-        SqliteLabelingService service = SqliteLabelingService.open(db);
+        var durability = switch (sync.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "full" -> SqliteLabelingService.Durability.POWER_LOSS;
+            case "process" -> SqliteLabelingService.Durability.PROCESS_CRASH;
+            default -> throw new IllegalArgumentException("--sync " + sync + ": expected full or process");
+        };
+        SqliteLabelingService service = SqliteLabelingService.open(db, java.time.Clock.systemUTC(), durability);
         LabelingServer server;
         try {
             server = LabelingServer.start(service, ServerConfig.defaults().withHost(host).withPort(port)

@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -31,8 +34,14 @@ final class BenchLabeler implements Runnable {
     private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(180);
 
     /** What every labeler of a run shares. */
-    record Shared(String base, long campaignId, int quota, AtomicLong acknowledged) {
-        Shared(String base, long campaignId, int quota) { this(base, campaignId, quota, new AtomicLong()); }
+    record Shared(String base, long campaignId, int quota, AtomicLong acknowledged, CountDownLatch loggedIn, CountDownLatch go,
+                  Map<String, AtomicLong> failures) {
+        Shared(String base, long campaignId, int quota, int labelers) {
+            this(base, campaignId, quota, new AtomicLong(), new CountDownLatch(labelers), new CountDownLatch(1), new ConcurrentHashMap<>());
+        }
+
+        /** Counts a failed request by its kind, so the report can say what was retried. */
+        void failed(String kind) { failures.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet(); }
     }
 
     private final Shared shared;
@@ -55,7 +64,12 @@ final class BenchLabeler implements Runnable {
 
     @Override public void run() {
         try {
-            login();
+            try {
+                login();
+            } finally {
+                shared.loggedIn().countDown();
+            }
+            shared.go().await();
             while (acknowledged.size() < shared.quota()) {
                 JsonObject task = next();
                 if (task == null) break;
@@ -114,10 +128,12 @@ final class BenchLabeler implements Runnable {
                 HttpResponse<String> r = http.send(request.get(), HttpResponse.BodyHandlers.ofString());
                 r.headers().firstValue("Set-Cookie").ifPresent(c -> cookie = c.substring(0, c.indexOf(';')));
                 if (r.statusCode() == 200) return r;
+                shared.failed("HTTP " + r.statusCode());
                 if (r.statusCode() == 401 && signedIn) login();
                 else if (r.statusCode() < 500) throw new IOException(name + ": " + r.statusCode() + " " + r.body());
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith(name + ": ")) throw e;
+                shared.failed(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
             }
             failedRequests++;
             if (System.nanoTime() > deadline) throw new IOException(name + ": the server did not answer for " + GIVE_UP_AFTER.toSeconds() + " s");

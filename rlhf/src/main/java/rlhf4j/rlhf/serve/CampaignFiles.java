@@ -94,7 +94,7 @@ public final class CampaignFiles {
     public static java.time.Duration parseDuration(String text, String flag) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         try {
-            if (t.startsWith("pt") || t.startsWith("p")) return positive(java.time.Duration.parse(t.toUpperCase(Locale.ROOT)), text, flag);
+            if (t.startsWith("p")) return positive(java.time.Duration.parse(t.toUpperCase(Locale.ROOT)), text, flag);
             long amount = Long.parseLong(t.substring(0, t.length() - 1));
             return positive(switch (t.charAt(t.length() - 1)) {
                 case 's' -> java.time.Duration.ofSeconds(amount);

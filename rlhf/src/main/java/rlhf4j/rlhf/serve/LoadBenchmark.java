@@ -54,7 +54,8 @@ public final class LoadBenchmark {
         public Config withKillServer(boolean kill) { return new Config(labelers, submissionsEach, labelersPerItem, k, kill, seed); }
         public Config withSeed(long s) { return new Config(labelers, submissionsEach, labelersPerItem, k, killServer, s); }
 
-        int items() { return Math.max(submissionsEach, (int) Math.ceil((double) labelers * submissionsEach / labelersPerItem)); }
+        /** Enough items for every quota, with one spare per labeler: near the end, N distinct labelers must still be free. */
+        int items() { return Math.max(submissionsEach, (int) Math.ceil((double) labelers * submissionsEach / labelersPerItem)) + labelers; }
     }
 
     /** Milliseconds at the median and the 99th percentile, the worst, and how many requests. */
@@ -89,13 +90,17 @@ public final class LoadBenchmark {
     public interface ServerLauncher {
         Process start(Path db, int port) throws IOException;
 
-        /** {@code java -cp <this JVM's class path> rlhf4j.cli.Main serve --db DB --port PORT}, output to a log next to DB. */
-        static ServerLauncher thisClassPath() {
+        /**
+         * {@code java -cp <this JVM's class path> rlhf4j.cli.Main serve --db DB --port PORT [serveArgs]}, its output
+         * appended to {@code server.log} next to DB.
+         */
+        static ServerLauncher thisClassPath(String... serveArgs) {
             return (db, port) -> {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-                List<String> command = List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                        "-cp", System.getProperty("java.class.path"), "rlhf4j.cli.Main", "serve", "--db", db.toString(), "--port",
-                        Integer.toString(port));
+                List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "rlhf4j.cli.Main", "serve",
+                        "--db", db.toString(), "--port", Integer.toString(port)));
+                command.addAll(List.of(serveArgs));
                 Path log = db.resolveSibling("server.log");
                 return new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -126,17 +131,22 @@ public final class LoadBenchmark {
         int port = freePort();
         ServerProcess server = new ServerProcess(launcher, db, port, log);
         server.start();
-        BenchLabeler.Shared shared = new BenchLabeler.Shared("http://127.0.0.1:" + port, campaignId, config.submissionsEach());
+        BenchLabeler.Shared shared = new BenchLabeler.Shared("http://127.0.0.1:" + port, campaignId, config.submissionsEach(),
+                config.labelers());
         List<BenchLabeler> labelers = new ArrayList<>();
         for (int i = 0; i < config.labelers(); i++)
             labelers.add(new BenchLabeler(shared, "bench-" + i, PASSWORD_PREFIX + i, new Random(config.seed() * 1_000_003 + i)));
-        long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (BenchLabeler l : labelers) threads.add(Thread.ofPlatform().name(l.name()).start(l));
+        shared.loggedIn().await();   // the clock starts once every labeler is logged in: PBKDF2 logins are not the load
+        log.printf("bench: %d labelers logged in%n", config.labelers());
+        long t0 = System.nanoTime();
+        shared.go().countDown();
         int kills = config.killServer() ? killOnce(server, shared, threads) : 0;
         for (Thread t : threads) t.join();
         double seconds = (System.nanoTime() - t0) / 1e9;
         server.stop();
+        shared.failures().forEach((kind, n) -> log.printf("bench: %d failed requests retried: %s%n", n.get(), kind));
         for (BenchLabeler l : labelers) if (l.failure() != null) throw new IOException(l.name() + " gave up: " + l.failure(), l.failure());
         Integrity integrity = check(db, campaignId, labelers);
         long[] submits = labelers.stream().flatMapToLong(l -> Arrays.stream(l.submitNanos())).toArray();

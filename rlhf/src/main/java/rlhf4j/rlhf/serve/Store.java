@@ -14,8 +14,8 @@ import org.sqlite.SQLiteConfig;
  * One SQLite connection shared by every thread, each call holding a lock: SQLite writes one transaction at a time
  * anyway, and one connection keeps each read-modify-write (a lease, a submission) atomic within this process.
  * Transactions begin IMMEDIATE, so another process on the same file (the CLI beside a running server) waits up to the
- * busy timeout instead of failing mid-transaction. WAL journal, foreign keys on, synchronous FULL: a transaction
- * that returned is on disk.
+ * busy timeout instead of failing mid-transaction. WAL journal, foreign keys on; synchronous FULL (a transaction that
+ * returned is on disk) or NORMAL (it is in the WAL file, safe from a crash of the process but not of the machine).
  */
 final class Store implements AutoCloseable {
     /** How long a call waits for another process's write lock before failing. */
@@ -38,13 +38,14 @@ final class Store implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final int versionFound;
 
-    Store(Path file) {
+    Store(Path file, SqliteLabelingService.Durability durability) {
         this.file = file;
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.enforceForeignKeys(true);
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.setSynchronous(durability == SqliteLabelingService.Durability.POWER_LOSS
+                ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         try {
             this.db = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
