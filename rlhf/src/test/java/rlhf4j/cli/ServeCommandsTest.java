@@ -125,6 +125,25 @@ class ServeCommandsTest {
         assertEquals("account add: account name root is taken", taken.err().strip());
     }
 
+    @Test void aCampaignFromHhRlhfTakesItsJudgementsOnImportAndStatsPrintAlpha() throws Exception {
+        Path hh = dir.resolve("hh.jsonl"), db = dir.resolve("labels.db");
+        Files.writeString(hh, """
+                {"chosen": "\\n\\nHuman: Hi?\\n\\nAssistant: Hello, how can I help?", "rejected": "\\n\\nHuman: Hi?\\n\\nAssistant: Go away."}
+                {"chosen": "\\n\\nHuman: Bye?\\n\\nAssistant: Goodbye!", "rejected": "\\n\\nHuman: Bye?\\n\\nAssistant: Whatever."}
+                """);
+        Run created = campaign("create", "--db", db.toString(), "--from", hh.toString(), "--format", "hh", "--name", "hh",
+                "--criterion", "harmlessness", "-k", "2", "--labelers-per-item", "1");
+        assertEquals(0, created.code(), created.err());
+        assertTrue(created.out().contains("2 items, 1 labelers each"), created.out());
+        Run imported = campaign("import", "--db", db.toString(), "--from", hh.toString(), "--format", "hh", "--campaign", "hh");
+        assertTrue(imported.out().contains("2 judgements added"), imported.out());
+        Run stats = campaign("stats", "--db", db.toString(), "--campaign", "hh");
+        assertEquals(0, stats.code(), stats.err());
+        assertTrue(stats.out().contains("campaign hh (harmlessness): 2 of 2 items done"), stats.out());
+        assertTrue(stats.out().contains("Krippendorff's alpha n/a"), stats.out());   // one labeler: nothing to agree on
+        assertTrue(stats.out().lines().anyMatch(l -> l.strip().startsWith("hh-rlhf") && l.contains(" 2 ")), stats.out());
+    }
+
     @Test void userErrorsAreOneLineAndStatus2() throws Exception {
         Path src = feedback(), db = dir.resolve("labels.db");
         assertOneLine(campaign("export", "--db", dir.resolve("none.db").toString(), "--campaign", "x", "--out", dir.resolve("o").toString()),
