@@ -192,6 +192,32 @@ class SqliteLabelingServiceTest {
         }
     }
 
+    @Test void goldItemsComeFirstThenAfterEveryFiveAnswersAndToEveryLabeler() {
+        try (var s = open()) {
+            var gold = Map.of("p5", Ranking.strict("p5-c0", "p5-c1"), "p6", Ranking.strict("p6-c1", "p6-c0"));
+            Campaign c = s.createCampaign(spec("c", 2, 1, LEASE).withGold(gold), items(9, 2));
+            assertEquals(gold, c.spec().gold());
+            Account ann = labeler(s, "ann", c.id()), bob = labeler(s, "bob", c.id());
+            List<String> order = new ArrayList<>();
+            for (var t = s.nextTask(c.id(), ann.id(), T0); t.isPresent(); t = s.nextTask(c.id(), ann.id(), T0)) {
+                order.add(t.get().promptId());
+                s.submit(c.id(), ann.id(), byId(t.get()), T0);
+            }
+            assertEquals(List.of("p5", "p0", "p1", "p2", "p3", "p4", "p6", "p7", "p8"), order);
+            // N = 1 and ann answered everything: bob still meets a gold item first (screening, beyond N), then nothing
+            // is left for him (gold comes between other answers, never instead of them)
+            Task bobs = s.nextTask(c.id(), bob.id(), T0).orElseThrow();
+            assertEquals("p5", bobs.promptId());
+            s.submit(c.id(), bob.id(), reversed(bobs), T0);
+            assertTrue(s.nextTask(c.id(), bob.id(), T0).isEmpty());
+            var stats = s.stats(c.id(), ConsensusMethod.BORDA, 0.6).labelers();
+            assertEquals("ann", stats.get(0).name());
+            assertEquals(0.5, stats.get(0).goldAccuracy());   // ann by id: right on p5, wrong on p6
+            assertEquals(0.0, stats.get(1).goldAccuracy());   // bob reversed p5
+            assertTrue(stats.get(0).flaggedLowQuality() && stats.get(1).flaggedLowQuality());
+        }
+    }
+
     @Test void completionsAreShuffledStablyPerLabelerAndDifferAcrossLabelers() {
         List<List<String>> ann = new ArrayList<>(), bob = new ArrayList<>();
         long campaignId;
