@@ -51,11 +51,12 @@ final class Assigner {
     }
 
     private static boolean goldTurn(Store s, long campaignId, long accountId) throws SQLException {
-        String answered = "SELECT COUNT(*) FROM judgements j JOIN prompts p ON p.campaign_id = j.campaign_id"
-                + " AND p.prompt_id = j.prompt_id WHERE j.campaign_id = ? AND j.account_id = ? AND p.gold_ranking IS ";
-        long gold = s.number(answered + "NOT NULL", campaignId, accountId);
-        long other = s.number(answered + "NULL", campaignId, accountId);
-        return gold * GOLD_EVERY <= other;
+        // both counts walk this labeler's answers (an index range), never the campaign's items
+        long answered = s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND account_id = ?", campaignId, accountId);
+        long gold = s.number("SELECT COUNT(*) FROM judgements j WHERE j.campaign_id = ? AND j.account_id = ? AND EXISTS (SELECT 1"
+                + " FROM prompts p WHERE p.campaign_id = j.campaign_id AND p.prompt_id = j.prompt_id AND p.gold_ranking IS NOT NULL)",
+                campaignId, accountId);
+        return gold * GOLD_EVERY <= answered - gold;
     }
 
     private static String nextGold(Store s, long campaignId, long accountId) throws SQLException {

@@ -400,11 +400,13 @@ public final class SqliteLabelingService implements LabelingService {
     private LabelerProgress progress(Store s, long campaignId, long accountId) throws SQLException {
         long done = s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND account_id = ? AND skipped = 0", campaignId, accountId);
         long skipped = s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND account_id = ? AND skipped = 1", campaignId, accountId);
-        // open items (indexed count) less the open items this labeler answered (a walk over its own answers)
-        String open = "(p.done < (SELECT labelers_per_item FROM campaigns WHERE id = ?) OR p.gold_ranking IS NOT NULL)";
-        long available = s.number("SELECT COUNT(*) FROM prompts p WHERE p.campaign_id = ? AND " + open, campaignId, campaignId)
-                - s.number("SELECT COUNT(*) FROM judgements j JOIN prompts p ON p.campaign_id = j.campaign_id AND p.prompt_id = j.prompt_id"
-                + " WHERE j.campaign_id = ? AND j.account_id = ? AND " + open, campaignId, accountId, campaignId);
+        // open items (two indexed counts: below N, gold at or above N) less the open items this labeler answered
+        long n = s.number("SELECT labelers_per_item FROM campaigns WHERE id = ?", campaignId);
+        long available = s.number("SELECT COUNT(*) FROM prompts WHERE campaign_id = ? AND done < ?", campaignId, n)
+                + s.number("SELECT COUNT(*) FROM prompts WHERE campaign_id = ? AND gold_ranking IS NOT NULL AND done >= ?", campaignId, n)
+                - s.number("SELECT COUNT(*) FROM judgements j WHERE j.campaign_id = ? AND j.account_id = ? AND EXISTS (SELECT 1 FROM"
+                + " prompts p WHERE p.campaign_id = j.campaign_id AND p.prompt_id = j.prompt_id AND (p.done < ? OR p.gold_ranking IS NOT NULL))",
+                campaignId, accountId, n);   // driven by this labeler's answers, not by the campaign's items
         return new LabelerProgress((int) done, (int) skipped, (int) available);
     }
 

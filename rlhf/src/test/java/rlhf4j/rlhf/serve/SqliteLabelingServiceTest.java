@@ -98,7 +98,7 @@ class SqliteLabelingServiceTest {
                     Judgement.flagged("ann", "helpfulness", "p1", Instant.ofEpochMilli(2500), "not english")), data.judgements());
             assertEquals(1, s.campaign(1).orElseThrow().itemsDone());
         }
-        assertEquals("2", pragma(db, "user_version"));
+        assertEquals(String.valueOf(Schema.CURRENT), pragma(db, "user_version"));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT submission_id, flags, started, score FROM judgements ORDER BY id")) {
             assertTrue(rs.next());
@@ -108,6 +108,10 @@ class SqliteLabelingServiceTest {
             assertEquals("unusable", rs.getString(2));
             assertEquals(2000, rs.getLong(3));
             assertEquals(null, rs.getObject(4));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'prompts_gold'")) {
+            assertEquals(1, rs.getInt(1));   // version 3's index
         }
     }
 
