@@ -77,11 +77,16 @@ final class LabelingBrowserTest {
         browser.wait.until(d -> ids().getFirst().equals(shown.get(2)));
         assertEquals(List.of("1", "2", "3"), badges());
         submitAndWaitForNext();
-        // item 2: keys 2, 1, 3 on the completions in turn (the first has focus)
+        // item 2: keys 2, 1, 3 on the completions in turn (the first has focus); the answer to the first submission is
+        // lost on the way back, so the page retries it with the same id and the server stores it once
         List<String> second = ids();
         new Actions(browser.driver).sendKeys("213").perform();
         assertEquals(List.of("2", "1", "3"), badges());
+        browser.driver.executeScript("const real = window.fetch; let lost = 0; window.fetch = (url, init) => "
+                + "String(url).endsWith('/submit') && lost++ === 0 ? real(url, init).then(() => { throw new TypeError('lost'); }) "
+                + ": real(url, init);");
         submitAndWaitForNext();
+        assertEquals("Saved (already received).", browser.byId("status").getText());
         // item 3: keys 1, 1, 2 (a tie for best), a score, a flag and a comment
         List<String> third = ids();
         browser.cards().getFirst().sendKeys("1");
