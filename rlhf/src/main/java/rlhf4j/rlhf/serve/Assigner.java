@@ -64,14 +64,22 @@ final class Assigner {
                 + " AND j.account_id = ?) ORDER BY p.position LIMIT 1", rs -> rs.getString(1), campaignId, accountId);
     }
 
+    /**
+     * One indexed walk per level of usable judgements, from N − 1 down to 0, each stopping at its first eligible item
+     * in campaign order: a large campaign costs a few index steps, not a sort of every open item.
+     */
     private static String nextOpen(Store s, Campaign c, long accountId, long now) throws SQLException {
         int n = c.spec().labelersPerItem();
-        return s.first("SELECT p.prompt_id FROM prompts p WHERE p.campaign_id = ? AND p.done < ?"
-                + " AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.campaign_id = p.campaign_id AND j.prompt_id = p.prompt_id"
-                + " AND j.account_id = ?)"
-                + " AND p.done + (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = p.campaign_id AND a.prompt_id = p.prompt_id"
-                + " AND a.answered = 0 AND a.expires > ? AND a.account_id <> ?) < ?"
-                + " ORDER BY p.done DESC, p.position LIMIT 1", rs -> rs.getString(1), c.id(), n, accountId, now, accountId, n);
+        for (int done = n - 1; done >= 0; done--) {
+            String id = s.first("SELECT p.prompt_id FROM prompts p WHERE p.campaign_id = ? AND p.done = ?"
+                    + " AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.campaign_id = p.campaign_id AND j.prompt_id = p.prompt_id"
+                    + " AND j.account_id = ?)"
+                    + " AND p.done + (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = p.campaign_id AND a.prompt_id = p.prompt_id"
+                    + " AND a.answered = 0 AND a.expires > ? AND a.account_id <> ?) < ?"
+                    + " ORDER BY p.position LIMIT 1", rs -> rs.getString(1), c.id(), done, accountId, now, accountId, n);
+            if (id != null) return id;
+        }
+        return null;
     }
 
     private static Task task(Store s, long campaignId, long accountId, String promptId, long expires) throws SQLException {

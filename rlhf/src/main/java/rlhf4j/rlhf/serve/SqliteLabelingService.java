@@ -295,6 +295,14 @@ public final class SqliteLabelingService implements LabelingService {
         });
     }
 
+    /** Every submission id stored for a campaign (skips included), the row count and the distinct (labeler, item) pairs. */
+    public LoadBenchmark.StoredJudgements storedSubmissions(long campaignId) {
+        return store.transaction(s -> new LoadBenchmark.StoredJudgements(
+                new HashSet<>(s.query("SELECT submission_id FROM judgements WHERE campaign_id = ?", rs -> rs.getString(1), campaignId)),
+                s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ?", campaignId),
+                s.number("SELECT COUNT(*) FROM (SELECT DISTINCT account_id, prompt_id FROM judgements WHERE campaign_id = ?)", campaignId)));
+    }
+
     // ---- labeling ----
 
     @Override public void acknowledgeInstructions(long campaignId, long accountId) {
@@ -371,10 +379,11 @@ public final class SqliteLabelingService implements LabelingService {
     private LabelerProgress progress(Store s, long campaignId, long accountId) throws SQLException {
         long done = s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND account_id = ? AND skipped = 0", campaignId, accountId);
         long skipped = s.number("SELECT COUNT(*) FROM judgements WHERE campaign_id = ? AND account_id = ? AND skipped = 1", campaignId, accountId);
-        long available = s.number("SELECT COUNT(*) FROM prompts p WHERE p.campaign_id = ?"
-                + " AND (p.done < (SELECT labelers_per_item FROM campaigns WHERE id = ?) OR p.gold_ranking IS NOT NULL)"
-                + " AND NOT EXISTS (SELECT 1 FROM judgements j WHERE j.campaign_id = p.campaign_id AND j.prompt_id = p.prompt_id"
-                + " AND j.account_id = ?)", campaignId, campaignId, accountId);
+        // open items (indexed count) less the open items this labeler answered (a walk over its own answers)
+        String open = "(p.done < (SELECT labelers_per_item FROM campaigns WHERE id = ?) OR p.gold_ranking IS NOT NULL)";
+        long available = s.number("SELECT COUNT(*) FROM prompts p WHERE p.campaign_id = ? AND " + open, campaignId, campaignId)
+                - s.number("SELECT COUNT(*) FROM judgements j JOIN prompts p ON p.campaign_id = j.campaign_id AND p.prompt_id = j.prompt_id"
+                + " WHERE j.campaign_id = ? AND j.account_id = ? AND " + open, campaignId, accountId, campaignId);
         return new LabelerProgress((int) done, (int) skipped, (int) available);
     }
 
