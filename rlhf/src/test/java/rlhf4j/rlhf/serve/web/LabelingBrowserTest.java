@@ -173,6 +173,40 @@ final class LabelingBrowserTest {
         browser.logout();
     }
 
+    @Test void adminCreatesACampaignAndALabelerWhoLogsInByLink() throws Exception {
+        Path items = dir.resolve("admin-items");
+        Fixtures.items(2, 3).appendTo(items);
+        browser.login("admin", Fixtures.PASSWORD, "/admin");
+        browser.visible("c-name").sendKeys("from the form");
+        browser.byId("c-source").sendKeys(items.toString());
+        browser.byId("c-k").clear();
+        browser.byId("c-k").sendKeys("3");
+        browser.byId("c-n").clear();
+        browser.byId("c-n").sendKeys("1");
+        browser.byId("c-instructions").sendKeys("Pick the **best** story.");
+        browser.byId("create").click();
+        browser.wait.until(d -> browser.byId("create-status").getText().startsWith("Created"));
+        assertEquals("Created campaign from the form with 2 items.", browser.byId("create-status").getText());
+        Campaign created = service.campaigns().stream().filter(c -> c.spec().name().equals("from the form")).findFirst().orElseThrow();
+        assertEquals(1, created.spec().labelersPerItem());
+
+        browser.byId("a-name").sendKeys("frank");
+        browser.byId("add-account").click();
+        By linkButton = By.xpath("//table[@id='accounts']//tr[td[1]='frank']//button");
+        browser.wait.until(ExpectedConditions.elementToBeClickable(linkButton)).click();
+        browser.wait.until(d -> browser.byId("login-link").getAttribute("value").contains("/login?token="));
+        String link = browser.byId("login-link").getAttribute("value");
+        browser.logout();
+
+        browser.driver.get(link);
+        browser.wait.until(ExpectedConditions.urlContains("/label"));
+        assertTrue(browser.visible("who").getText().equals("frank"));
+        browser.driver.get(link);
+        browser.wait.until(d -> browser.byId("login-status").getText().contains("not valid"));
+        assertEquals(List.of(), browser.alerts());
+        browser.logout();
+    }
+
     // ---- helpers ----
 
     private static List<String> ids() {
