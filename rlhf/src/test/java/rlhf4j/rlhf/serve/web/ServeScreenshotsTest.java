@@ -62,6 +62,10 @@ final class ServeScreenshotsTest {
                 browser.open("/label?campaign=" + campaign.id());
                 browser.visible("acknowledge").click();
                 browser.visible("item");
+                String first = browser.byId("prompt").getText();
+                new Actions(browser.driver).sendKeys("132").perform();
+                browser.byId("submit").click();
+                browser.wait.until(d -> !browser.byId("prompt").getText().equals(first));
                 new Actions(browser.driver).sendKeys("21").perform();
                 browser.byId("comment").sendKeys("The second one is kind and stays on topic.");
                 Files.createDirectories(out);
