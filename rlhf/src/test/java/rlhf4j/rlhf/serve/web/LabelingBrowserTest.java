@@ -115,7 +115,7 @@ final class LabelingBrowserTest {
         browser.login("admin", Fixtures.PASSWORD, "/admin");
         browser.wait.until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector("#campaigns tr[data-id='" + campaign.id() + "'] button"))).click();
-        browser.wait.until(d -> browser.byId("fig-judgements").getText().equals("3"));
+        browser.wait.until(d -> browser.byId("fig-judgements").getText().equals("3 of 6 needed"));
         assertEquals("n/a", browser.byId("fig-pairwise").getText(), "one labeler: nothing to agree on yet");
         // bob ranks the same items as alice did, so the labelers agree fully
         Account bob = service.accounts().stream().filter(a -> a.name().equals("bob")).findFirst().orElseThrow();
@@ -126,7 +126,7 @@ final class LabelingBrowserTest {
             service.submit(campaign.id(), bob.id(), new LabelingService.Submission(UUID.randomUUID().toString(),
                     promptId, same, null, Set.of(), null, false), Instant.now());
         }
-        browser.wait.withTimeout(Duration.ofSeconds(15)).until(d -> browser.byId("fig-judgements").getText().equals("6"));
+        browser.wait.withTimeout(Duration.ofSeconds(15)).until(d -> browser.byId("fig-judgements").getText().equals("6 of 6 needed"));
         // 3 completion pairs on each of 3 items, a tie agreeing with a tie
         assertEquals("100.0% of 9 comparisons", browser.byId("fig-pairwise").getText());
         assertFalse(browser.byId("fig-kappa").getText().equals("n/a"));
