@@ -170,6 +170,17 @@ final class LabelingBrowserTest {
         assertEquals(0, browser.driver.findElements(By.cssSelector("main img, main script, #completions a, #prompt b")).size());
         for (WebElement link : browser.driver.findElements(By.cssSelector("#completions .text"))) link.click();
         assertEquals(List.of(), browser.alerts(), "no alert fired");
+
+        // the "= above" control ties a completion with the one above it
+        List<String> shown = ids();
+        browser.cards().getFirst().sendKeys("1");
+        browser.cards().get(1).findElement(By.className("tie")).click();
+        browser.cards().get(2).sendKeys("2");
+        assertEquals(List.of("1", "1", "2"), badges());
+        submitAndWaitForNext();
+        Ranking stored = judgementsOf(campaign, "eve").getFirst().ranking();
+        assertEquals(List.of(Set.of(shown.get(0), shown.get(1)), Set.of(shown.get(2))),
+                stored.tiers().stream().map(Set::copyOf).toList());
         browser.logout();
     }
 
