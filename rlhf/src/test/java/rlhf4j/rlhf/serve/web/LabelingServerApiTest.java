@@ -314,6 +314,10 @@ final class LabelingServerApiTest {
         assertEquals(201, created.status(), created.body());
         long id = created.object().get("id").getAsLong();
         assertEquals(3, created.object().get("items").getAsInt());
+        ApiClient.Reply plain = admin.post("/api/admin/campaigns", Map.of("name", "plain", "criterion", "honesty",
+                "source", items.toString(), "k", 3));
+        assertEquals(rlhf4j.rlhf.label.Instructions.defaultFor("honesty"),
+                service.campaign(plain.object().get("id").getAsLong()).orElseThrow().spec().instructions());
         create.put("source", dir.resolve("missing").toString());
         ApiClient.Reply missing = admin.post("/api/admin/campaigns", create);
         assertEquals(400, missing.status());
