@@ -36,7 +36,7 @@
     $('stats-progress').value = c.itemsDone;
     $('stats-progress-text').textContent = `${c.itemsDone} of ${c.items} items done`;
     const a = s.agreement;
-    $('fig-judgements').textContent = String(s.judgements);
+    $('fig-judgements').textContent = `${s.judgements} of ${c.items * c.labelersPerItem} needed`;
     $('fig-pairwise').textContent = a && a.pairwise !== null ? `${percent(a.pairwise)} of ${a.pairwiseCompared} comparisons` : 'n/a';
     $('fig-kappa').textContent = a ? fixed(a.fleissKappa) : 'n/a';
     $('fig-alpha').textContent = fixed(s.krippendorffAlpha);

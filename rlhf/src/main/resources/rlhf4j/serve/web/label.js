@@ -241,7 +241,14 @@
     } catch (e) {
       state.busy = false;
       refresh();
-      failed(e);
+      if (e instanceof ApiError && e.status === 409 && state.acknowledged) {
+        // the item is no longer this labeler's (its lease ran out and it went to someone else): move on
+        sessionStorage.removeItem(state.submissionKey);
+        status(`${e.message}; here is the next item.`);
+        await loadNext();
+      } else {
+        failed(e);
+      }
     }
   }
 

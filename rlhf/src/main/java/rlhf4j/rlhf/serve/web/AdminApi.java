@@ -17,6 +17,7 @@ import rlhf4j.rlhf.consensus.AgreementReport;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.feedback.FeedbackData;
 import rlhf4j.rlhf.feedback.Ranking;
+import rlhf4j.rlhf.label.Instructions;
 import rlhf4j.rlhf.serve.CampaignFiles;
 import rlhf4j.rlhf.serve.LabelingService;
 import rlhf4j.rlhf.serve.LabelingService.Account;
@@ -44,7 +45,8 @@ final class AdminApi {
      * POST /api/admin/campaigns {name, criterion, instructions, k, labelersPerItem, leaseMinutes, source, format, gold}:
      * a campaign over the items of {@code source} on the server, read as {@code serve campaign create --from} reads it
      * (format feedback: a directory such as {@code sample}'s output; hh, pandalm, thumbs: a file); {@code gold},
-     * optional, is a judgements JSONL file whose rankings are the known answers.
+     * optional, is a judgements JSONL file whose rankings are the known answers. Without instructions, the criterion's
+     * built-in ones.
      */
     void create(Context ctx, Sessions.Session s) throws IOException {
         JsonObject body = Web.body(ctx);
@@ -57,8 +59,11 @@ final class AdminApi {
         Map<String, Ranking> goldRankings = gold == null || gold.isBlank() ? Map.of() : CampaignFiles.readGold(Path.of(gold));
         int leaseMinutes = Web.optionalInt(body, "leaseMinutes", 30);
         if (leaseMinutes < 1) throw HttpError.badRequest("leaseMinutes must be at least 1");
-        CampaignSpec spec = new CampaignSpec(Web.requiredString(body, "name").strip(), criterion,
-                orEmpty(Web.optionalString(body, "instructions")), Web.optionalInt(body, "k", 4),
+        String instructions = Web.optionalString(body, "instructions");
+        // no instructions: the criterion's built-in ones, as serve campaign create gives
+        if (instructions == null || instructions.isBlank()) instructions = Instructions.defaultFor(criterion);
+        CampaignSpec spec = new CampaignSpec(Web.requiredString(body, "name").strip(), criterion, instructions,
+                Web.optionalInt(body, "k", 4),
                 Web.optionalInt(body, "labelersPerItem", 3), Duration.ofMinutes(leaseMinutes), goldRankings);
         Campaign c = service.createCampaign(spec, new FeedbackData(items.prompts(), items.completions(), List.of()));
         ctx.status(201);
@@ -160,8 +165,6 @@ final class AdminApi {
         }
         throw HttpError.badRequest("threshold must be a number in 0..1, got '" + value + "'");
     }
-
-    private static String orEmpty(String s) { return s == null ? "" : s; }
 
     static Map<String, Object> campaign(Campaign c) {
         Map<String, Object> m = new LinkedHashMap<>();

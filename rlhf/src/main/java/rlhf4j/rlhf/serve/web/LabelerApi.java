@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import rlhf4j.rlhf.feedback.Completion;
+import rlhf4j.rlhf.feedback.Judgement;
 import rlhf4j.rlhf.feedback.Ranking;
 import rlhf4j.rlhf.serve.LabelingService;
 import rlhf4j.rlhf.serve.LabelingService.Campaign;
@@ -27,7 +28,6 @@ import rlhf4j.rlhf.serve.LabelingService.Task;
  * time and submissions. Every call acts as the session's account; nothing here reads another labeler's answers.
  */
 final class LabelerApi {
-    static final Set<String> FLAGS = Set.of("unusable", "harmful");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final int MAX_COMMENT = 4000;
 
@@ -115,7 +115,7 @@ final class LabelerApi {
         Set<String> flags = new LinkedHashSet<>();
         for (JsonElement f : array(json, "flags")) {
             String flag = f.isJsonPrimitive() ? f.getAsString() : "";
-            if (!FLAGS.contains(flag)) throw HttpError.badRequest("unknown flag '" + flag + "' (unusable or harmful)");
+            if (!Judgement.FLAGS.contains(flag)) throw HttpError.badRequest("unknown flag '" + flag + "' (unusable or harmful)");
             flags.add(flag);
         }
         String comment = Web.optionalString(json, "comment");

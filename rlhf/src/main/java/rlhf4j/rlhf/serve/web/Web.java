@@ -31,8 +31,14 @@ final class Web {
         ctx.contentType("application/json; charset=utf-8").result(GSON.toJson(value));
     }
 
-    /** The request body as a JSON object; 400 when it is not one. */
+    /**
+     * The request body as a JSON object; 400 when it is not one. The type must say JSON (415 otherwise): a cross-site
+     * HTML form can send JSON-looking text/plain, but not application/json.
+     */
     static JsonObject body(Context ctx) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))
+            throw new HttpError(415, "the request body must be application/json");
         try {
             JsonElement e = JsonParser.parseString(ctx.body());
             if (!e.isJsonObject()) throw HttpError.badRequest("the request body must be a JSON object");

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.UnexpectedAlertBehaviour;
@@ -26,6 +28,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("RLHF4J_CHROMIUM", "/usr/bin/chromium"));
     static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("RLHF4J_CHROMEDRIVER", "/usr/bin/chromedriver"));
+
+    private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 
     final ChromeDriver driver;
     final WebDriverWait wait;
@@ -47,6 +51,8 @@ final class Browser implements AutoCloseable {
 
     static Browser start(String base) {
         assumeInstalled();
+        // Selenium warns that it has no CDP bindings for this exact Chromium; only executeCdpCommand is used, which needs none
+        SELENIUM_LOG.setLevel(Level.SEVERE);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

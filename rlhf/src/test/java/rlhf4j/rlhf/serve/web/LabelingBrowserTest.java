@@ -77,11 +77,16 @@ final class LabelingBrowserTest {
         browser.wait.until(d -> ids().getFirst().equals(shown.get(2)));
         assertEquals(List.of("1", "2", "3"), badges());
         submitAndWaitForNext();
-        // item 2: keys 2, 1, 3 on the completions in turn (the first has focus)
+        // item 2: keys 2, 1, 3 on the completions in turn (the first has focus); the answer to the first submission is
+        // lost on the way back, so the page retries it with the same id and the server stores it once
         List<String> second = ids();
         new Actions(browser.driver).sendKeys("213").perform();
         assertEquals(List.of("2", "1", "3"), badges());
+        browser.driver.executeScript("const real = window.fetch; let lost = 0; window.fetch = (url, init) => "
+                + "String(url).endsWith('/submit') && lost++ === 0 ? real(url, init).then(() => { throw new TypeError('lost'); }) "
+                + ": real(url, init);");
         submitAndWaitForNext();
+        assertEquals("Saved (already received).", browser.byId("status").getText());
         // item 3: keys 1, 1, 2 (a tie for best), a score, a flag and a comment
         List<String> third = ids();
         browser.cards().getFirst().sendKeys("1");
@@ -110,7 +115,7 @@ final class LabelingBrowserTest {
         browser.login("admin", Fixtures.PASSWORD, "/admin");
         browser.wait.until(ExpectedConditions.elementToBeClickable(
                 By.cssSelector("#campaigns tr[data-id='" + campaign.id() + "'] button"))).click();
-        browser.wait.until(d -> browser.byId("fig-judgements").getText().equals("3"));
+        browser.wait.until(d -> browser.byId("fig-judgements").getText().equals("3 of 6 needed"));
         assertEquals("n/a", browser.byId("fig-pairwise").getText(), "one labeler: nothing to agree on yet");
         // bob ranks the same items as alice did, so the labelers agree fully
         Account bob = service.accounts().stream().filter(a -> a.name().equals("bob")).findFirst().orElseThrow();
@@ -121,7 +126,7 @@ final class LabelingBrowserTest {
             service.submit(campaign.id(), bob.id(), new LabelingService.Submission(UUID.randomUUID().toString(),
                     promptId, same, null, Set.of(), null, false), Instant.now());
         }
-        browser.wait.withTimeout(Duration.ofSeconds(15)).until(d -> browser.byId("fig-judgements").getText().equals("6"));
+        browser.wait.withTimeout(Duration.ofSeconds(15)).until(d -> browser.byId("fig-judgements").getText().equals("6 of 6 needed"));
         // 3 completion pairs on each of 3 items, a tie agreeing with a tie
         assertEquals("100.0% of 9 comparisons", browser.byId("fig-pairwise").getText());
         assertFalse(browser.byId("fig-kappa").getText().equals("n/a"));
@@ -165,6 +170,51 @@ final class LabelingBrowserTest {
         assertEquals(0, browser.driver.findElements(By.cssSelector("main img, main script, #completions a, #prompt b")).size());
         for (WebElement link : browser.driver.findElements(By.cssSelector("#completions .text"))) link.click();
         assertEquals(List.of(), browser.alerts(), "no alert fired");
+
+        // the "= above" control ties a completion with the one above it
+        List<String> shown = ids();
+        browser.cards().getFirst().sendKeys("1");
+        browser.cards().get(1).findElement(By.className("tie")).click();
+        browser.cards().get(2).sendKeys("2");
+        assertEquals(List.of("1", "1", "2"), badges());
+        submitAndWaitForNext();
+        Ranking stored = judgementsOf(campaign, "eve").getFirst().ranking();
+        assertEquals(List.of(Set.of(shown.get(0), shown.get(1)), Set.of(shown.get(2))),
+                stored.tiers().stream().map(Set::copyOf).toList());
+        browser.logout();
+    }
+
+    @Test void adminCreatesACampaignAndALabelerWhoLogsInByLink() throws Exception {
+        Path items = dir.resolve("admin-items");
+        Fixtures.items(2, 3).appendTo(items);
+        browser.login("admin", Fixtures.PASSWORD, "/admin");
+        browser.visible("c-name").sendKeys("from the form");
+        browser.byId("c-source").sendKeys(items.toString());
+        browser.byId("c-k").clear();
+        browser.byId("c-k").sendKeys("3");
+        browser.byId("c-n").clear();
+        browser.byId("c-n").sendKeys("1");
+        browser.byId("c-instructions").sendKeys("Pick the **best** story.");
+        browser.byId("create").click();
+        browser.wait.until(d -> browser.byId("create-status").getText().startsWith("Created"));
+        assertEquals("Created campaign from the form with 2 items.", browser.byId("create-status").getText());
+        Campaign created = service.campaigns().stream().filter(c -> c.spec().name().equals("from the form")).findFirst().orElseThrow();
+        assertEquals(1, created.spec().labelersPerItem());
+
+        browser.byId("a-name").sendKeys("frank");
+        browser.byId("add-account").click();
+        By linkButton = By.xpath("//table[@id='accounts']//tr[td[1]='frank']//button");
+        browser.wait.until(ExpectedConditions.elementToBeClickable(linkButton)).click();
+        browser.wait.until(d -> browser.byId("login-link").getAttribute("value").contains("/login?token="));
+        String link = browser.byId("login-link").getAttribute("value");
+        browser.logout();
+
+        browser.driver.get(link);
+        browser.wait.until(ExpectedConditions.urlContains("/label"));
+        assertTrue(browser.visible("who").getText().equals("frank"));
+        browser.driver.get(link);
+        browser.wait.until(d -> browser.byId("login-status").getText().contains("not valid"));
+        assertEquals(List.of(), browser.alerts());
         browser.logout();
     }
 

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -143,6 +144,55 @@ final class LabelingServerApiTest {
         assertEquals(401, client().post(campaignPath("/acknowledge"), Map.of(), c.csrf).status(), "no session: 401");
     }
 
+    @Test void jsonLookingFormPostsAre415SoNoSiteCanLogAVisitorIn() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url() + "/api/login"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"alice\",\"password\":\"" + Fixtures.PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Set-Cookie").isEmpty());
+    }
+
+    @Test void secureCookiesWhenAskedAndIdleSessionsExpire() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        try (LabelingServer https = LabelingServer.start(service, ServerConfig.defaults().withSecureCookies(true).withClock(clock))) {
+            ApiClient c = new ApiClient(https.url());
+            ApiClient.Reply r = c.post("/api/login", Map.of("name", "alice", "password", Fixtures.PASSWORD), null);
+            assertTrue(r.header("Set-Cookie").endsWith("; Secure"), r.header("Set-Cookie"));
+            clock.advance(ServerConfig.defaults().sessionIdle().minusMinutes(1));
+            assertEquals(200, c.get("/api/me").status(), "used within the idle time");
+            clock.advance(ServerConfig.defaults().sessionIdle().plusMinutes(1));
+            assertEquals(401, c.get("/api/me").status(), "idle too long");
+        }
+    }
+
+    @Test void aSkippedItemGoesToSomeoneElseNeverBackToTheSkipper() {
+        ApiClient c = client().login("alice", Fixtures.PASSWORD);
+        c.post(campaignPath("/acknowledge"), Map.of());
+        String skipped = c.get(campaignPath("/next")).object().getAsJsonObject("task").get("promptId").getAsString();
+        Map<String, Object> skip = new HashMap<>(submission(UUID.randomUUID(), skipped, List.of()));
+        skip.put("skipped", true);
+        ApiClient.Reply r = c.post(campaignPath("/submit"), skip);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(1, r.object().getAsJsonObject("progress").get("skipped").getAsInt());
+        Set<String> seen = new HashSet<>();
+        for (JsonElement t; !(t = c.get(campaignPath("/next")).object().get("task")).isJsonNull(); ) {
+            String promptId = t.getAsJsonObject().get("promptId").getAsString();
+            assertTrue(seen.add(promptId));
+            c.post(campaignPath("/submit"), submission(UUID.randomUUID(), promptId, ids(t)));
+        }
+        assertEquals(3, seen.size());
+        assertFalse(seen.contains(skipped), "the skipped item came back");
+        ApiClient bob = client().login("bob", Fixtures.PASSWORD);
+        bob.post(campaignPath("/acknowledge"), Map.of());
+        Set<String> bobs = new HashSet<>();
+        for (JsonElement t; !(t = bob.get(campaignPath("/next")).object().get("task")).isJsonNull(); ) {
+            bobs.add(t.getAsJsonObject().get("promptId").getAsString());
+            bob.post(campaignPath("/submit"), submission(UUID.randomUUID(), t.getAsJsonObject().get("promptId").getAsString(), ids(t)));
+        }
+        assertTrue(bobs.contains(skipped), "someone else gets the skipped item");
+    }
+
     @Test void labelersGet403OnEveryAdminEndpointAndStrangers401() {
         ApiClient labeler = client().login("alice", Fixtures.PASSWORD);
         ApiClient stranger = client();
@@ -264,6 +314,10 @@ final class LabelingServerApiTest {
         assertEquals(201, created.status(), created.body());
         long id = created.object().get("id").getAsLong();
         assertEquals(3, created.object().get("items").getAsInt());
+        ApiClient.Reply plain = admin.post("/api/admin/campaigns", Map.of("name", "plain", "criterion", "honesty",
+                "source", items.toString(), "k", 3));
+        assertEquals(rlhf4j.rlhf.label.Instructions.defaultFor("honesty"),
+                service.campaign(plain.object().get("id").getAsLong()).orElseThrow().spec().instructions());
         create.put("source", dir.resolve("missing").toString());
         ApiClient.Reply missing = admin.post("/api/admin/campaigns", create);
         assertEquals(400, missing.status());
@@ -338,6 +392,11 @@ final class LabelingServerApiTest {
         assertFalse(csp.contains("unsafe-inline"), csp);
         assertEquals("nosniff", login.header("X-Content-Type-Options"));
         assertTrue(login.body().contains("/assets/login.js"));
+        for (String page : List.of("/login", "/label", "/admin")) {
+            String html = new String(readResource(page.substring(1) + ".html"));
+            assertFalse(html.matches("(?s).*<script>.*"), page + " has no inline script");
+            assertFalse(html.matches("(?s).*\\son[a-z]+\\s*=.*"), page + " has no inline event handler");
+        }
         assertFalse(login.body().contains("http://") || login.body().contains("https://"), "no CDN");
         for (String asset : Pages.ASSETS) {
             ApiClient.Reply a = c.get("/assets/" + asset);
@@ -381,6 +440,14 @@ final class LabelingServerApiTest {
         m.put("flags", List.of());
         m.put("skipped", false);
         return m;
+    }
+
+    private static byte[] readResource(String name) {
+        try (var in = LabelingServer.class.getResourceAsStream("/rlhf4j/serve/web/" + name)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Path unzip(byte[] zip, Path out) throws Exception {

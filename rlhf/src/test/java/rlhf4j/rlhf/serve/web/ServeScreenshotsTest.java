@@ -62,6 +62,10 @@ final class ServeScreenshotsTest {
                 browser.open("/label?campaign=" + campaign.id());
                 browser.visible("acknowledge").click();
                 browser.visible("item");
+                String first = browser.byId("prompt").getText();
+                new Actions(browser.driver).sendKeys("132").perform();
+                browser.byId("submit").click();
+                browser.wait.until(d -> !browser.byId("prompt").getText().equals(first));
                 new Actions(browser.driver).sendKeys("21").perform();
                 browser.byId("comment").sendKeys("The second one is kind and stays on topic.");
                 Files.createDirectories(out);
@@ -81,7 +85,7 @@ final class ServeScreenshotsTest {
         assertTrue(Files.size(out.resolve("serve-admin.png")) > 10_000);
     }
 
-    /** A story campaign where three of four labelers per item have judged every item: two careful ones and one who ranks at random. */
+    /** A story campaign where four of five labelers per item have judged every item: three careful ones and a careless one. */
     private static Campaign populate(LabelingService service) {
         service.addAccount("admin", Role.ADMIN, Fixtures.PASSWORD);
         service.addAccount("alice", Role.LABELER, Fixtures.PASSWORD);
@@ -95,17 +99,17 @@ final class ServeScreenshotsTest {
         Campaign campaign = service.createCampaign(new LabelingService.CampaignSpec("tiny stories", "helpfulness",
                 "## Rank the continuations\n\nPut the story that **continues the prompt best** on top: on topic, kind, "
                         + "and making sense. Ties are fine when two are equally good.\n\nFlag an item *unusable* when "
-                        + "you cannot judge it, *harmful* when a continuation could hurt someone.", 3, 4,
+                        + "you cannot judge it, *harmful* when a continuation could hurt someone.", 3, 5,
                 Duration.ofMinutes(30), gold), new FeedbackData(prompts, completions, List.of()));
-        for (String name : List.of("bob", "carol", "dave")) {
+        for (String name : List.of("bob", "carol", "erin", "dave")) {
             Account a = service.addAccount(name, Role.LABELER, Fixtures.PASSWORD);
             service.acknowledgeInstructions(campaign.id(), a.id());
             for (Task t; (t = service.nextTask(campaign.id(), a.id(), Instant.now()).orElse(null)) != null; ) {
                 String base = t.promptId();
                 Ranking careful = Ranking.strict(base + "-1", base + "-3", base + "-2");
-                Ranking random = Ranking.strict(t.completions().stream().map(Completion::id).toList());
+                Ranking careless = base.equals("story-3") ? careful : Ranking.strict(base + "-2", base + "-3", base + "-1");
                 service.submit(campaign.id(), a.id(), new LabelingService.Submission(UUID.randomUUID().toString(), base,
-                        name.equals("dave") ? random : careful, 5, Set.of(), null, false), Instant.now());
+                        name.equals("dave") ? careless : careful, 5, Set.of(), null, false), Instant.now());
             }
         }
         return campaign;
