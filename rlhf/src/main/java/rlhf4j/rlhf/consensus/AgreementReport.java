@@ -20,13 +20,14 @@ import rlhf4j.rlhf.feedback.Judgement;
  * @param multiplyJudged     items with two or more judgements, the only ones agreement can be measured on
  * @param pairwise           pairwise agreement
  * @param fleissKappa        Fleiss' κ over the pairwise choices
+ * @param krippendorffAlpha  Krippendorff's α (nominal) over the same pairwise choices
  * @param tauPerLabelerPair  Kendall's τ-b per labeler pair, averaged over shared items
  * @param tauOverall         the item-weighted mean of those
  * @param withConsensus      each labeler's agreement with the consensus of all judgements
  * @param withOthers         each labeler's agreement with the consensus of the other judgements (leave-one-out)
  */
 public record AgreementReport(String criterion, int judgements, int flaggedUnusable, int labelers, int items,
-                              int multiplyJudged, Agreement.Fraction pairwise, double fleissKappa,
+                              int multiplyJudged, Agreement.Fraction pairwise, double fleissKappa, double krippendorffAlpha,
                               Map<Agreement.LabelerPair, Agreement.Mean> tauPerLabelerPair, Agreement.Mean tauOverall,
                               List<Agreement.LabelerAgreement> withConsensus, List<Agreement.LabelerAgreement> withOthers,
                               ConsensusMethod method, double threshold) {
@@ -48,7 +49,7 @@ public record AgreementReport(String criterion, int judgements, int flaggedUnusa
         return new AgreementReport(criterion, usable.size(), js.size() - usable.size(),
                 new TreeSet<>(usable.stream().map(Judgement::labelerId).toList()).size(), items.size(),
                 (int) items.values().stream().filter(l -> l.size() >= 2).count(),
-                Agreement.pairwiseAgreement(usable), Agreement.fleissKappa(usable), tau,
+                Agreement.pairwiseAgreement(usable), Agreement.fleissKappa(usable), Agreement.krippendorffAlpha(usable), tau,
                 Agreement.overallKendallTau(tau),
                 Agreement.agreementWithConsensus(usable, method, false, threshold),
                 Agreement.agreementWithConsensus(usable, method, true, threshold), method, threshold);
@@ -62,6 +63,7 @@ public record AgreementReport(String criterion, int judgements, int flaggedUnusa
         s.append(String.format(Locale.ROOT, "  pairwise agreement   %s  (%d of %d labeler-pair x completion-pair comparisons)%n",
                 percent(pairwise.value()), pairwise.agreeing(), pairwise.total()));
         s.append(String.format(Locale.ROOT, "  Fleiss' kappa        %s  (categories: first better, second better, tie)%n", number(fleissKappa)));
+        s.append(String.format(Locale.ROOT, "  Krippendorff's alpha %s  (nominal, over the same pairwise choices)%n", number(krippendorffAlpha)));
         s.append(String.format(Locale.ROOT, "  Kendall's tau-b      %s  (mean over %d labeler pairs x shared items where defined)%n",
                 number(tauOverall.mean()), tauOverall.count()));
         tauPerLabelerPair.forEach((pair, m) -> s.append(String.format(Locale.ROOT, "    %-20s %-20s tau-b %.4f over %d items%n",

@@ -89,7 +89,11 @@ public final class FeedbackJson {
         }
     };
 
-    /** {@code {"labeler", "criterion", "prompt_id", "ranking": [[ids], ...], "time"?, "unusable"?, "comment"?}} */
+    /**
+     * {@code {"labeler", "criterion", "prompt_id", "ranking": [[ids], ...], "time"?, "unusable"?, "flags"?: ["harmful"],
+     * "score"?: 1..7, "comment"?}}. {@code unusable} stays a field of its own (files written before flags and scores
+     * existed read unchanged); {@code flags} holds the other flags.
+     */
     public static final JsonlCodec<Judgement> JUDGEMENT = new JsonlCodec<>() {
         @Override public Judgement fromJson(JsonObject json) {
             JsonArray tiers = optionalArray(json, "ranking");
@@ -122,7 +126,7 @@ public final class FeedbackJson {
             String comment = json.has("comment") && !json.get("comment").isJsonNull()
                     ? string(json.get("comment"), "comment") : null;
             return new Judgement(requiredString(json, "labeler"), requiredString(json, "criterion"),
-                    requiredString(json, "prompt_id"), new Ranking(ranking), time, unusable, comment);
+                    requiredString(json, "prompt_id"), new Ranking(ranking), time, notes(json, unusable, comment));
         }
 
         @Override public JsonObject toJson(Judgement j) {
@@ -139,10 +143,24 @@ public final class FeedbackJson {
             json.add("ranking", tiers);
             if (j.time() != null) json.addProperty("time", j.time().toString());
             if (j.unusable()) json.addProperty("unusable", true);
+            JsonArray flags = new JsonArray();
+            j.notes().flags().stream().filter(f -> !f.equals(Judgement.UNUSABLE)).forEach(flags::add);
+            if (!flags.isEmpty()) json.add("flags", flags);
+            if (j.score() != null) json.addProperty("score", j.score());
             if (j.comment() != null) json.addProperty("comment", j.comment());
             return json;
         }
     };
+
+    /** The judgement's notes: the unusable field, the optional flags array and score, the comment. */
+    private static Judgement.Notes notes(JsonObject json, boolean unusable, String comment) {
+        java.util.Set<String> flags = new java.util.TreeSet<>();
+        if (unusable) flags.add(Judgement.UNUSABLE);
+        JsonArray listed = optionalArray(json, "flags");
+        if (listed != null) for (int i = 0; i < listed.size(); i++) flags.add(string(listed.get(i), "flags[" + i + "]"));
+        Integer score = json.has("score") && !json.get("score").isJsonNull() ? integer(json.get("score"), "score") : null;
+        return new Judgement.Notes(score, flags, comment);
+    }
 
     // ---- field access with messages that say which field is wrong (public for the codecs of other packages) ----
 

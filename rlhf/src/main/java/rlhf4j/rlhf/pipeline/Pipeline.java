@@ -47,6 +47,7 @@ import rlhf4j.transformer.run.AtomicFiles;
  *   policy/    (only for a scratch policy) the pretrained starting policy
  *   samples/   prompts.jsonl, completions.jsonl (K per training prompt), eval_prompts.jsonl (held out)
  *   labels/    judgements.jsonl, agreement.txt, agreement.json
+ *   labeling.db, labeling-judgements.jsonl   (labelers "human" only) the labeling campaign and its export
  *   pairs/     groups.jsonl (consensus ranking → all (winner, loser) pairs per prompt)
  *   rm/        the reward model (or classifier) and metrics.json (held-out accuracy)
  *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy
@@ -105,7 +106,8 @@ public final class Pipeline {
             s.add(new Step("policy", "pretraining a small GPT-2 policy on " + cfg.policy().scratch().corpus(), this::pretrainPolicy));
         if (stages.pairwise()) {
             s.add(new Step("samples", cfg.sampling().k() + " completions for each of " + cfg.prompts().train() + " prompts", this::sample));
-            s.add(new Step("labels", l.judgements() != null ? "judgements from " + l.judgements() : l.temperatures().size()
+            s.add(new Step("labels", l.human() != null ? "people on the labeling server (" + l.human().labelersPerItem() + " per item)"
+                    : l.judgements() != null ? "judgements from " + l.judgements() : l.temperatures().size()
                     + " simulated labelers (" + l.oracle() + ", Bradley-Terry temperatures " + l.temperatures() + ")", this::label));
             s.add(new Step("pairs", l.consensus() + " consensus -> preference groups", this::pairs));
         }
@@ -190,9 +192,13 @@ public final class Pipeline {
                 stages.policy().checkpoint().toString(), train, heldOut), dir("samples"));
     }
 
+    /** Simulated labelers or a judgements file; with people, the judgements of the labeling campaign once it is complete. */
     private void label() throws IOException {
         FeedbackData samples = FeedbackData.readFrom(dir("samples"));
-        new LabelStage(stages.labels(), context()).run(samples.prompts(), samples.completions(), dir("labels"));
+        LabelStage.Config config = stages.labels();
+        if (cfg.labelers().human() != null)
+            config = config.withJudgementsFile(new HumanLabels(cfg, run, err, java.time.Clock.systemUTC()).collect(samples));
+        new LabelStage(config, context()).run(samples.prompts(), samples.completions(), dir("labels"));
     }
 
     private void pairs() throws IOException {

@@ -66,10 +66,24 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
 
     /**
      * Who ranks the K completions: a human judgements JSONL file (the feedback schema, keyed by the prompt ids
-     * p1, p2, ... and completion ids p1-s0, ...), or simulated labelers ranking by an oracle with Bradley–Terry
-     * noise, one per temperature.
+     * p1, p2, ... and completion ids p1-s0, ...), simulated labelers ranking by an oracle with Bradley–Terry
+     * noise, one per temperature, or people on the labeling server ({@code human} not null).
      */
-    public record Labelers(Path judgements, String oracle, List<Double> temperatures, String criterion, String consensus) {}
+    public record Labelers(Path judgements, String oracle, List<Double> temperatures, String criterion, String consensus,
+                           Human human) {
+        /** Simulated labelers or a judgements file: no labeling server. */
+        public Labelers(Path judgements, String oracle, List<Double> temperatures, String criterion, String consensus) {
+            this(judgements, oracle, temperatures, criterion, consensus, null);
+        }
+    }
+
+    /**
+     * {@code "labelers": "human"} (or {@code {"type": "human", ...}}): the pipeline puts the samples into a labeling
+     * campaign in {@code labeling.db} of the run directory and stops until every item has {@code labelersPerItem}
+     * judgements. Simulated labelers of {@code simulatedTemperatures} (the oracle's, as above) label through the
+     * same service as extra labelers each time the pipeline runs.
+     */
+    public record Human(int labelersPerItem, java.time.Duration lease, Path instructions, List<Double> simulatedTemperatures) {}
 
     /**
      * The reward: "pairwise" (a Bradley–Terry reward model on the consensus groups, trunk initialised from the
@@ -102,6 +116,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
 
     /** Parses a config object; {@code source} names it in errors, {@code base} resolves relative paths. */
     public static PipelineConfig parse(JsonObject root, String source, Path base) {
+        root = humanShorthand(root, source);
         Fields top = new Fields(root, source, "", base);
         Fields pol = top.section("policy"), pr = top.section("prompts"), sa = top.section("sampling"),
                 la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval");
@@ -123,9 +138,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 pr.positive("eval", 32));
         Sampling sampling = new Sampling(sa.atLeast("k", 4, 2), sa.positive("max_new_tokens", 48),
                 sa.positiveNum("temperature", 1.0), sa.positive("batch_size", 32));
-        Labelers labelers = new Labelers(la.path("judgements", null), la.str("oracle", "vader"),
-                la.numbers("temperatures", List.of(0.05, 0.1, 0.2)), la.str("criterion", "sentiment"),
-                la.oneOf("consensus", "borda", "borda", "copeland"));
+        Labelers labelers = labelers(la);
         RewardModelSettings reward = new RewardModelSettings(rm.oneOf("type", "pairwise", "pairwise", "classifier", "ngram"),
                 new RewardTraining(rm.positive("epochs", 2), rm.positiveNum("lr", 3e-4), rm.positive("groups_per_batch", 8),
                         rm.positive("max_length", 128)), rm.atLeast("held_out_percent", 20, 0),
@@ -140,6 +153,41 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, ppo, eval);
         for (Fields f : List.of(pol, pr, sa, la, rm, pp, ev, top)) f.done();
         return c;
+    }
+
+    /** {@code "labelers": "human"} reads as {@code "labelers": {"type": "human"}}; any other string is an error. */
+    private static JsonObject humanShorthand(JsonObject root, String source) {
+        JsonElement l = root.get("labelers");
+        if (l == null || !l.isJsonPrimitive()) return root;
+        if (!l.getAsJsonPrimitive().isString() || !l.getAsString().equals("human"))
+            throw new ConfigException(source + ": field 'labelers': expected an object or \"human\", got " + l);
+        JsonObject copy = root.deepCopy(), human = new JsonObject();
+        human.addProperty("type", "human");
+        copy.add("labelers", human);
+        return copy;
+    }
+
+    private static Labelers labelers(Fields la) {
+        String type = la.oneOf("type", "simulated", "simulated", "human");
+        Path judgements = la.path("judgements", null);
+        String oracle = la.str("oracle", "vader");
+        List<Double> temperatures = la.numbers("temperatures", List.of(0.05, 0.1, 0.2));
+        String criterion = la.str("criterion", "sentiment"), consensus = la.oneOf("consensus", "borda", "borda", "copeland");
+        if (!type.equals("human")) {
+            for (String humanOnly : List.of("labelers_per_item", "lease", "instructions", "simulated_temperatures"))
+                if (la.has(humanOnly)) throw la.error(humanOnly, "only for \"type\": \"human\"");
+            return new Labelers(judgements, oracle, temperatures, criterion, consensus);
+        }
+        if (judgements != null) throw la.error("judgements", "give a judgements file or \"type\": \"human\", not both");
+        java.time.Duration lease;
+        try {
+            lease = rlhf4j.rlhf.serve.CampaignFiles.parseDuration(la.str("lease", "30m"), "lease");
+        } catch (IllegalArgumentException e) {
+            throw la.error("lease", e.getMessage());
+        }
+        Human human = new Human(la.positive("labelers_per_item", 3), lease, la.path("instructions", null),
+                la.has("simulated_temperatures") ? la.numbers("simulated_temperatures", List.of()) : List.of());
+        return new Labelers(null, oracle, temperatures, criterion, consensus, human);
     }
 
     /**

@@ -42,7 +42,17 @@ public interface LabelingService extends AutoCloseable {
      * @param gold            known answers for screening labelers, by prompt id (may be empty)
      */
     record CampaignSpec(String name, String criterion, String instructions, int k, int labelersPerItem,
-                        Duration lease, Map<String, Ranking> gold) {}
+                        Duration lease, Map<String, Ranking> gold) {
+        public CampaignSpec {
+            gold = gold == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(gold));
+        }
+
+        public CampaignSpec withName(String n) { return new CampaignSpec(n, criterion, instructions, k, labelersPerItem, lease, gold); }
+        public CampaignSpec withInstructions(String i) { return new CampaignSpec(name, criterion, i, k, labelersPerItem, lease, gold); }
+        public CampaignSpec withLabelersPerItem(int n) { return new CampaignSpec(name, criterion, instructions, k, n, lease, gold); }
+        public CampaignSpec withLease(Duration l) { return new CampaignSpec(name, criterion, instructions, k, labelersPerItem, l, gold); }
+        public CampaignSpec withGold(Map<String, Ranking> g) { return new CampaignSpec(name, criterion, instructions, k, labelersPerItem, lease, g); }
+    }
 
     /** A campaign as stored, with its progress. {@code itemsDone} counts items with N usable judgements. */
     record Campaign(long id, CampaignSpec spec, int items, int itemsDone, Instant created) {}

@@ -184,6 +184,7 @@ public final class LabelStage {
         a.put("labelers", r.labelers());
         a.put("agreement_pairwise", r.pairwise().value());
         a.put("fleiss_kappa", r.fleissKappa());
+        a.put("krippendorff_alpha", r.krippendorffAlpha());
         a.put("kendall_tau", r.tauOverall().mean());
         return a;
     }

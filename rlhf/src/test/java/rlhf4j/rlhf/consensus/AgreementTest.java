@@ -36,6 +36,10 @@ import rlhf4j.transformer.data.DataSets;
  * Fleiss' κ, both items (variable n): P_4 = 0 → P̄ = (5/3)/4 = 5/12; ratings F 8, S 2, T 1 of 11 →
  *   P̄e = (64 + 4 + 1)/121 = 69/121; κ = (5/12 − 69/121) / (52/121) = −223/624
  *
+ * Krippendorff's α (nominal), coincidences o_cc = Σ_u n_uc(n_uc − 1)/(m_u − 1):
+ *   item 1 alone: o = 1 + 3 + 1 = 5, n = 9, n_F 7, n_S 1, n_T 1 → α = 1 − 8·(9 − 5)/(81 − 51) = −1/15
+ *   both items: o = 5 + 0, n = 11, n_F 8, n_S 2, n_T 1 → α = 1 − 10·(11 − 5)/(121 − 69) = −2/13
+ *
  * Kendall's τ-b, item 1:
  *   L1–L2: a-b concordant, a-c concordant, b-c discordant → (2 − 1)/sqrt(3·3) = 1/3
  *   L1–L3: a-b tied in L3, a-c, b-c concordant → 2 / sqrt((3 − 0)(3 − 1)) = 2/√6
@@ -73,6 +77,26 @@ class AgreementTest {
     @Test void fleissKappaOfTheExample() {
         assertEquals(-0.2, Agreement.fleissKappa(itemOne()), 1e-12);
         assertEquals(-223.0 / 624, Agreement.fleissKappa(example()), 1e-12);
+    }
+
+    @Test void krippendorffAlphaOfTheExample() {
+        assertEquals(-1.0 / 15, Agreement.krippendorffAlpha(itemOne()), 1e-12);
+        assertEquals(-2.0 / 13, Agreement.krippendorffAlpha(example()), 1e-12);
+    }
+
+    /**
+     * Krippendorff's worked example (Computing Krippendorff's Alpha-Reliability, 2011, nominal data): 4 coders, 12
+     * units, values 1..5, some missing; α = 0.743. The table counts, per unit, the coders giving each value.
+     */
+    @Test void krippendorffAlphaOfKrippendorffsOwnExample() {
+        long[][] counts = {
+                {3, 0, 0, 0, 0}, {0, 3, 1, 0, 0}, {0, 0, 4, 0, 0}, {0, 0, 4, 0, 0}, {0, 4, 0, 0, 0}, {1, 1, 1, 1, 0},
+                {0, 0, 0, 4, 0}, {3, 1, 0, 0, 0}, {0, 4, 0, 0, 0}, {0, 0, 0, 0, 3}, {2, 0, 0, 0, 0}, {0, 0, 1, 0, 0}};
+        assertEquals(0.743, Agreement.krippendorffAlpha(counts), 5e-4);
+        // 40 pairable values, 32 coinciding, Σ n_c² = 9² + 13² + 10² + 5² + 3² = 384
+        assertEquals(1 - 39.0 * (40 - 32) / (1600 - 384), Agreement.krippendorffAlpha(counts), 1e-12);
+        assertTrue(Double.isNaN(Agreement.krippendorffAlpha(new long[][] {{3, 0}, {2, 0}})));   // one value only
+        assertTrue(Double.isNaN(Agreement.krippendorffAlpha(new long[][] {{1, 0}})));           // nothing pairable
     }
 
     @Test void kendallTauB() {

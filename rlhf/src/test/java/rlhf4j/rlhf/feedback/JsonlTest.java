@@ -52,6 +52,28 @@ class JsonlTest {
         assertNull(read.sampling());
     }
 
+    @Test void scoresAndFlagsRoundTripAndOldLinesStillRead() throws IOException {
+        var scored = new Judgement("alice", "helpfulness", "p1", Ranking.strict("c1", "c2"), T,
+                new Judgement.Notes(6, java.util.Set.of("harmful"), "rude but right"));
+        Path file = dir.resolve("j.jsonl");
+        JsonlWriter.writeAll(file, FeedbackJson.JUDGEMENT, List.of(scored));
+        String line = Files.readString(file).strip();
+        assertEquals("{\"labeler\":\"alice\",\"criterion\":\"helpfulness\",\"prompt_id\":\"p1\",\"ranking\":[[\"c1\"],[\"c2\"]],"
+                + "\"time\":\"2026-11-24T06:00:00Z\",\"flags\":[\"harmful\"],\"score\":6,\"comment\":\"rude but right\"}", line);
+        assertEquals(List.of(scored), Jsonl.read(file, FeedbackJson.JUDGEMENT));
+        Files.writeString(file, """
+                {"labeler":"bob","criterion":"helpfulness","prompt_id":"p1","ranking":[],"unusable":true,"comment":"old"}
+                {"labeler":"bob","criterion":"helpfulness","prompt_id":"p1","ranking":[],"flags":["unusable","harmful"]}
+                """);
+        List<Judgement> read = Jsonl.read(file, FeedbackJson.JUDGEMENT);
+        assertEquals(Judgement.flagged("bob", "helpfulness", "p1", null, "old"), read.get(0));
+        assertTrue(read.get(1).unusable() && read.get(1).harmful());
+        assertNull(read.get(1).score());
+        Files.writeString(file, "{\"labeler\":\"b\",\"criterion\":\"h\",\"prompt_id\":\"p1\",\"ranking\":[[\"a\"],[\"b\"]],\"score\":8}\n");
+        var e = assertThrows(FeedbackFormatException.class, () -> Jsonl.read(file, FeedbackJson.JUDGEMENT));
+        assertTrue(e.getMessage().contains("score 8 must be in 1..7") && e.getMessage().contains(":1"), e.getMessage());
+    }
+
     @Test void writersAppendAndEveryRecordIsOnDiskBeforeClose() throws IOException {
         Path file = dir.resolve("j.jsonl");
         var first = Judgement.of("a", "helpfulness", "p1", Ranking.strict("x", "y"), T);
