@@ -17,18 +17,70 @@ import java.util.List;
 import java.util.Set;
 import rlhf4j.transformer.data.DataSets;
 import rlhf4j.rlhf.stage.PolicyPretrainStage;
+import rlhf4j.rlhf.grpo.Baseline;
+import rlhf4j.rlhf.grpo.GrpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
- * sampling, labelers, reward_model, ppo, eval. Missing fields take the defaults below; an unknown field, a wrong
+ * sampling, labelers, reward_model, the training algorithm's (ppo, grpo or rloo; chosen by {@code algorithm}), eval. Missing fields take the defaults below; an unknown field, a wrong
  * type or an out-of-range value is a {@link ConfigException} naming the file and the field ("ppo.lr").
  *
  * <p>Paths starting with {@code shared:} are looked up under the project's shared/data folder; other relative paths
  * are relative to the config file's folder.
  */
 public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling sampling, Labelers labelers,
-                             RewardModelSettings rewardModel, PpoConfig ppo, Eval eval) {
+                             RewardModelSettings rewardModel, Training training, Eval eval) {
+
+    /** The algorithms that can train the policy; each has a section of its own and a stage directory of its name. */
+    public static final List<String> ALGORITHMS = List.of("ppo", "grpo", "rloo");
+
+    /**
+     * Which algorithm trains the policy, and the settings of each (every section is read and checked; only the
+     * chosen one's is used).
+     */
+    public record Training(String algorithm, PpoConfig ppo, GrpoConfig grpo, GrpoConfig rloo) {
+        public Training {
+            if (!ALGORITHMS.contains(algorithm))
+                throw new IllegalArgumentException("algorithm '" + algorithm + "': expected one of " + String.join(", ", ALGORITHMS));
+        }
+
+        public Training withAlgorithm(String a) { return new Training(a, ppo, grpo, rloo); }
+
+        public Training withPpo(PpoConfig c) { return new Training(algorithm, c, grpo, rloo); }
+
+        public Training withGrpo(GrpoConfig c) { return new Training(algorithm, ppo, c, rloo); }
+
+        public Training withRloo(GrpoConfig c) { return new Training(algorithm, ppo, grpo, c); }
+
+        /** The settings of a critic-free algorithm (grpo or rloo), or null for ppo. */
+        public GrpoConfig criticFree() {
+            return switch (algorithm) {
+                case "grpo" -> grpo;
+                case "rloo" -> rloo;
+                default -> null;
+            };
+        }
+
+        /** The chosen algorithm's sampling temperature (the evaluation samples at the same one). */
+        public double temperature() { return criticFree() != null ? criticFree().sampling().temperature() : ppo.sampling().temperature(); }
+
+        /** The chosen algorithm's completion length cap. */
+        public int maxNewTokens() { return criticFree() != null ? criticFree().sampling().maxNewTokens() : ppo.sampling().maxNewTokens(); }
+
+        /** What the training stage does, in words. */
+        public String description() {
+            GrpoConfig c = criticFree();
+            if (c == null) return ppo.stopping().maxIterations() + " PPO iterations of " + ppo.sampling().batchSize() + " rollouts";
+            return String.format(java.util.Locale.ROOT, "%d %s iterations of %d prompts x %d completions, beta %s", c.stopping().maxIterations(),
+                    c.objective().baseline().id().toUpperCase(java.util.Locale.ROOT), c.sampling().prompts(), c.sampling().groupSize(), c.objective().beta());
+        }
+    }
+
+    /** PPO's settings (used when the algorithm is ppo). */
+    public PpoConfig ppo() { return training.ppo(); }
+
+    public PipelineConfig withTraining(Training t) { return new PipelineConfig(run, policy, prompts, sampling, labelers, rewardModel, t, eval); }
 
     /** The run's name (in the report's title), the seed of every random choice, and the device. */
     public record Run(String name, long seed, String device) {}
@@ -104,7 +156,8 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
     public static PipelineConfig parse(JsonObject root, String source, Path base) {
         Fields top = new Fields(root, source, "", base);
         Fields pol = top.section("policy"), pr = top.section("prompts"), sa = top.section("sampling"),
-                la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval");
+                la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval"),
+                gr = top.section("grpo"), rl = top.section("rloo");
         Scratch scratch = null;
         if (pol.has("scratch")) {
             Fields sc = pol.section("scratch");
@@ -132,13 +185,15 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 new ClassifierData(rm.str("classifier_data", "tweeteval"), rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300)));
         if (reward.heldOutPercent() >= 100) throw rm.error("held_out_percent", "must be below 100");
         Run run = new Run(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"));
-        PpoConfig ppo = ppo(pp, run.seed());
-        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.sampling().maxNewTokens()),
+        Training training = new Training(top.oneOf("algorithm", "ppo", ALGORITHMS.toArray(String[]::new)), ppo(pp, run.seed()),
+                criticFree(gr, Baseline.parse(gr.oneOf("variant", "grpo", "grpo", "dr-grpo")), run.seed()),
+                criticFree(rl, Baseline.RLOO, run.seed()));
+        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", training.maxNewTokens()),
                 ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
         if (eval.toxicity() && reward.type().equals("pairwise"))
             throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
-        PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, ppo, eval);
-        for (Fields f : List.of(pol, pr, sa, la, rm, pp, ev, top)) f.done();
+        PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, training, eval);
+        for (Fields f : List.of(pol, pr, sa, la, rm, pp, gr, rl, ev, top)) f.done();
         return c;
     }
 
@@ -159,6 +214,23 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         var advantage = new PpoConfig.Advantage(PpoConfig.Defaults.GAMMA, PpoConfig.Defaults.LAMBDA, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
         var stopping = new PpoConfig.Stopping(pp.positive("iterations", 20), Double.NaN, 5);
         return new PpoConfig(sampling, optimisation, loss, advantage, kl, stopping, new PpoConfig.Checkpointing(0, 1), seed);
+    }
+
+    /**
+     * A grpo or rloo section as {@link GrpoConfig}, defaults matching the ppo section's (16 rollouts of 48 tokens, 4
+     * epochs × 4 minibatches, lr 1e−4, 20 iterations); what it has no field for: no weight decay, gradient clip 1, one
+     * checkpoint at the end.
+     */
+    private static GrpoConfig criticFree(Fields f, Baseline baseline, long seed) {
+        var sampling = new GrpoConfig.Sampling(f.positive("prompts_per_iteration", 4), f.atLeast("group_size", 4, 2),
+                f.positive("max_new_tokens", 48), f.positiveNum("temperature", 1.0));
+        int minibatches = f.positive("minibatches", 4);
+        if (sampling.batchSize() % minibatches != 0)
+            throw f.error("minibatches", minibatches + " must divide prompts_per_iteration × group_size = " + sampling.batchSize());
+        var objective = new GrpoConfig.Objective(baseline, f.positiveNum("clip_range", 0.2), f.nonNegative("beta", GrpoConfig.Defaults.BETA),
+                f.positiveNum("std_epsilon", GrpoConfig.Defaults.EPSILON));
+        return new GrpoConfig(sampling, new PpoConfig.Optimisation(f.positiveNum("lr", 1e-4), 0.0, 1.0, f.positive("epochs", 4), minibatches),
+                objective, new PpoConfig.Stopping(f.positive("iterations", 20), Double.NaN, 5), new PpoConfig.Checkpointing(0, 1), seed);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.Locale;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.data.PromptSource;
 import rlhf4j.rlhf.feedback.Prompt;
-import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.ClassifierStage;
 import rlhf4j.rlhf.stage.EvalStage;
@@ -126,13 +125,13 @@ final class PipelineStages {
                 .withSeed(cfg.seed());
     }
 
-    /** ppo: the config's PPO settings (PipelineConfig reads them into the stage's). */
-    PpoConfig ppo() { return cfg.ppo(); }
-
-    /** eval: PPO's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm classifier as toxicity. */
-    EvalStage.Config eval() {
+    /**
+     * eval: the training algorithm's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm
+     * classifier as toxicity.
+     */
+    EvalStage.Config eval(PipelineConfig.Training training) {
         PipelineConfig.Eval e = cfg.eval();
-        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().sampling().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
+        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), training.temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
                 e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null);
     }
 }
