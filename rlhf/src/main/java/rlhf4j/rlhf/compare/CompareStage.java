@@ -1,0 +1,153 @@
+package rlhf4j.rlhf.compare;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import rlhf4j.rlhf.eval.Evaluation;
+import rlhf4j.rlhf.pipeline.Pipeline;
+import rlhf4j.rlhf.pipeline.PipelineConfig;
+import rlhf4j.rlhf.ppo.IterationStats;
+import rlhf4j.rlhf.ppo.PpoConfig;
+import rlhf4j.rlhf.ppo.RunLog;
+import rlhf4j.rlhf.stage.OutputMode;
+import rlhf4j.rlhf.stage.Outputs;
+import rlhf4j.transformer.run.AtomicFiles;
+
+/**
+ * Trains the same task with each algorithm at each of its β values, from one reward model and one set of prompts,
+ * and evaluates every trained policy on the same held-out prompts with the pipeline's judges (a gold oracle the
+ * policy never trained against, and / or a toxicity classifier). Writes into OUT:
+ * <pre>
+ *   shared/            the pipeline's stages before training (samples, labels, pairs, rm), run once
+ *   runs/ALG-beta-B/   train/ (the run) and eval/ (result.json), point.json (the figures of this setting)
+ *   reference.json     the starting policy's figures
+ *   compare.json       every point; report.html with frontier.png, proxy-vs-gold.png, diversity.png, speed.png
+ * </pre>
+ * With {@code resume}, settings whose point.json exists are not trained again.
+ */
+public final class CompareStage {
+    public static final String REPORT = "report.html", RESULTS = "compare.json", REFERENCE = "reference.json", POINT = "point.json";
+
+    private final CompareConfig cfg;
+    private final PrintStream err;
+
+    /** @param err progress and messages (null = silent) */
+    public CompareStage(CompareConfig cfg, PrintStream err) {
+        this.cfg = cfg;
+        this.err = err == null ? new PrintStream(PrintStream.nullOutputStream()) : err;
+    }
+
+    /** The figures of one trained policy (or of the reference, at β = ∞ and KL 0). */
+    public record Figures(double kl, double proxy, double gold, double distinct1, double distinct2, double entropy) {}
+
+    /** Training cost: iterations, seconds of the training iterations, completion tokens per second over them. */
+    public record Cost(int iterations, double seconds, double tokensPerSecond) {}
+
+    /** One algorithm at one β: its figures, its cost and its held-out completions (the first samples_shown). */
+    public record Point(String algorithm, double beta, Figures figures, Cost cost, List<String> samples) {}
+
+    /** The starting policy's figures, the held-out prompts shown, and its completions of them. */
+    public record Reference(Figures figures, List<String> prompts, List<String> samples) {}
+
+    /** Every point, the reference, and the report's path. */
+    public record Result(Reference reference, List<Point> points, Path report) {}
+
+    public Result run(Path out, boolean resume) throws IOException {
+        if (!resume) Outputs.prepare(out, OutputMode.REFUSE, err);
+        Files.createDirectories(out);
+        PipelineConfig base = cfg.pipeline().parse();
+        Pipeline pipeline = new Pipeline(base, cfg.pipeline().json().toString(), out.resolve("shared"), err);
+        pipeline.prepare();
+        Reference reference = null;
+        List<Point> points = new ArrayList<>();
+        int done = 0;
+        for (CompareConfig.Sweep sweep : cfg.sweeps())
+            for (double beta : sweep.betas()) {
+                Path dir = out.resolve("runs").resolve(String.format(Locale.ROOT, "%s-beta-%s", sweep.algorithm(), beta));
+                err.printf(Locale.ROOT, "[compare %d/%d] %s at beta %s%n", ++done, cfg.runs(), sweep.algorithm(), beta);
+                Path pointFile = dir.resolve(POINT);
+                if (resume && Files.isRegularFile(pointFile)) {
+                    points.add(CompareReport.GSON.fromJson(Files.readString(pointFile), Point.class));
+                    if (reference == null && Files.isRegularFile(out.resolve(REFERENCE)))
+                        reference = CompareReport.GSON.fromJson(Files.readString(out.resolve(REFERENCE)), Reference.class);
+                    continue;
+                }
+                Evaluation.Result r = pipeline.trainAndEvaluate(training(base.training(), sweep.algorithm(), beta), dir);
+                List<IterationStats> history = new RunLog(dir.resolve("train")).metrics();
+                Point p = new Point(sweep.algorithm(), beta, figures(r.trained(), r, false, history), cost(history), trainedSamples(r));
+                AtomicFiles.writeString(pointFile, CompareReport.GSON.toJson(p));
+                points.add(p);
+                if (reference == null) {
+                    reference = new Reference(figures(r.reference(), r, true, history), firstPrompts(r), referenceSamples(r));
+                    AtomicFiles.writeString(out.resolve(REFERENCE), CompareReport.GSON.toJson(reference));
+                }
+            }
+        Result result = new Result(reference, List.copyOf(points), out.resolve(REPORT));
+        var saved = new java.util.LinkedHashMap<String, Object>();
+        saved.put("reference", reference);
+        saved.put("points", points);
+        AtomicFiles.writeString(out.resolve(RESULTS), CompareReport.GSON.toJson(saved));
+        new CompareReport(cfg, goldName(base)).write(result, out);
+        err.printf("report: %s%n", out.resolve(REPORT));
+        return result;
+    }
+
+    /** The base config's training with this algorithm chosen and its KL coefficient set to β. */
+    static PipelineConfig.Training training(PipelineConfig.Training t, String algorithm, double beta) {
+        PipelineConfig.Training chosen = t.withAlgorithm(algorithm);
+        return switch (algorithm) {
+            case "ppo" -> {
+                PpoConfig.KlControl k = t.ppo().kl();
+                yield chosen.withPpo(t.ppo().withKl(new PpoConfig.KlControl(beta, k.adaptive(), k.target(), k.horizon(), k.approxKlLimit())));
+            }
+            case "grpo" -> chosen.withGrpo(t.grpo().withBeta(beta));
+            case "rloo" -> chosen.withRloo(t.rloo().withBeta(beta));
+            default -> throw new IllegalArgumentException("no KL coefficient known for algorithm " + algorithm);
+        };
+    }
+
+    /** What the gold axis shows: the gold oracle, else 1 − the toxicity classifier's probability. */
+    static String goldName(PipelineConfig c) {
+        if (c.eval().gold() != null && !c.eval().gold().equals("none")) return "gold score (" + c.eval().gold() + ")";
+        return c.eval().toxicity() ? "1 - toxicity" : "gold score (none)";
+    }
+
+    /**
+     * One side's figures: KL to the reference (0 for the reference itself), proxy reward, gold (or 1 − toxicity),
+     * distinct-1 and distinct-2 of its held-out completions, and its per-token entropy on its own samples (the first
+     * training iteration's for the reference, the last one's for the trained policy).
+     */
+    static Figures figures(Evaluation.Side side, Evaluation.Result r, boolean isReference, List<IterationStats> history) {
+        List<String> texts = isReference ? r.samples().stream().map(Evaluation.SampleRow::reference).toList()
+                : r.samples().stream().map(Evaluation.SampleRow::trained).toList();
+        double gold = side.gold() != null ? side.gold().mean() : side.toxicity() != null ? 1 - side.toxicity().mean() : Double.NaN;
+        double entropy = history.isEmpty() ? Double.NaN : (isReference ? history.getFirst() : history.getLast()).completions().entropy();
+        return new Figures(isReference ? 0 : side.klToReference().mean(), side.reward().mean(), gold, Diversity.distinct(texts, 1),
+                Diversity.distinct(texts, 2), entropy);
+    }
+
+    static Cost cost(List<IterationStats> history) {
+        double seconds = 0, tokens = 0;
+        for (IterationStats s : history) {
+            seconds += s.time().total();
+            tokens += s.time().tokensPerSecond() * s.time().total();
+        }
+        return new Cost(history.size(), seconds, seconds == 0 ? Double.NaN : tokens / seconds);
+    }
+
+    private List<String> firstPrompts(Evaluation.Result r) {
+        return r.samples().stream().limit(cfg.samplesShown()).map(Evaluation.SampleRow::prompt).toList();
+    }
+
+    private List<String> trainedSamples(Evaluation.Result r) {
+        return r.samples().stream().limit(cfg.samplesShown()).map(Evaluation.SampleRow::trained).toList();
+    }
+
+    private List<String> referenceSamples(Evaluation.Result r) {
+        return r.samples().stream().limit(cfg.samplesShown()).map(Evaluation.SampleRow::reference).toList();
+    }
+}
