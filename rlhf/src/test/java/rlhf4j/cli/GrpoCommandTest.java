@@ -70,6 +70,18 @@ class GrpoCommandTest {
         assertTrue(Files.notExists(out), "nothing written for a rejected command");
     }
 
+    @Test void compareErrorsAreOneLineWithStatusTwo() throws Exception {
+        assertEquals(2, run("compare", "--task", "poetry", "--out", dir.resolve("c").toString()));
+        assertTrue(err.toString().contains("--task poetry"), err::toString);
+        assertEquals(2, run("compare", "--config", dir.resolve("missing.json").toString(), "--out", dir.resolve("c").toString()));
+        assertTrue(err.toString().contains("missing.json"), err::toString);
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"pipeline\": \"demo:sentiment\", \"algorithms\": {\"ppo\": [\"high\"]}}");
+        assertEquals(2, run("compare", "--config", bad.toString(), "--out", dir.resolve("c").toString()));
+        assertTrue(err.toString().contains("field 'algorithms.ppo'"), err::toString);
+        assertTrue(Files.notExists(dir.resolve("c")), "nothing written for a rejected config");
+    }
+
     /** The arguments with one flag's value replaced. */
     private static String[] with(String[] args, String flag, String value) {
         String[] out = args.clone();
