@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import rlhf4j.rlhf.dpo.DpoStats;
 import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.pipeline.Pipeline;
 import rlhf4j.rlhf.pipeline.PipelineConfig;
@@ -44,7 +45,10 @@ public final class CompareStage {
     /** The figures of one trained policy (or of the reference, at β = ∞ and KL 0). */
     public record Figures(double kl, double proxy, double gold, double distinct1, double distinct2, double entropy) {}
 
-    /** Training cost: iterations, seconds of the training iterations, completion tokens per second over them. */
+    /**
+     * Training cost: iterations (DPO: steps), seconds of the training iterations, completion tokens generated per
+     * second over them (NaN for DPO, which generates none).
+     */
     public record Cost(int iterations, double seconds, double tokensPerSecond) {}
 
     /** One algorithm at one β: its figures, its cost and its held-out completions (the first samples_shown). */
@@ -77,8 +81,10 @@ public final class CompareStage {
                     continue;
                 }
                 Evaluation.Result r = pipeline.trainAndEvaluate(training(base.training(), sweep.algorithm(), beta), dir);
-                List<IterationStats> history = new RunLog(dir.resolve("train")).metrics();
-                Point p = new Point(sweep.algorithm(), beta, figures(r.trained(), r, false, history), cost(history), trainedSamples(r));
+                boolean dpo = sweep.algorithm().equals("dpo");
+                List<IterationStats> history = dpo ? List.of() : new RunLog(dir.resolve("train")).metrics();
+                Point p = new Point(sweep.algorithm(), beta, figures(r.trained(), r, false, history), dpo ? dpoCost(dir.resolve("train")) : cost(history),
+                        trainedSamples(r));
                 AtomicFiles.writeString(pointFile, CompareReport.GSON.toJson(p));
                 points.add(p);
                 if (reference == null) {
@@ -106,6 +112,7 @@ public final class CompareStage {
             }
             case "grpo" -> chosen.withGrpo(t.grpo().withBeta(beta));
             case "rloo" -> chosen.withRloo(t.rloo().withBeta(beta));
+            case "dpo" -> chosen.withDpo(t.dpo().withBeta(beta));
             default -> throw new IllegalArgumentException("no KL coefficient known for algorithm " + algorithm);
         };
     }
@@ -137,6 +144,18 @@ public final class CompareStage {
             tokens += s.time().tokensPerSecond() * s.time().total();
         }
         return new Cost(history.size(), seconds, seconds == 0 ? Double.NaN : tokens / seconds);
+    }
+
+    /** DPO's cost: its steps and their seconds; no tokens are generated (tokens per second NaN). */
+    static Cost dpoCost(Path runDir) throws IOException {
+        double seconds = 0;
+        int steps = 0;
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            if (line.isBlank()) continue;
+            seconds += DpoStats.fromJson(com.google.gson.JsonParser.parseString(line).getAsJsonObject()).seconds();
+            steps++;
+        }
+        return new Cost(steps, seconds, Double.NaN);
     }
 
     private List<String> firstPrompts(Evaluation.Result r) {

@@ -23,6 +23,7 @@ import rlhf4j.rlhf.feedback.Jsonl;
 import rlhf4j.rlhf.feedback.Prompt;
 import rlhf4j.rlhf.report.Summary;
 import rlhf4j.rlhf.stage.ClassifierStage;
+import rlhf4j.rlhf.stage.DpoStage;
 import rlhf4j.rlhf.stage.EvalStage;
 import rlhf4j.rlhf.stage.GrpoStage;
 import rlhf4j.rlhf.stage.LabelStage;
@@ -51,7 +52,8 @@ import rlhf4j.transformer.run.AtomicFiles;
  *   pairs/     groups.jsonl (consensus ranking → all (winner, loser) pairs per prompt)
  *   rm/        the reward model (or classifier) and metrics.json (held-out accuracy)
  *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy (grpo/ or
- *              rloo/ instead when the config's algorithm is grpo or rloo: the same files)
+ *              rloo/ instead when the config's algorithm is grpo or rloo: the same files; dpo/ for DPO, trained on
+ *              pairs/groups.jsonl, with its own metrics)
  *   eval/      result.json: reference vs trained policy on the held-out prompts
  *   report.html, summary.json
  * </pre>
@@ -233,10 +235,13 @@ public final class Pipeline {
         else new ClassifierStage(stages.classifier(), context()).run(dir("rm"));
     }
 
-    /** ppo, grpo or rloo: the policy trained against the rm stage's reward on the training prompts. */
+    /** ppo, grpo or rloo: the policy trained against the rm stage's reward on the training prompts; dpo: on the pairs stage's groups. */
     private void train(PipelineConfig.Training t, Path out) throws IOException {
         List<String> prompts = texts(stages.prompts(false));
-        if (t.criticFree() != null) new GrpoStage(t.criticFree(), context()).run(new GrpoStage.Inputs(stages.policy(), stages.reward(), prompts, false), out);
+        if (t.algorithm().equals("dpo"))
+            new DpoStage(t.dpo(), context()).run(new DpoStage.Inputs(stages.policy(), RewardModelStage.readGroups(dir("pairs").resolve(PairsStage.GROUPS)),
+                    false), out);
+        else if (t.criticFree() != null) new GrpoStage(t.criticFree(), context()).run(new GrpoStage.Inputs(stages.policy(), stages.reward(), prompts, false), out);
         else new PpoStage(t.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), prompts, null, false), out);
     }
 
@@ -249,7 +254,8 @@ public final class Pipeline {
         for (String s : stageNames()) if (!s.equals("report")) wall += stageSeconds(s);
         Map<String, Object> shown = new LinkedHashMap<>();
         StageFiles.flatten("", GSON.fromJson(Files.readString(run.resolve(CONFIG_FILE), StandardCharsets.UTF_8), JsonObject.class), shown);
-        new ReportStage(stages.report(), context()).run(new ReportStage.Inputs(dir(cfg.training().algorithm()), dir("eval"), dir("rm"),
+        boolean rollouts = !cfg.training().algorithm().equals("dpo");          // DPO's steps are not PPO-style iterations
+        new ReportStage(stages.report(), context()).run(new ReportStage.Inputs(rollouts ? dir(cfg.training().algorithm()) : null, dir("eval"), dir("rm"),
                 stages.pairwise() ? dir("labels") : null, shown, wall), run);
     }
 

@@ -16,14 +16,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import rlhf4j.transformer.data.DataSets;
+import rlhf4j.rlhf.stage.DpoStage;
 import rlhf4j.rlhf.stage.PolicyPretrainStage;
+import rlhf4j.rlhf.dpo.DpoConfig;
 import rlhf4j.rlhf.grpo.Baseline;
 import rlhf4j.rlhf.grpo.GrpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
- * sampling, labelers, reward_model, the training algorithm's (ppo, grpo or rloo; chosen by {@code algorithm}), eval. Missing fields take the defaults below; an unknown field, a wrong
+ * sampling, labelers, reward_model, the training algorithm's (ppo, grpo, rloo or dpo; chosen by {@code algorithm}), eval. Missing fields take the defaults below; an unknown field, a wrong
  * type or an out-of-range value is a {@link ConfigException} naming the file and the field ("ppo.lr").
  *
  * <p>Paths starting with {@code shared:} are looked up under the project's shared/data folder; other relative paths
@@ -33,25 +35,27 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                              RewardModelSettings rewardModel, Training training, Eval eval) {
 
     /** The algorithms that can train the policy; each has a section of its own and a stage directory of its name. */
-    public static final List<String> ALGORITHMS = List.of("ppo", "grpo", "rloo");
+    public static final List<String> ALGORITHMS = List.of("ppo", "grpo", "rloo", "dpo");
 
     /**
      * Which algorithm trains the policy, and the settings of each (every section is read and checked; only the
      * chosen one's is used).
      */
-    public record Training(String algorithm, PpoConfig ppo, GrpoConfig grpo, GrpoConfig rloo) {
+    public record Training(String algorithm, PpoConfig ppo, GrpoConfig grpo, GrpoConfig rloo, DpoStage.Config dpo) {
         public Training {
             if (!ALGORITHMS.contains(algorithm))
                 throw new IllegalArgumentException("algorithm '" + algorithm + "': expected one of " + String.join(", ", ALGORITHMS));
         }
 
-        public Training withAlgorithm(String a) { return new Training(a, ppo, grpo, rloo); }
+        public Training withAlgorithm(String a) { return new Training(a, ppo, grpo, rloo, dpo); }
 
-        public Training withPpo(PpoConfig c) { return new Training(algorithm, c, grpo, rloo); }
+        public Training withPpo(PpoConfig c) { return new Training(algorithm, c, grpo, rloo, dpo); }
 
-        public Training withGrpo(GrpoConfig c) { return new Training(algorithm, ppo, c, rloo); }
+        public Training withGrpo(GrpoConfig c) { return new Training(algorithm, ppo, c, rloo, dpo); }
 
-        public Training withRloo(GrpoConfig c) { return new Training(algorithm, ppo, grpo, c); }
+        public Training withRloo(GrpoConfig c) { return new Training(algorithm, ppo, grpo, c, dpo); }
+
+        public Training withDpo(DpoStage.Config c) { return new Training(algorithm, ppo, grpo, rloo, c); }
 
         /** The settings of a critic-free algorithm (grpo or rloo), or null for ppo. */
         public GrpoConfig criticFree() {
@@ -62,7 +66,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
             };
         }
 
-        /** The chosen algorithm's sampling temperature (the evaluation samples at the same one). */
+        /** The chosen algorithm's sampling temperature (the evaluation samples at the same one; DPO samples nothing: PPO's). */
         public double temperature() { return criticFree() != null ? criticFree().sampling().temperature() : ppo.sampling().temperature(); }
 
         /** The chosen algorithm's completion length cap. */
@@ -71,6 +75,9 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         /** What the training stage does, in words. */
         public String description() {
             GrpoConfig c = criticFree();
+            if (algorithm.equals("dpo"))
+                return String.format(java.util.Locale.ROOT, "DPO on the consensus pairs: %d epochs, %s loss, beta %s", dpo.training().optimisation().epochs(),
+                        dpo.training().loss().type().toString().toLowerCase(java.util.Locale.ROOT), dpo.training().loss().beta());
             if (c == null) return ppo.stopping().maxIterations() + " PPO iterations of " + ppo.sampling().batchSize() + " rollouts";
             return String.format(java.util.Locale.ROOT, "%d %s iterations of %d prompts x %d completions, beta %s", c.stopping().maxIterations(),
                     c.objective().baseline().id().toUpperCase(java.util.Locale.ROOT), c.sampling().prompts(), c.sampling().groupSize(), c.objective().beta());
@@ -157,7 +164,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         Fields top = new Fields(root, source, "", base);
         Fields pol = top.section("policy"), pr = top.section("prompts"), sa = top.section("sampling"),
                 la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval"),
-                gr = top.section("grpo"), rl = top.section("rloo");
+                gr = top.section("grpo"), rl = top.section("rloo"), dp = top.section("dpo");
         Scratch scratch = null;
         if (pol.has("scratch")) {
             Fields sc = pol.section("scratch");
@@ -187,13 +194,15 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         Run run = new Run(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"));
         Training training = new Training(top.oneOf("algorithm", "ppo", ALGORITHMS.toArray(String[]::new)), ppo(pp, run.seed()),
                 criticFree(gr, Baseline.parse(gr.oneOf("variant", "grpo", "grpo", "dr-grpo")), run.seed()),
-                criticFree(rl, Baseline.RLOO, run.seed()));
+                criticFree(rl, Baseline.RLOO, run.seed()), dpo(dp, run.seed()));
+        if (training.algorithm().equals("dpo") && !reward.type().equals("pairwise"))
+            throw top.error("algorithm", "dpo trains on the consensus pairs: it needs reward_model.type \"pairwise\"");
         Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", training.maxNewTokens()),
                 ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
         if (eval.toxicity() && reward.type().equals("pairwise"))
             throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
         PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, training, eval);
-        for (Fields f : List.of(pol, pr, sa, la, rm, pp, gr, rl, ev, top)) f.done();
+        for (Fields f : List.of(pol, pr, sa, la, rm, pp, gr, rl, dp, ev, top)) f.done();
         return c;
     }
 
@@ -231,6 +240,27 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 f.positiveNum("std_epsilon", GrpoConfig.Defaults.EPSILON));
         return new GrpoConfig(sampling, new PpoConfig.Optimisation(f.positiveNum("lr", 1e-4), 0.0, 1.0, f.positive("epochs", 4), minibatches),
                 objective, new PpoConfig.Stopping(f.positive("iterations", 20), Double.NaN, 5), new PpoConfig.Checkpointing(0, 1), seed);
+    }
+
+    /**
+     * The dpo section as {@link DpoStage.Config}: the consensus groups of the pairs stage, every one trained on (no
+     * hold-out: the eval stage measures), completions cut to max_completion_tokens; defaults β 0.1, sigmoid loss,
+     * 2 epochs of 8 groups a step at lr 1e−4; no weight decay, gradient clip 1, one checkpoint at the end.
+     */
+    private static DpoStage.Config dpo(Fields f, long seed) {
+        DpoConfig.LossType type;
+        try {
+            type = DpoConfig.LossType.parse(f.oneOf("loss", "sigmoid", "sigmoid", "ipo"));
+        } catch (IllegalArgumentException e) {
+            throw f.error("loss", e.getMessage());
+        }
+        double beta = f.positiveNum("beta", 0.1), smoothing = f.nonNegative("label_smoothing", 0);
+        if (smoothing >= 0.5) throw f.error("label_smoothing", "must be below 0.5");
+        if (type == DpoConfig.LossType.IPO && smoothing != 0) throw f.error("label_smoothing", "applies to the sigmoid loss only");
+        DpoConfig training = new DpoConfig(new DpoConfig.Loss(type, beta, smoothing),
+                new DpoConfig.Optimisation(f.positive("epochs", 2), f.positive("groups_per_batch", 8), f.positiveNum("lr", 1e-4), 0.0, 1.0),
+                new DpoConfig.Checkpointing(0, 1), seed);
+        return new DpoStage.Config(training, new DpoStage.Data(0, 0, f.positive("max_completion_tokens", 64)));
     }
 
     /**

@@ -36,8 +36,9 @@ class CompareStageTest {
                  "overrides": {"grpo": {"iterations": 2, "prompts_per_iteration": 2, "group_size": 2, "minibatches": 2, "epochs": 1,
                                         "max_new_tokens": 6, "lr": 1e-3},
                                "rloo": {"iterations": 2, "prompts_per_iteration": 2, "group_size": 2, "minibatches": 2, "epochs": 1,
-                                        "max_new_tokens": 6, "lr": 1e-3}},
-                 "algorithms": {"ppo": [0.05, 0.5], "grpo": [0.04], "rloo": [0.04]},
+                                        "max_new_tokens": 6, "lr": 1e-3},
+                               "dpo": {"epochs": 1, "groups_per_batch": 4, "lr": 1e-3, "max_completion_tokens": 6}},
+                 "algorithms": {"ppo": [0.05, 0.5], "grpo": [0.04], "rloo": [0.04], "dpo": [0.1]},
                  "kl_budget": 6, "samples_shown": 2}
                 """);
         return f;
@@ -45,14 +46,21 @@ class CompareStageTest {
 
     @Test void writesTheReportWithEverySectionAndResumes() throws Exception {
         CompareConfig cfg = CompareConfig.load(tinyCompare(dir));
-        assertEquals(4, cfg.runs());
+        assertEquals(5, cfg.runs());
         Path out = dir.resolve("out");
         CompareStage.Result r = new CompareStage(cfg, null).run(out, false);
-        assertEquals(List.of("ppo", "ppo", "grpo", "rloo"), r.points().stream().map(CompareStage.Point::algorithm).toList());
+        assertEquals(List.of("ppo", "ppo", "grpo", "rloo", "dpo"), r.points().stream().map(CompareStage.Point::algorithm).toList());
         assertEquals(0.5, r.points().get(1).beta());
+        CompareStage.Point dpo = r.points().getLast();
+        assertEquals(2, dpo.cost().iterations(), "8 groups, 4 a step, one epoch");
+        assertTrue(Double.isNaN(dpo.cost().tokensPerSecond()), "DPO generates nothing");
+        assertTrue(Files.readString(out.resolve("runs/dpo-beta-0.1/train/config.json")).contains("0.1"));
         for (CompareStage.Point p : r.points()) {
+            if (p == dpo) continue;
             assertEquals(2, p.cost().iterations());
             assertTrue(p.cost().seconds() > 0 && p.cost().tokensPerSecond() > 0, p.toString());
+        }
+        for (CompareStage.Point p : r.points()) {
             assertTrue(Double.isFinite(p.figures().gold()) && Double.isFinite(p.figures().kl()), p.toString());
             assertEquals(2, p.samples().size());
         }

@@ -108,7 +108,7 @@ class PipelineTest {
         return n;
     }
 
-    @Test void algorithmGrpoTrainsWithGrpoAndTheRestIsUnchanged(@TempDir Path dir) throws Exception {
+    @Test void algorithmGrpoOrDpoTrainsWithItAndTheRestIsUnchanged(@TempDir Path dir) throws Exception {
         JsonObject json = JsonParser.parseString(Files.readString(tinyConfig(dir))).getAsJsonObject();
         json.addProperty("algorithm", "grpo");
         json.add("grpo", JsonParser.parseString("""
@@ -130,9 +130,25 @@ class PipelineTest {
         assertEquals(2, summary.get("iterations").getAsInt());
         assertFalse(summary.get("gold_after").isJsonNull());
 
+        json.addProperty("algorithm", "dpo");
+        json.add("dpo", JsonParser.parseString("{\"epochs\": 1, \"groups_per_batch\": 4, \"beta\": 0.2, \"max_completion_tokens\": 6}").getAsJsonObject());
+        Path dpoRun = dir.resolve("dpo-run");
+        Pipeline d = new Pipeline(PipelineConfig.parse(json, "dpo.json", dir), json.toString(), dpoRun, null);
+        d.run();
+        assertEquals(List.of("samples", "labels", "pairs", "rm", "dpo", "eval", "report"), d.stageNames());
+        assertTrue(Files.readString(dpoRun.resolve("dpo/config.json")).contains("0.2"));
+        assertTrue(Files.isRegularFile(dpoRun.resolve("dpo/policy/config.json")));
+        JsonObject dpoSummary = JsonParser.parseString(Files.readString(dpoRun.resolve("summary.json"))).getAsJsonObject();
+        assertFalse(dpoSummary.get("gold_after").isJsonNull());
+        assertTrue(dpoSummary.get("kl_after").getAsDouble() != 0, "DPO moved the policy (k1 on 4 samples may be < 0): " + dpoSummary);
+        JsonObject ngram = json.deepCopy();
+        ngram.add("reward_model", JsonParser.parseString("{\"type\": \"ngram\"}"));
+        ConfigException noPairs = assertThrows(ConfigException.class, () -> PipelineConfig.parse(ngram, "dpo.json", dir));
+        assertTrue(noPairs.getMessage().contains("field 'algorithm'") && noPairs.getMessage().contains("pairwise"), noPairs.getMessage());
+
         json.addProperty("algorithm", "a2c");
         ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfig.parse(json, "grpo.json", dir));
-        assertTrue(e.getMessage().contains("field 'algorithm'") && e.getMessage().contains("ppo, grpo, rloo"), e.getMessage());
+        assertTrue(e.getMessage().contains("field 'algorithm'") && e.getMessage().contains("ppo, grpo, rloo, dpo"), e.getMessage());
         json.addProperty("algorithm", "rloo");
         json.add("rloo", JsonParser.parseString("{\"group_size\": 3, \"minibatches\": 5}").getAsJsonObject());
         e = assertThrows(ConfigException.class, () -> PipelineConfig.parse(json, "grpo.json", dir));
