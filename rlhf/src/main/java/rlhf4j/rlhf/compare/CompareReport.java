@@ -140,10 +140,10 @@ final class CompareReport {
         for (Point p : rows) {
             Figures f = p.figures();
             h.append("<tr><td>").append(Html.escape(p.algorithm())).append("</td>");
-            for (double v : new double[]{p.beta(), f.kl(), f.proxy(), f.gold(), f.distinct1(), f.distinct2(), f.entropy(), p.cost().iterations(),
-                    p.cost().seconds(), p.cost().tokensPerSecond()})
+            for (double v : new double[]{p.beta(), f.kl(), f.proxy(), f.gold(), f.distinct1(), f.distinct2(), f.entropy()})
                 h.append("<td>").append(Double.isInfinite(v) ? "—" : fmt(v)).append("</td>");
-            h.append("</tr>\n");
+            h.append("<td>").append(p.cost().iterations() == 0 ? "—" : Integer.toString(p.cost().iterations())).append("</td><td>")
+                    .append(fmt(p.cost().seconds())).append("</td><td>").append(fmt(p.cost().tokensPerSecond())).append("</td></tr>\n");
         }
         h.append("</table>\n");
     }
