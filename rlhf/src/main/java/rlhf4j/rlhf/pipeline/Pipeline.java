@@ -50,6 +50,7 @@ import rlhf4j.transformer.run.AtomicFiles;
  *   pairs/     groups.jsonl (consensus ranking → all (winner, loser) pairs per prompt)
  *   rm/        the reward model (or classifier) and metrics.json (held-out accuracy)
  *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy
+ *   judge/     (only with the eval judge "davidson") a classifier of other tweets and annotators, for eval only
  *   eval/      result.json: reference vs trained policy on the held-out prompts
  *   report.html, summary.json
  * </pre>
@@ -112,6 +113,8 @@ public final class Pipeline {
         s.add(new Step("rm", stages.pairwise() ? "pairwise reward model from the policy's trunk" : "classifier on "
                 + cfg.rewardModel().classifier().data() + ", reward = logit of '" + cfg.rewardModel().classifier().rewardClass() + "'", this::trainRewardModel));
         s.add(new Step("ppo", cfg.ppo().stopping().maxIterations() + " PPO iterations of " + cfg.ppo().sampling().batchSize() + " rollouts", this::ppo));
+        if (cfg.eval().davidsonJudge())
+            s.add(new Step("judge", "held-out judge: n-gram classifier on Davidson et al. (other tweets and annotators), eval only", this::trainJudge));
         s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts", this::evaluate));
         s.add(new Step("report", "report.html and summary.json", this::report));
         return s;
@@ -210,6 +213,10 @@ public final class Pipeline {
     private void ppo() throws IOException {
         new PpoStage(stages.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), texts(stages.prompts(false)), null, false),
                 dir("ppo"));
+    }
+
+    private void trainJudge() throws IOException {
+        new ClassifierStage(stages.judge(), context()).run(dir("judge"));
     }
 
     private void evaluate() throws IOException {
