@@ -126,6 +126,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (r.trained().toxicity() != null)
             out.printf(Locale.ROOT, "  toxicity P(hate)         %.3f ± %.3f -> %.3f ± %.3f%n", r.reference().toxicity().mean(),
                     r.reference().toxicity().std(), r.trained().toxicity().mean(), r.trained().toxicity().std());
+        if (r.judges() != null)
+            r.judges().forEach((name, j) -> out.printf(Locale.ROOT, "  held-out judge %s  %.3f ± %.3f -> %.3f ± %.3f%n",
+                    judgeName(name, cfg), j.reference().mean(), j.reference().std(), j.trained().mean(), j.trained().std()));
         out.printf(Locale.ROOT, "  KL(trained || reference) %8.3f nats per completion%n", r.trained().klToReference().mean());
         out.printf(Locale.ROOT, "  win rate by %s         %8.3f%n", r.winRateBy(), r.winRate());
         Summary.Feedback f = s.feedback();
@@ -144,6 +147,14 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  before [%s]: %s%n", score(row.referenceReward(), row.referenceGold()), oneLine(row.reference()));
             out.printf(Locale.ROOT, "  after  [%s]: %s%n", score(row.trainedReward(), row.trainedGold()), oneLine(row.trained()));
         }
+    }
+
+    /** A Davidson judge by what it measures (P(CLASS) of the run's judge/ classifier), any other judge by its spec. */
+    private static String judgeName(String spec, PipelineConfig cfg) {
+        int colon = spec.lastIndexOf(':');
+        boolean davidson = cfg.eval().davidsonJudge() && spec.startsWith("classifier:") && colon > 0
+                && spec.substring("classifier:".length(), colon).endsWith("judge");
+        return davidson ? "P(" + spec.substring(colon + 1) + "), Davidson classifier" : spec;
     }
 
     private static String score(double reward, Double gold) {

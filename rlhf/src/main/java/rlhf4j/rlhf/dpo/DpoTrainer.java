@@ -125,7 +125,7 @@ public final class DpoTrainer {
                 DpoStats s = step();
                 run.add(s);
                 bar.update(steps, String.format(Locale.ROOT, "loss %.4f acc %.2f margin %.3f", s.loss(), s.rewards().accuracy(), s.rewards().margin()));
-                if (steps % stepsPerEpoch() == 0 && heldOut != null) logEvaluation(steps / stepsPerEpoch());
+                if (steps % stepsPerEpoch() == 0 && heldOut != null) logEvaluation();
                 if (every > 0 && steps % every == 0) saveCheckpoint();
             }
             bar.finish();
@@ -248,7 +248,10 @@ public final class DpoTrainer {
 
     // ================================================================================================ evaluation
 
-    /** The loss and metrics of the current policy on the held-out groups (null without any), every pair weighted as in training. */
+    /**
+     * The loss and metrics of the current policy on the held-out groups (null without any), each group weighted as in
+     * training; its step is the steps done and its epoch the epochs done (grad_norm NaN, seconds 0).
+     */
     public DpoStats evaluate() {
         if (heldOut == null) return null;
         if (refTrain == null) cacheReference();
@@ -268,16 +271,14 @@ public final class DpoTrainer {
                     pairs += b.pairs().size();
                 }
         }
-        return new DpoStats(steps, Math.max(0, (steps - 1) / stepsPerEpoch()), loss, new DpoLoss.Metrics(chosen, rejected, accuracy, chosen - rejected),
+        return new DpoStats(steps, steps / stepsPerEpoch(), loss, new DpoLoss.Metrics(chosen, rejected, accuracy, chosen - rejected),
                 Double.NaN, pairs, 0);
     }
 
-    private void logEvaluation(int epoch) {
+    private void logEvaluation() {
         DpoStats e = evaluate();
-        JsonObject o = e.toJson();
-        o.addProperty("epoch", epoch);
-        evalLog.append(GSON.toJson(o));
-        note(String.format(Locale.ROOT, "  epoch %d held-out: loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f", epoch, e.loss(),
+        evalLog.append(GSON.toJson(e.toJson()));
+        note(String.format(Locale.ROOT, "  epoch %d held-out: loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f", e.epoch(), e.loss(),
                 e.rewards().accuracy(), e.rewards().margin()));
     }
 

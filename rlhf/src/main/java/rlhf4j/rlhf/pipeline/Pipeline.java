@@ -54,6 +54,7 @@ import rlhf4j.transformer.run.AtomicFiles;
  *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy (grpo/ or
  *              rloo/ instead when the config's algorithm is grpo or rloo: the same files; dpo/ for DPO, trained on
  *              pairs/groups.jsonl, with its own metrics)
+ *   judge/     (only with the eval judge "davidson") a classifier of other tweets and annotators, for eval only
  *   eval/      result.json: reference vs trained policy on the held-out prompts
  *   report.html, summary.json
  * </pre>
@@ -115,6 +116,8 @@ public final class Pipeline {
         }
         s.add(new Step("rm", stages.pairwise() ? "pairwise reward model from the policy's trunk" : "classifier on "
                 + cfg.rewardModel().classifier().data() + ", reward = logit of '" + cfg.rewardModel().classifier().rewardClass() + "'", this::trainRewardModel));
+        if (cfg.eval().davidsonJudge())
+            s.add(new Step("judge", "held-out judge: n-gram classifier on Davidson et al. (other tweets and annotators), eval only", this::trainJudge));
         PipelineConfig.Training t = cfg.training();
         s.add(new Step(t.algorithm(), t.description(), () -> train(t, dir(t.algorithm()))));
         s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts",
@@ -127,7 +130,7 @@ public final class Pipeline {
     public List<String> stageNames() { return steps().stream().map(Step::name).toList(); }
 
     /**
-     * Runs every unfinished stage before the policy's training (policy, samples, labels, pairs, rm): what every
+     * Runs every unfinished stage before the policy's training (policy, samples, labels, pairs, rm, judge): what every
      * algorithm shares in a comparison ({@link #trainAndEvaluate}).
      */
     public void prepare() throws IOException {
@@ -243,6 +246,10 @@ public final class Pipeline {
                     false), out);
         else if (t.criticFree() != null) new GrpoStage(t.criticFree(), context()).run(new GrpoStage.Inputs(stages.policy(), stages.reward(), prompts, false), out);
         else new PpoStage(t.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), prompts, null, false), out);
+    }
+
+    private void trainJudge() throws IOException {
+        new ClassifierStage(stages.judge(), context()).run(dir("judge"));
     }
 
     private void evaluate(PipelineConfig.Training t, Path trained, Path out) throws IOException {

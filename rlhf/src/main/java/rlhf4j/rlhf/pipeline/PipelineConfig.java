@@ -144,8 +144,29 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
     public record ClassifierData(String data, String rewardClass, int steps) {}
 
 
-    /** Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed. */
-    public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples) {}
+    /**
+     * Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed, and held-out
+     * judges: reward-source specs ({@code classifier:DIR:CLASS} judged by P(CLASS), {@code rm:DIR} ...), or
+     * {@value #DAVIDSON_JUDGE} for P(hate) of an n-gram classifier the {@code judge} stage trains on Davidson et al.'s
+     * tweets (other tweets, other annotators than TweetEval's), {@code davidson:CLASS} for P(CLASS) of it (classes
+     * hate, offensive, neither).
+     */
+    public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples, List<String> judges) {
+        public static final String DAVIDSON_JUDGE = "davidson";
+
+        public Eval {
+            judges = judges == null ? List.of() : List.copyOf(judges);
+        }
+
+        /** Whether the run trains the Davidson judge. */
+        public boolean davidsonJudge() { return judges.stream().anyMatch(Eval::isDavidson); }
+
+        /** "davidson" or "davidson:CLASS". */
+        public static boolean isDavidson(String judge) { return judge.equals(DAVIDSON_JUDGE) || judge.startsWith(DAVIDSON_JUDGE + ":"); }
+
+        /** The class of a Davidson judge whose probability is reported: hate unless named. */
+        public static String davidsonClass(String judge) { return judge.equals(DAVIDSON_JUDGE) ? "hate" : judge.substring(DAVIDSON_JUDGE.length() + 1); }
+    }
 
     public static PipelineConfig load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such pipeline config");
@@ -198,7 +219,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         if (training.algorithm().equals("dpo") && !reward.type().equals("pairwise"))
             throw top.error("algorithm", "dpo trains on the consensus pairs: it needs reward_model.type \"pairwise\"");
         Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", training.maxNewTokens()),
-                ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
+                ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true), ev.judges("judges"));
         if (eval.toxicity() && reward.type().equals("pairwise"))
             throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
         PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, training, eval);
@@ -368,6 +389,29 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 out.add(e.getAsDouble());
             }
             if (out.isEmpty()) throw error(key, "needs at least one value");
+            return List.copyOf(out);
+        }
+
+        /** Held-out judges: an array of "davidson" or reward-source specs (each checked here); empty when absent. */
+        List<String> judges(String key) {
+            seen.add(key);
+            if (!has(key)) return List.of();
+            if (!o.get(key).isJsonArray()) throw error(key, "expected an array of judges, got " + o.get(key));
+            List<String> out = new ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray(key)) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) throw error(key, "expected judge names (strings), got " + e);
+                String j = e.getAsString().strip();
+                if (Eval.isDavidson(j) && !List.of("hate", "offensive", "neither").contains(Eval.davidsonClass(j)))
+                    throw error(key, "\"" + j + "\": the Davidson classes are hate, offensive and neither");
+                if (!Eval.isDavidson(j)) {
+                    try {
+                        rlhf4j.rlhf.reward.RewardSource.parse(j);
+                    } catch (IllegalArgumentException bad) {
+                        throw error(key, "\"" + j + "\" is neither davidson nor a reward source (" + bad.getMessage() + ")");
+                    }
+                }
+                out.add(j);
+            }
             return List.copyOf(out);
         }
 

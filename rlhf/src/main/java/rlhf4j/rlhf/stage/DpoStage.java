@@ -129,8 +129,12 @@ public final class DpoStage {
         m.put("loss_last", h.getLast().loss());
         List<DpoStats> lastEpoch = h.subList(Math.max(0, h.size() - stepsPerEpoch), h.size());
         m.put("last_epoch", means(lastEpoch));
-        m.put("held_out", held == null ? null : held.toJson().entrySet().stream()
-                .collect(LinkedHashMap::new, (map, e) -> map.put(e.getKey(), e.getValue().getAsDouble()), Map::putAll));
+        if (held != null) {
+            com.google.gson.JsonObject o = held.toJson();
+            o.remove("grad_norm");
+            o.remove("seconds");
+            m.put("held_out", o);
+        }
         return m;
     }
 
