@@ -45,7 +45,7 @@ final class CompareReport {
         if (!cfg.note().isEmpty()) h.append("<p>").append(Html.escape(cfg.note())).append("</p>\n");
         h.append("<p>").append(r.points().size()).append(" trained policies from one reward model and one set of prompts; every figure is "
                 + "measured on the same held-out prompts. The gold axis is ").append(Html.escape(goldName))
-                .append(", a judge the policies never trained against; KL is Σ_t log π − log π_ref per completion, in nats.</p>\n");
+                .append(", a judge the policies never trained against (unless it says otherwise); KL is Σ_t log π − log π_ref per completion, in nats.</p>\n");
         section(h, out, "Gold score against KL to the reference", FRONTIER, Plots.curves("over-optimisation frontier", "KL to reference (nats)",
                 goldName, series(r, f -> f.kl(), f -> f.gold())));
         best(h, r);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import rlhf4j.rlhf.dpo.DpoStats;
 import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.pipeline.Pipeline;
@@ -24,14 +25,16 @@ import rlhf4j.transformer.run.AtomicFiles;
  * policy never trained against, and / or a toxicity classifier). Writes into OUT:
  * <pre>
  *   shared/            the pipeline's stages before training (samples, labels, pairs, rm), run once
- *   runs/ALG-beta-B/   train/ (the run) and eval/ (result.json), point.json (the figures of this setting)
+ *   runs/ALG-beta-B/   train/ (the run) and eval/ (result.json), point.json (the figures of this setting), settings.json
  *   reference.json     the starting policy's figures
  *   compare.json       every point; report.html with frontier.png, proxy-vs-gold.png, diversity.png, speed.png
  * </pre>
- * With {@code resume}, settings whose point.json exists are not trained again.
+ * With {@code resume}, a setting whose point.json exists and whose training settings (settings.json) are those of the
+ * config is not trained again; one whose settings changed is.
  */
 public final class CompareStage {
-    public static final String REPORT = "report.html", RESULTS = "compare.json", REFERENCE = "reference.json", POINT = "point.json";
+    public static final String REPORT = "report.html", RESULTS = "compare.json", REFERENCE = "reference.json", POINT = "point.json",
+            SETTINGS = "settings.json";
 
     private final CompareConfig cfg;
     private final PrintStream err;
@@ -64,6 +67,7 @@ public final class CompareStage {
         if (!resume) Outputs.prepare(out, OutputMode.REFUSE, err);
         Files.createDirectories(out);
         PipelineConfig base = cfg.pipeline().parse();
+        Gold gold = Gold.of(base);
         Pipeline pipeline = new Pipeline(base, cfg.pipeline().json().toString(), out.resolve("shared"), err);
         pipeline.prepare();
         Reference reference = null;
@@ -73,22 +77,25 @@ public final class CompareStage {
             for (double beta : sweep.betas()) {
                 Path dir = out.resolve("runs").resolve(String.format(Locale.ROOT, "%s-beta-%s", sweep.algorithm(), beta));
                 err.printf(Locale.ROOT, "[compare %d/%d] %s at beta %s%n", ++done, cfg.runs(), sweep.algorithm(), beta);
-                Path pointFile = dir.resolve(POINT);
-                if (resume && Files.isRegularFile(pointFile)) {
+                Path pointFile = dir.resolve(POINT), settingsFile = dir.resolve(SETTINGS);
+                PipelineConfig.Training training = training(base.training(), sweep.algorithm(), beta);
+                String settings = CompareReport.GSON.toJson(Map.of(training.algorithm(), training.chosen()));
+                if (resume && Files.isRegularFile(pointFile) && Files.isRegularFile(settingsFile) && Files.readString(settingsFile).equals(settings)) {
                     points.add(CompareReport.GSON.fromJson(Files.readString(pointFile), Point.class));
                     if (reference == null && Files.isRegularFile(out.resolve(REFERENCE)))
                         reference = CompareReport.GSON.fromJson(Files.readString(out.resolve(REFERENCE)), Reference.class);
                     continue;
                 }
-                Evaluation.Result r = pipeline.trainAndEvaluate(training(base.training(), sweep.algorithm(), beta), dir);
+                Evaluation.Result r = pipeline.trainAndEvaluate(training, dir);
                 boolean dpo = sweep.algorithm().equals("dpo");
                 List<IterationStats> history = dpo ? List.of() : new RunLog(dir.resolve("train")).metrics();
-                Point p = new Point(sweep.algorithm(), beta, figures(r.trained(), r, false, history), dpo ? dpoCost(dir.resolve("train")) : cost(history),
+                Point p = new Point(sweep.algorithm(), beta, figures(gold, r, false, history), dpo ? dpoCost(dir.resolve("train")) : cost(history),
                         trainedSamples(r));
+                AtomicFiles.writeString(settingsFile, settings);
                 AtomicFiles.writeString(pointFile, CompareReport.GSON.toJson(p));
                 points.add(p);
                 if (reference == null) {
-                    reference = new Reference(figures(r.reference(), r, true, history), firstPrompts(r), referenceSamples(r));
+                    reference = new Reference(figures(gold, r, true, history), firstPrompts(r), referenceSamples(r));
                     AtomicFiles.writeString(out.resolve(REFERENCE), CompareReport.GSON.toJson(reference));
                 }
             }
@@ -97,7 +104,7 @@ public final class CompareStage {
         saved.put("reference", reference);
         saved.put("points", points);
         AtomicFiles.writeString(out.resolve(RESULTS), CompareReport.GSON.toJson(saved));
-        new CompareReport(cfg, goldName(base)).write(result, out);
+        new CompareReport(cfg, gold.name()).write(result, out);
         err.printf("report: %s%n", out.resolve(REPORT));
         return result;
     }
@@ -117,24 +124,51 @@ public final class CompareStage {
         };
     }
 
-    /** What the gold axis shows: the gold oracle, else 1 − the toxicity classifier's probability. */
-    static String goldName(PipelineConfig c) {
-        if (c.eval().gold() != null && !c.eval().gold().equals("none")) return "gold score (" + c.eval().gold() + ")";
-        return c.eval().toxicity() ? "1 - toxicity" : "gold score (none)";
+    /**
+     * What the gold axis shows, by preference: the gold oracle; else the first held-out judge of the eval (1 − P for a
+     * judge of P(hate), as the detox demo's Davidson classifier); else 1 − the toxicity of the reward's own classifier,
+     * which is not held out (named so in the report).
+     *
+     * @param name  the axis label
+     * @param judge the held-out judge's name in the config, or null
+     * @param flip  1 − the judge's or the toxicity's mean
+     */
+    record Gold(String name, String judge, boolean flip) {
+        static Gold of(PipelineConfig c) {
+            PipelineConfig.Eval e = c.eval();
+            if (e.gold() != null && !e.gold().equals("none")) return new Gold("gold score (" + e.gold() + ")", null, false);
+            if (!e.judges().isEmpty()) {
+                String j = e.judges().getFirst();
+                boolean hate = PipelineConfig.Eval.isDavidson(j) ? PipelineConfig.Eval.davidsonClass(j).equals("hate") : j.endsWith(":hate");
+                return new Gold(hate ? "1 - P(hate) by the held-out judge " + j : "held-out judge " + j, j, hate);
+            }
+            return new Gold(e.toxicity() ? "1 - toxicity (the reward's own classifier: not held out)" : "gold score (none)", null, e.toxicity());
+        }
+
+        /** The side's gold figure. */
+        double of(Evaluation.Result r, boolean reference) {
+            Evaluation.Side side = reference ? r.reference() : r.trained();
+            if (judge == null && !flip) return side.gold() != null ? side.gold().mean() : Double.NaN;
+            if (judge == null) return side.toxicity() != null ? 1 - side.toxicity().mean() : Double.NaN;
+            if (r.judges() == null || r.judges().isEmpty()) return Double.NaN;
+            Evaluation.Judged j = r.judges().values().iterator().next();                  // the first judge, as configured
+            double m = (reference ? j.reference() : j.trained()).mean();
+            return flip ? 1 - m : m;
+        }
     }
 
     /**
-     * One side's figures: KL to the reference (0 for the reference itself), proxy reward, gold (or 1 − toxicity),
+     * One side's figures: KL to the reference (0 for the reference itself), proxy reward, gold ({@link Gold}),
      * distinct-1 and distinct-2 of its held-out completions, and its per-token entropy on its own samples (the first
      * training iteration's for the reference, the last one's for the trained policy).
      */
-    static Figures figures(Evaluation.Side side, Evaluation.Result r, boolean isReference, List<IterationStats> history) {
+    static Figures figures(Gold gold, Evaluation.Result r, boolean isReference, List<IterationStats> history) {
+        Evaluation.Side side = isReference ? r.reference() : r.trained();
         List<String> texts = isReference ? r.samples().stream().map(Evaluation.SampleRow::reference).toList()
                 : r.samples().stream().map(Evaluation.SampleRow::trained).toList();
-        double gold = side.gold() != null ? side.gold().mean() : side.toxicity() != null ? 1 - side.toxicity().mean() : Double.NaN;
         double entropy = history.isEmpty() ? Double.NaN : (isReference ? history.getFirst() : history.getLast()).completions().entropy();
-        return new Figures(isReference ? 0 : side.klToReference().mean(), side.reward().mean(), gold, Diversity.distinct(texts, 1),
-                Diversity.distinct(texts, 2), entropy);
+        return new Figures(isReference ? 0 : side.klToReference().mean(), side.reward().mean(), gold.of(r, isReference),
+                Diversity.distinct(texts, 1), Diversity.distinct(texts, 2), entropy);
     }
 
     static Cost cost(List<IterationStats> history) {

@@ -57,6 +57,16 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
 
         public Training withDpo(DpoStage.Config c) { return new Training(algorithm, ppo, grpo, rloo, c); }
 
+        /** The chosen algorithm's settings: a PpoConfig, a GrpoConfig or a DpoStage.Config. */
+        public Record chosen() {
+            return switch (algorithm) {
+                case "ppo" -> ppo;
+                case "grpo" -> grpo;
+                case "rloo" -> rloo;
+                default -> dpo;
+            };
+        }
+
         /** The settings of a critic-free algorithm (grpo or rloo), or null for ppo. */
         public GrpoConfig criticFree() {
             return switch (algorithm) {

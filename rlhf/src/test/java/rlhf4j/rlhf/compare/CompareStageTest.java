@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.pipeline.ConfigException;
+import rlhf4j.rlhf.pipeline.Pipeline;
+import rlhf4j.rlhf.pipeline.PipelineConfig;
 
 class CompareStageTest {
     @TempDir Path dir;
@@ -89,6 +92,15 @@ class CompareStageTest {
         CompareStage.Result again = new CompareStage(cfg, null).run(out, true);
         assertEquals(before, Files.getLastModifiedTime(point));
         assertEquals(r.points(), again.points());
+        // a setting whose training settings changed is trained again on resume, the others are kept
+        JsonObject changed = JsonParser.parseString(Files.readString(dir.resolve("compare.json"))).getAsJsonObject();
+        changed.getAsJsonObject("overrides").getAsJsonObject("rloo").addProperty("lr", 2e-3);
+        CompareConfig cfg2 = CompareConfig.parse(changed, "changed.json", dir);
+        Path grpoPoint = out.resolve("runs/grpo-beta-0.04/" + CompareStage.POINT);
+        FileTime grpoBefore = Files.getLastModifiedTime(grpoPoint);
+        new CompareStage(cfg2, null).run(out, true);
+        assertEquals(grpoBefore, Files.getLastModifiedTime(grpoPoint));
+        assertTrue(Files.readString(out.resolve("runs/rloo-beta-0.04/" + CompareStage.SETTINGS)).contains("0.002"));
         // without --resume an existing output is refused
         assertThrows(IllegalArgumentException.class, () -> new CompareStage(cfg, null).run(out, false));
     }
@@ -102,6 +114,20 @@ class CompareStageTest {
         Map<String, CompareStage.Point> best = CompareReport.bestWithin(points, 6);
         assertEquals(0.3, best.get("ppo").beta());
         assertTrue(best.containsKey("grpo") && best.get("grpo") == null);
+    }
+
+    @Test void theGoldIsTheOracleElseTheFirstHeldOutJudge() throws Exception {
+        var sentiment = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment")).getAsJsonObject(), "s", null);
+        assertEquals(new CompareStage.Gold("gold score (afinn)", null, false), CompareStage.Gold.of(sentiment));
+        var detox = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("detox")).getAsJsonObject(), "d", null);
+        CompareStage.Gold g = CompareStage.Gold.of(detox);
+        assertEquals("davidson", g.judge(), "the Davidson classifier, not the TweetEval reward's own P(hate)");
+        assertTrue(g.flip() && g.name().contains("1 - P(hate)"), g.name());
+        var side = new Evaluation.Side("x", new Evaluation.MeanStd(0, 0), null, new Evaluation.MeanStd(0.9, 0), new Evaluation.MeanStd(3, 0), 5, null, null);
+        var r = new Evaluation.Result(side, side, 0.5, "x", List.of(), new java.util.LinkedHashMap<>(Map.of(
+                "classifier:judge:hate", new Evaluation.Judged(new Evaluation.MeanStd(0.3, 0), new Evaluation.MeanStd(0.1, 0)))));
+        assertEquals(0.9, g.of(r, false), 1e-12);
+        assertEquals(0.7, g.of(r, true), 1e-12);
     }
 
     @Test void badConfigsNameTheField() throws Exception {
