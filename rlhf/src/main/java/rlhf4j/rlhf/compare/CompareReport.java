@@ -31,10 +31,13 @@ final class CompareReport {
 
     private final CompareConfig cfg;
     private final String goldName;
+    private final boolean showSamples;
 
-    CompareReport(CompareConfig cfg, String goldName) {
+    /** @param showSamples false: no completion texts in the report (the pipeline's eval.show_samples, off where they may be offensive) */
+    CompareReport(CompareConfig cfg, String goldName, boolean showSamples) {
         this.cfg = cfg;
         this.goldName = goldName;
+        this.showSamples = showSamples;
     }
 
     void write(CompareStage.Result r, Path out) throws IOException {
@@ -151,6 +154,11 @@ final class CompareReport {
     /** The first held-out prompts: the reference's completion, then each algorithm's best setting's (else its lowest-KL one). */
     private void samples(StringBuilder h, CompareStage.Result r) {
         if (r.reference() == null || cfg.samplesShown() == 0) return;
+        if (!showSamples) {
+            h.append("<h2>Samples side by side</h2>\n<p>Hidden: they may be offensive (the pipeline's eval.show_samples is false; "
+                    + "each run's eval/result.json has them).</p>\n");
+            return;
+        }
         Map<String, Point> best = bestWithin(r.points(), cfg.klBudget()), shown = new LinkedHashMap<>();
         for (Point p : r.points()) {
             Point b = best.get(p.algorithm()), s = shown.get(p.algorithm());

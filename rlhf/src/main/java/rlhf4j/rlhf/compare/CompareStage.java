@@ -104,7 +104,7 @@ public final class CompareStage {
         saved.put("reference", reference);
         saved.put("points", points);
         AtomicFiles.writeString(out.resolve(RESULTS), CompareReport.GSON.toJson(saved));
-        new CompareReport(cfg, gold.name()).write(result, out);
+        new CompareReport(cfg, gold.name(), base.eval().showSamples()).write(result, out);
         err.printf("report: %s%n", out.resolve(REPORT));
         return result;
     }

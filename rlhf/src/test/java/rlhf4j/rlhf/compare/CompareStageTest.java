@@ -2,6 +2,7 @@ package rlhf4j.rlhf.compare;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.pipeline.ConfigException;
+import rlhf4j.rlhf.report.Html;
 import rlhf4j.rlhf.pipeline.Pipeline;
 import rlhf4j.rlhf.pipeline.PipelineConfig;
 
@@ -92,6 +94,14 @@ class CompareStageTest {
         CompareStage.Result again = new CompareStage(cfg, null).run(out, true);
         assertEquals(before, Files.getLastModifiedTime(point));
         assertEquals(r.points(), again.points());
+        // with eval.show_samples false no completion appears in the report
+        JsonObject hidden = JsonParser.parseString(Files.readString(dir.resolve("compare.json"))).getAsJsonObject();
+        hidden.getAsJsonObject("overrides").add("eval", JsonParser.parseString("{\"show_samples\": false}"));
+        new CompareStage(CompareConfig.parse(hidden, "hidden.json", dir), null).run(out, true);
+        String hiddenHtml = Files.readString(out.resolve(CompareStage.REPORT));
+        assertTrue(hiddenHtml.contains("Hidden: they may be offensive"));
+        for (CompareStage.Point p : r.points()) for (String sample : p.samples())
+            if (sample.strip().length() > 12) assertFalse(hiddenHtml.contains(Html.escape(sample)), sample);
         // a setting whose training settings changed is trained again on resume, the others are kept
         JsonObject changed = JsonParser.parseString(Files.readString(dir.resolve("compare.json"))).getAsJsonObject();
         changed.getAsJsonObject("overrides").getAsJsonObject("rloo").addProperty("lr", 2e-3);
