@@ -25,7 +25,8 @@ import rlhf4j.rlhf.pipeline.PipelineConfig;
  *  "pipeline": "demo:sentiment",            // or demo:detox, or a pipeline config file (relative to this one)
  *  "overrides": {"prompts": {"train": 128}, "ppo": {"iterations": 12}},   // merged into it, object by object
  *  "algorithms": {"ppo": [0.05, 0.2], "grpo": [0.0, 0.04], "rloo": [0.04]},
- *  "kl_budget": 6, "samples_shown": 4}
+ *  "kl_budget": 6, "samples_shown": 4,
+ *  "gold_judge": "davidson:neither"}         // optional: one of the eval's judges as the gold axis
  * }</pre>
  * An unknown field, a wrong type or an algorithm the pipeline does not know is a {@link ConfigException} naming the
  * file and the field.
@@ -34,10 +35,22 @@ import rlhf4j.rlhf.pipeline.PipelineConfig;
  * @param note         shown at the top of the report (e.g. what the budgets were chosen for)
  * @param pipeline     the merged pipeline config's JSON and where it came from
  * @param sweeps       each algorithm and its β values, in the file's order
- * @param klBudget     the KL (nats per completion) under which the report names the best gold score
- * @param samplesShown held-out prompts whose completions the report shows side by side
+ * @param judging      the KL budget, the samples shown and the gold judge
  */
-public record CompareConfig(String name, String note, Source pipeline, List<Sweep> sweeps, double klBudget, int samplesShown) {
+public record CompareConfig(String name, String note, Source pipeline, List<Sweep> sweeps, Judging judging) {
+
+    /**
+     * @param klBudget     the KL (nats per completion) under which the report names the best gold score
+     * @param samplesShown held-out prompts whose completions the report shows side by side
+     * @param goldJudge    which of the eval's held-out judges is the gold axis (null: the gold oracle, else the first judge)
+     */
+    public record Judging(double klBudget, int samplesShown, String goldJudge) {}
+
+    public double klBudget() { return judging.klBudget(); }
+
+    public int samplesShown() { return judging.samplesShown(); }
+
+    public String goldJudge() { return judging.goldJudge(); }
 
     /** The pipeline config as JSON (overrides merged) and what to call it in errors; base resolves its relative paths. */
     public record Source(JsonObject json, String name, Path base) {
@@ -61,8 +74,8 @@ public record CompareConfig(String name, String note, Source pipeline, List<Swee
 
     public static CompareConfig parse(JsonObject o, String source, Path base) {
         for (String key : o.keySet())
-            if (!List.of("name", "note", "pipeline", "overrides", "algorithms", "kl_budget", "samples_shown").contains(key))
-                throw error(source, key, "unknown field (known: name, note, pipeline, overrides, algorithms, kl_budget, samples_shown)");
+            if (!List.of("name", "note", "pipeline", "overrides", "algorithms", "kl_budget", "samples_shown", "gold_judge").contains(key))
+                throw error(source, key, "unknown field (known: name, note, pipeline, overrides, algorithms, kl_budget, samples_shown, gold_judge)");
         String pipeline = string(o, "pipeline", null, source);
         if (pipeline == null) throw error(source, "pipeline", "missing: demo:sentiment, demo:detox or a pipeline config file");
         JsonObject json = pipelineJson(pipeline, source, base);
@@ -71,7 +84,10 @@ public record CompareConfig(String name, String note, Source pipeline, List<Swee
             merge(json, o.getAsJsonObject("overrides"));
         }
         Source src = new Source(json, source + " (pipeline " + pipeline + " with overrides)", base);
-        src.parse();                                                        // the merged config must be a valid pipeline config
+        PipelineConfig parsed = src.parse();                                // the merged config must be a valid pipeline config
+        String goldJudge = string(o, "gold_judge", null, source);
+        if (goldJudge != null && !parsed.eval().judges().contains(goldJudge))
+            throw error(source, "gold_judge", "\"" + goldJudge + "\" is not one of the pipeline's eval.judges " + parsed.eval().judges());
         if (!o.has("algorithms") || !o.get("algorithms").isJsonObject()) throw error(source, "algorithms", "expected an object of algorithm -> [beta, ...]");
         List<Sweep> sweeps = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("algorithms").entrySet()) {
@@ -86,7 +102,7 @@ public record CompareConfig(String name, String note, Source pipeline, List<Swee
         double shown = number(o, "samples_shown", 4, source);
         if (shown < 0 || shown != Math.rint(shown)) throw error(source, "samples_shown", "must be a whole number >= 0");
         return new CompareConfig(string(o, "name", "Algorithm comparison", source), string(o, "note", "", source), src, List.copyOf(sweeps),
-                budget, (int) shown);
+                new Judging(budget, (int) shown, goldJudge));
     }
 
     private static JsonObject pipelineJson(String pipeline, String source, Path base) {

@@ -15,6 +15,7 @@ import rlhf4j.rlhf.pipeline.PipelineConfig;
 import rlhf4j.rlhf.ppo.IterationStats;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.RunLog;
+import rlhf4j.rlhf.stage.EvalStage;
 import rlhf4j.rlhf.stage.OutputMode;
 import rlhf4j.rlhf.stage.Outputs;
 import rlhf4j.transformer.run.AtomicFiles;
@@ -26,15 +27,14 @@ import rlhf4j.transformer.run.AtomicFiles;
  * <pre>
  *   shared/            the pipeline's stages before training (samples, labels, pairs, rm), run once
  *   runs/ALG-beta-B/   train/ (the run) and eval/ (result.json), point.json (the figures of this setting), settings.json
- *   reference.json     the starting policy's figures
  *   compare.json       every point; report.html with frontier.png, proxy-vs-gold.png, diversity.png, speed.png
  * </pre>
- * With {@code resume}, a setting whose point.json exists and whose training settings (settings.json) are those of the
- * config is not trained again; one whose settings changed is.
+ * With {@code resume}, a setting whose evaluation exists and whose training settings (settings.json) are those of the
+ * config is not trained again (its figures are read again from its files, so that a changed gold judge applies); one
+ * whose settings changed is.
  */
 public final class CompareStage {
-    public static final String REPORT = "report.html", RESULTS = "compare.json", REFERENCE = "reference.json", POINT = "point.json",
-            SETTINGS = "settings.json";
+    public static final String REPORT = "report.html", RESULTS = "compare.json", POINT = "point.json", SETTINGS = "settings.json";
 
     private final CompareConfig cfg;
     private final PrintStream err;
@@ -67,7 +67,7 @@ public final class CompareStage {
         if (!resume) Outputs.prepare(out, OutputMode.REFUSE, err);
         Files.createDirectories(out);
         PipelineConfig base = cfg.pipeline().parse();
-        Gold gold = Gold.of(base);
+        Gold gold = Gold.of(base, cfg.goldJudge());
         Pipeline pipeline = new Pipeline(base, cfg.pipeline().json().toString(), out.resolve("shared"), err);
         pipeline.prepare();
         Reference reference = null;
@@ -76,31 +76,27 @@ public final class CompareStage {
         for (CompareConfig.Sweep sweep : cfg.sweeps())
             for (double beta : sweep.betas()) {
                 Path dir = out.resolve("runs").resolve(String.format(Locale.ROOT, "%s-beta-%s", sweep.algorithm(), beta));
-                err.printf(Locale.ROOT, "[compare %d/%d] %s at beta %s%n", ++done, cfg.runs(), sweep.algorithm(), beta);
-                Path pointFile = dir.resolve(POINT), settingsFile = dir.resolve(SETTINGS);
                 PipelineConfig.Training training = training(base.training(), sweep.algorithm(), beta);
                 String settings = CompareReport.GSON.toJson(Map.of(training.algorithm(), training.chosen()));
-                if (resume && Files.isRegularFile(pointFile) && Files.isRegularFile(settingsFile) && Files.readString(settingsFile).equals(settings)) {
-                    points.add(CompareReport.GSON.fromJson(Files.readString(pointFile), Point.class));
-                    if (reference == null && Files.isRegularFile(out.resolve(REFERENCE)))
-                        reference = CompareReport.GSON.fromJson(Files.readString(out.resolve(REFERENCE)), Reference.class);
-                    continue;
+                boolean finished = resume && Files.isRegularFile(dir.resolve("eval").resolve(EvalStage.RESULT_FILE))
+                        && Files.isRegularFile(dir.resolve(SETTINGS)) && Files.readString(dir.resolve(SETTINGS)).equals(settings);
+                err.printf(Locale.ROOT, "[compare %d/%d] %s at beta %s%s%n", ++done, cfg.runs(), sweep.algorithm(), beta, finished ? ": finished earlier" : "");
+                if (!finished) {
+                    pipeline.trainAndEvaluate(training, dir);
+                    AtomicFiles.writeString(dir.resolve(SETTINGS), settings);
                 }
-                Evaluation.Result r = pipeline.trainAndEvaluate(training, dir);
+                Evaluation.Result r = EvalStage.read(dir.resolve("eval"));         // the figures always come from the run's files
                 boolean dpo = sweep.algorithm().equals("dpo");
                 List<IterationStats> history = dpo ? List.of() : new RunLog(dir.resolve("train")).metrics();
                 Point p = new Point(sweep.algorithm(), beta, figures(gold, r, false, history), dpo ? dpoCost(dir.resolve("train")) : cost(history),
                         trainedSamples(r));
-                AtomicFiles.writeString(settingsFile, settings);
-                AtomicFiles.writeString(pointFile, CompareReport.GSON.toJson(p));
+                AtomicFiles.writeString(dir.resolve(POINT), CompareReport.GSON.toJson(p));
                 points.add(p);
-                if (reference == null) {
-                    reference = new Reference(figures(gold, r, true, history), firstPrompts(r), referenceSamples(r));
-                    AtomicFiles.writeString(out.resolve(REFERENCE), CompareReport.GSON.toJson(reference));
-                }
+                if (reference == null) reference = new Reference(figures(gold, r, true, history), firstPrompts(r), referenceSamples(r));
             }
         Result result = new Result(reference, List.copyOf(points), out.resolve(REPORT));
         var saved = new java.util.LinkedHashMap<String, Object>();
+        saved.put("gold", gold.name());
         saved.put("reference", reference);
         saved.put("points", points);
         AtomicFiles.writeString(out.resolve(RESULTS), CompareReport.GSON.toJson(saved));
@@ -132,17 +128,23 @@ public final class CompareStage {
      * @param name  the axis label
      * @param judge the held-out judge's name in the config, or null
      * @param flip  1 − the judge's or the toxicity's mean
+     * @param index the judge's place among the eval's judges (their order in result.json), −1 for none
      */
-    record Gold(String name, String judge, boolean flip) {
-        static Gold of(PipelineConfig c) {
+    record Gold(String name, String judge, boolean flip, int index) {
+        static Gold of(PipelineConfig c) { return of(c, null); }
+
+        /** @param judge a held-out judge of the eval to use (null: the gold oracle, else the first judge) */
+        static Gold of(PipelineConfig c, String judge) {
             PipelineConfig.Eval e = c.eval();
-            if (e.gold() != null && !e.gold().equals("none")) return new Gold("gold score (" + e.gold() + ")", null, false);
+            if (judge != null && !e.judges().contains(judge))
+                throw new IllegalArgumentException("gold_judge " + judge + " is not one of the eval's judges " + e.judges());
+            if (judge == null && e.gold() != null && !e.gold().equals("none")) return new Gold("gold score (" + e.gold() + ")", null, false, -1);
             if (!e.judges().isEmpty()) {
-                String j = e.judges().getFirst();
+                String j = judge != null ? judge : e.judges().getFirst();
                 boolean hate = PipelineConfig.Eval.isDavidson(j) ? PipelineConfig.Eval.davidsonClass(j).equals("hate") : j.endsWith(":hate");
-                return new Gold(hate ? "1 - P(hate) by the held-out judge " + j : "held-out judge " + j, j, hate);
+                return new Gold(hate ? "1 - P(hate) by the held-out judge " + j : "held-out judge " + j, j, hate, e.judges().indexOf(j));
             }
-            return new Gold(e.toxicity() ? "1 - toxicity (the reward's own classifier: not held out)" : "gold score (none)", null, e.toxicity());
+            return new Gold(e.toxicity() ? "1 - toxicity (the reward's own classifier: not held out)" : "gold score (none)", null, e.toxicity(), -1);
         }
 
         /** The side's gold figure. */
@@ -151,7 +153,7 @@ public final class CompareStage {
             if (judge == null && !flip) return side.gold() != null ? side.gold().mean() : Double.NaN;
             if (judge == null) return side.toxicity() != null ? 1 - side.toxicity().mean() : Double.NaN;
             if (r.judges() == null || r.judges().isEmpty()) return Double.NaN;
-            Evaluation.Judged j = r.judges().values().iterator().next();                  // the first judge, as configured
+            Evaluation.Judged j = new ArrayList<>(r.judges().values()).get(index);            // result.json keeps the config's order
             double m = (reference ? j.reference() : j.trained()).mean();
             return flip ? 1 - m : m;
         }

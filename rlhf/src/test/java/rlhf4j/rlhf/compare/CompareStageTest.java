@@ -89,7 +89,7 @@ class CompareStageTest {
                 .replace("\"", "&quot;").replace("'", "&#39;")), "the reference's first sample is shown");
 
         // a resume keeps every finished setting: nothing is trained again
-        Path point = out.resolve("runs/rloo-beta-0.04/" + CompareStage.POINT);
+        Path point = out.resolve("runs/rloo-beta-0.04/train/metrics.jsonl");
         FileTime before = Files.getLastModifiedTime(point);
         CompareStage.Result again = new CompareStage(cfg, null).run(out, true);
         assertEquals(before, Files.getLastModifiedTime(point));
@@ -106,7 +106,7 @@ class CompareStageTest {
         JsonObject changed = JsonParser.parseString(Files.readString(dir.resolve("compare.json"))).getAsJsonObject();
         changed.getAsJsonObject("overrides").getAsJsonObject("rloo").addProperty("lr", 2e-3);
         CompareConfig cfg2 = CompareConfig.parse(changed, "changed.json", dir);
-        Path grpoPoint = out.resolve("runs/grpo-beta-0.04/" + CompareStage.POINT);
+        Path grpoPoint = out.resolve("runs/grpo-beta-0.04/train/metrics.jsonl");
         FileTime grpoBefore = Files.getLastModifiedTime(grpoPoint);
         new CompareStage(cfg2, null).run(out, true);
         assertEquals(grpoBefore, Files.getLastModifiedTime(grpoPoint));
@@ -128,7 +128,7 @@ class CompareStageTest {
 
     @Test void theGoldIsTheOracleElseTheFirstHeldOutJudge() throws Exception {
         var sentiment = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment")).getAsJsonObject(), "s", null);
-        assertEquals(new CompareStage.Gold("gold score (afinn)", null, false), CompareStage.Gold.of(sentiment));
+        assertEquals(new CompareStage.Gold("gold score (afinn)", null, false, -1), CompareStage.Gold.of(sentiment));
         var detox = PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("detox")).getAsJsonObject(), "d", null);
         CompareStage.Gold g = CompareStage.Gold.of(detox);
         assertEquals("davidson", g.judge(), "the Davidson classifier, not the TweetEval reward's own P(hate)");
@@ -138,6 +138,13 @@ class CompareStageTest {
                 "classifier:judge:hate", new Evaluation.Judged(new Evaluation.MeanStd(0.3, 0), new Evaluation.MeanStd(0.1, 0)))));
         assertEquals(0.9, g.of(r, false), 1e-12);
         assertEquals(0.7, g.of(r, true), 1e-12);
+        var judges = new java.util.LinkedHashMap<String, Evaluation.Judged>(r.judges());
+        judges.put("classifier:judge:neither", new Evaluation.Judged(new Evaluation.MeanStd(0.2, 0), new Evaluation.MeanStd(0.35, 0)));
+        var r2 = new Evaluation.Result(side, side, 0.5, "x", List.of(), judges);
+        CompareStage.Gold neither = CompareStage.Gold.of(detox, "davidson:neither");
+        assertEquals(1, neither.index());
+        assertEquals(0.35, neither.of(r2, false), 1e-12, "P(neither) as it is");
+        assertEquals(0.2, neither.of(r2, true), 1e-12);
     }
 
     @Test void badConfigsNameTheField() throws Exception {
@@ -154,6 +161,10 @@ class CompareStageTest {
         e = assertThrows(ConfigException.class, () -> CompareConfig.parse(o, "c.json", dir));
         assertTrue(e.getMessage().contains("field 'ppo.lr'"), e.getMessage());
         o.remove("overrides");
+        o.addProperty("gold_judge", "davidson");
+        e = assertThrows(ConfigException.class, () -> CompareConfig.parse(o, "c.json", dir));
+        assertTrue(e.getMessage().contains("field 'gold_judge'"), e.getMessage());
+        o.remove("gold_judge");
         o.addProperty("klbudget", 3);
         e = assertThrows(ConfigException.class, () -> CompareConfig.parse(o, "c.json", dir));
         assertTrue(e.getMessage().contains("field 'klbudget'"), e.getMessage());
