@@ -30,7 +30,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "sentiment", description = "sentiment or detox (default: ${DEFAULT-VALUE})")
     String task;
 
-    @Option(names = "--algorithm", description = "ppo, grpo or rloo: what trains the policy (default: the config's, ppo)")
+    @Option(names = "--algorithm", description = "ppo, grpo, rloo or dpo (sentiment only): what trains the policy (default: the config's, ppo)")
     String algorithm;
 
     @Option(names = "--out", description = "run directory (default: runs/demo-<timestamp>)")

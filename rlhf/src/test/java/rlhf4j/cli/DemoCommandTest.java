@@ -48,6 +48,9 @@ class DemoCommandTest {
                 assertEquals(16, quick.training().criticFree().sampling().batchSize(), "the quick PPO's 16 rollouts");
                 assertEquals(32, quick.training().maxNewTokens());
             }
+        assertEquals(0.1, parse("--algorithm", "dpo").training().dpo().training().loss().beta());
+        IllegalArgumentException noPairs = assertThrows(IllegalArgumentException.class, () -> parse("--task", "detox", "--algorithm", "dpo"));
+        assertTrue(noPairs.getMessage().contains("pairwise"), noPairs.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--algorithm", "a2c"));
         assertTrue(e.getMessage().contains("--algorithm a2c"), e.getMessage());
     }

@@ -21,6 +21,12 @@ import rlhf4j.transformer.Policy;
  * the starting policy ({@link GrpoTrainer}). Writes into OUT what {@link PpoStage} writes: metrics, samples,
  * checkpoints, {@code config.json}, the trained policy in {@code policy/}, {@code summary.json} and
  * {@code report.html}. With {@code resume} it continues from OUT's newest checkpoint bit for bit.
+ *
+ * <pre>{@code
+ * GrpoStage.Result r = new GrpoStage(GrpoConfig.rlooDefaults().withBeta(0.1).withMaxIterations(20), ctx)
+ *         .run(new GrpoStage.Inputs(PolicySource.of(ckpt, tok), RewardSource.parse("oracle:vader"), prompts, false), out);
+ * r.policyDir();   // the trained policy, opened like any checkpoint (eval, generate, ppo)
+ * }</pre>
  */
 public final class GrpoStage {
     private final GrpoConfig cfg;
