@@ -322,8 +322,8 @@ public final class DpoTrainer {
                 optimizer.loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.OPTIMIZER)).tensors());
             }
             steps = state.iterations();
-            JsonlLog.truncate(List.of(metricsLog, evalLog), "step", steps + 1);
-            JsonlLog.truncate(List.of(metricsLog), "step", steps);
+            JsonlLog.truncate(List.of(metricsLog), "step", steps);         // step k's line: the k-th step, 0-based
+            JsonlLog.truncate(List.of(evalLog), "step", steps + 1);         // an evaluation after k steps says k
             history.clear();
             for (JsonObject o : metricsLog.read()) history.add(DpoStats.fromJson(o));
             for (Path p : checkpoints.setAsideNewerThan(steps)) note("set aside " + p + " (it did not check out)");
