@@ -27,10 +27,12 @@ public record DpoStats(int step, int epoch, double loss, DpoLoss.Metrics rewards
         return o;
     }
 
+    /** A line read back; lines written before tokens were logged read 0 tokens. */
     public static DpoStats fromJson(JsonObject o) {
         return new DpoStats(o.get("step").getAsInt(), o.get("epoch").getAsInt(), o.get("loss").getAsDouble(),
                 new DpoLoss.Metrics(o.get("rewards/chosen").getAsDouble(), o.get("rewards/rejected").getAsDouble(),
                         o.get("rewards/accuracies").getAsDouble(), o.get("rewards/margins").getAsDouble()),
-                o.get("grad_norm").getAsDouble(), o.get("pairs").getAsInt(), o.get("tokens").getAsLong(), o.get("seconds").getAsDouble());
+                o.get("grad_norm").getAsDouble(), o.get("pairs").getAsInt(),
+                o.has("tokens") ? o.get("tokens").getAsLong() : 0, o.get("seconds").getAsDouble());
     }
 }
