@@ -110,6 +110,24 @@ class RewardOptionsTest {
         assertEquals(1.0 / 3, m.get(1).pairs().getFirst().margin(), 1e-12, "two for, one against");
     }
 
+    @Test void labelsPairsWritesAgreementMargins(@TempDir Path dir) throws Exception {
+        Prompt p = new Prompt("p", "q");
+        List<Completion> cs = List.of(new Completion("x", "p", "X"), new Completion("y", "p", "Y"));
+        List<Judgement> js = List.of(Judgement.of("a1", "h", "p", Ranking.strict("x", "y"), null),
+                Judgement.of("a2", "h", "p", Ranking.strict("x", "y"), null), Judgement.of("a3", "h", "p", Ranking.of(new String[]{"x", "y"}), null));
+        JsonlWriter.writeAll(dir.resolve("prompts.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.PROMPT, List.of(p));
+        JsonlWriter.writeAll(dir.resolve("completions.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.COMPLETION, cs);
+        JsonlWriter.writeAll(dir.resolve("judgements.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.JUDGEMENT, js);
+        var r = cli("labels", "pairs", "--dir", dir.toString(), "--consensus", "borda", "--agreement-margins", "--out", dir.resolve("g").toString());
+        assertEquals(0, r.code(), r.err());
+        PreferenceGroup g = rlhf4j.rlhf.stage.RewardModelStage.readGroups(dir.resolve("g/groups.jsonl")).getFirst();
+        assertEquals(2.0 / 3, g.pairs().getFirst().margin(), 1e-12, "two annotators for, one tie");
+        var bad = cli("labels", "pairs", "--dir", dir.toString(), "--agreement-margins", "--out", dir.resolve("h").toString());
+        assertEquals(2, bad.code());
+        assertEquals("rlhf4j labels pairs: --agreement-margins needs --consensus borda or copeland (one judgement alone has no agreement)",
+                bad.err().strip());
+    }
+
     /** On the PandaLM test set (three annotators, ties allowed) the borda pairs carry margins ⅓, ⅔ or 1, counted from the file. */
     @Test void pandaLmAgreementMarginsFollowTheAnnotators() throws Exception {
         var data = new rlhf4j.rlhf.feedback.PandaLmImporter().importFile(rlhf4j.transformer.data.DataSets.file("pandalm/testset-v1.json")).data();
