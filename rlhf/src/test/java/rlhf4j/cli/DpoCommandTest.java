@@ -63,6 +63,16 @@ class DpoCommandTest {
         JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
         assertEquals(6, s.get("iterations").getAsInt());
         assertTrue(s.getAsJsonObject("last_epoch").get("rewards/margins").getAsDouble() > 0, s.toString());
+
+        // the same two epochs without a stop: the same weights and the same logged numbers, bit for bit
+        Path straight = dir.resolve("straight");
+        String[] again = common.clone();
+        again[java.util.Arrays.asList(common).indexOf("--out") + 1] = straight.toString();
+        assertEquals(0, run(concat(again, "--epochs", "2")), err::toString);
+        assertArrayEquals(Files.readAllBytes(straight.resolve("policy/model.safetensors")), Files.readAllBytes(out.resolve("policy/model.safetensors")));
+        List<String> a = Files.readAllLines(straight.resolve("metrics.jsonl")), b = Files.readAllLines(out.resolve("metrics.jsonl"));
+        for (int i = 0; i < a.size(); i++)
+            assertEquals(a.get(i).replaceAll(",\"seconds\":[^,}]*", ""), b.get(i).replaceAll(",\"seconds\":[^,}]*", ""), "step " + i);
     }
 
     @Test void userErrorsAreOneLineAndExitTwo() throws Exception {

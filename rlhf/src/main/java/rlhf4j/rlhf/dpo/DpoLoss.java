@@ -18,7 +18,9 @@ import rlhf4j.tensor.Tensor;
  *   IPO (Azar et al.):  (h − 1/(2β))²
  * </pre>
  * The gradients through h (∂h/∂log π(y_w) = 1, ∂h/∂log π(y_l) = −1): sigmoid ∂L/∂h = −β·[(1−ε)·σ(−β·h) − ε·σ(β·h)],
- * IPO ∂L/∂h = 2·(h − 1/(2β)). At the start, π = π_ref, so h = 0 and the sigmoid loss is log 2 whatever β.
+ * IPO ∂L/∂h = 2·(h − 1/(2β)). At the start, π = π_ref, so h = 0 and the sigmoid loss is log 2 whatever β. (TRL
+ * averages the token log-probs for IPO; here every loss uses the sums, as the papers define them, so one β means the
+ * same KL budget for all three.)
  *
  * <p>Pairs carry weights that sum to 1 ({@link PairwiseLoss.Pairs#ofGroups}: a ranking of K completions counts once
  * however many pairs it gives), and the loss is Σ_i weight_i · loss_i. The metrics are named as TRL names them and

@@ -152,7 +152,7 @@ public final class DpoTrainer {
             double norm = max > 0 ? GradClip.clipGradNorm(optimizer.parameters().values(), max) : Double.NaN;
             if (max > 0 && !Double.isFinite(norm)) throw diverged("the gradient norm", "gradient norm = " + norm);
             optimizer.step();
-            DpoStats s = new DpoStats(steps, epoch, loss, t.metrics(), norm, b.pairs().size(), (System.nanoTime() - t0) / 1e9);
+            DpoStats s = new DpoStats(steps, epoch, loss, t.metrics(), norm, b.pairs().size(), train.tokens(b.rows()), (System.nanoTime() - t0) / 1e9);
             steps++;
             history.add(s);
             metricsLog.append(GSON.toJson(s.toJson()));
@@ -257,6 +257,7 @@ public final class DpoTrainer {
         if (refTrain == null) cacheReference();
         double loss = 0, chosen = 0, rejected = 0, accuracy = 0;
         int pairs = 0;
+        long tokens = 0;
         List<int[]> batches = evaluationBatches();
         try (Grad.NoGrad ng = Grad.off()) {
             for (int[] groups : batches)
@@ -269,10 +270,11 @@ public final class DpoTrainer {
                     rejected += share * t.metrics().rejected();
                     accuracy += share * t.metrics().accuracy();
                     pairs += b.pairs().size();
+                    tokens += heldOut.tokens(b.rows());
                 }
         }
         return new DpoStats(steps, steps / stepsPerEpoch(), loss, new DpoLoss.Metrics(chosen, rejected, accuracy, chosen - rejected),
-                Double.NaN, pairs, 0);
+                Double.NaN, pairs, tokens, 0);
     }
 
     private void logEvaluation() {
@@ -320,8 +322,8 @@ public final class DpoTrainer {
                 optimizer.loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.OPTIMIZER)).tensors());
             }
             steps = state.iterations();
-            JsonlLog.truncate(List.of(metricsLog, evalLog), "step", steps + 1);
-            JsonlLog.truncate(List.of(metricsLog), "step", steps);
+            JsonlLog.truncate(List.of(metricsLog), "step", steps);         // step k's line: the k-th step, 0-based
+            JsonlLog.truncate(List.of(evalLog), "step", steps + 1);         // an evaluation after k steps says k
             history.clear();
             for (JsonObject o : metricsLog.read()) history.add(DpoStats.fromJson(o));
             for (Path p : checkpoints.setAsideNewerThan(steps)) note("set aside " + p + " (it did not check out)");

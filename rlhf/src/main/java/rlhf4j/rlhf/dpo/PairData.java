@@ -52,6 +52,13 @@ public final class PairData {
         return alone.length > 0 && alone[0] == tok.bosId() ? Arrays.copyOfRange(alone, 1, alone.length) : alone;
     }
 
+    /** Prompt + completion tokens of these rows. */
+    public long tokens(int[] rows) {
+        long n = 0;
+        for (int r : rows) n += prompts.get(r).length + completions.get(r).length;
+        return n;
+    }
+
     public int groupCount() { return groups.size(); }
 
     public int rowCount() { return prompts.size(); }

@@ -21,8 +21,9 @@ import rlhf4j.tensor.Device;
  *       member) or {@code lcb=K} (a lower confidence bound r̄ − K·σ, σ = √(Σ_j (r_j − r̄)² / M) the members'
  *       population std). The conservative ones penalise completions the members disagree on, where a policy is most
  *       likely exploiting one model's error (Coste et al. 2023, "Reward model ensembles help mitigate
- *       overoptimization"). Example: {@code ensemble:lcb=1.0:rm:out/rm1,rm:out/rm2,rm:out/rm3}. Paths must not
- *       hold commas.</li>
+ *       overoptimization"). Each member scores as it would alone (a reward model trained with {@code --normalize}
+ *       in its own units of std, which puts members of different scales on one footing). Example:
+ *       {@code ensemble:lcb=1.0:rm:out/rm1,rm:out/rm2,rm:out/rm3}. Paths must not hold commas.</li>
  * </ul>
  */
 public sealed interface RewardSource {

@@ -119,12 +119,17 @@ public final class DpoStage {
         return new Result(out, policyDir, h, held);
     }
 
-    /** The first and last step, the last epoch's means, the held-out figures; "iterations" and "wall_seconds" as PPO's summary has them. */
+    /**
+     * The first and last step, the last epoch's means, the held-out figures, the training tokens (prompt + completion,
+     * each completion forwarded once a step) per second; "iterations" and "wall_seconds" as PPO's summary has them.
+     */
     private static Map<String, Object> summary(List<DpoStats> h, DpoStats held, int stepsPerEpoch) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("algorithm", "dpo");
         m.put("iterations", h.size());
-        m.put("wall_seconds", h.stream().mapToDouble(DpoStats::seconds).sum());
+        double wall = h.stream().mapToDouble(DpoStats::seconds).sum();
+        m.put("wall_seconds", wall);
+        m.put("tokens_per_second", h.stream().mapToLong(DpoStats::tokens).sum() / wall);
         m.put("loss_first", h.getFirst().loss());
         m.put("loss_last", h.getLast().loss());
         List<DpoStats> lastEpoch = h.subList(Math.max(0, h.size() - stepsPerEpoch), h.size());

@@ -190,8 +190,7 @@ public final class RewardModelStage {
         int steps = (train.size() + t.groupsPerBatch() - 1) / t.groupsPerBatch();
         ProgressBar bar = ProgressBar.on(ctx.err(), "rm", steps * t.epochs());
         var config = new RewardTrainer.Config(t.epochs(), t.groupsPerBatch(), t.lr(), t.weightDecay(), t.margin(), 1.0, cfg.seed(), t.centring());
-        return new RewardTrainer(model, config).train(scaleMargins(train, t.labelMargin()), scaleMargins(held, t.labelMargin()),
-                new RewardTrainer.Listener() {
+        RewardTrainer.Listener listener = new RewardTrainer.Listener() {
             @Override public void onStep(int epoch, int step, int stepsPerEpoch, double loss) {
                 bar.update((epoch - 1) * stepsPerEpoch + step, String.format(Locale.ROOT, "epoch %d loss %.3f", epoch, loss));
             }
@@ -200,7 +199,8 @@ public final class RewardModelStage {
                 ctx.err().printf(Locale.ROOT, "  epoch %d: train loss %.4f, held-out pairwise accuracy %.3f (loss %.4f, %d groups), %.1f s%n",
                         e.epoch(), e.trainLoss(), e.heldOutAccuracy(), e.heldOutLoss(), held.size(), e.seconds());
             }
-        });
+        };
+        return new RewardTrainer(model, config).train(scaleMargins(train, t.labelMargin()), scaleMargins(held, t.labelMargin()), listener);
     }
 
     /** The groups with every pair's label margin multiplied by k (k = 1: as they are). */

@@ -33,6 +33,9 @@ class DpoTrainerTest {
         assertEquals(Math.log(2), s.loss(), 1e-6);
         assertEquals(new DpoLoss.Metrics(0, 0, 0, 0), s.rewards(), "π = π_ref bit for bit in the first epoch's batches");
         assertTrue(s.gradNorm() > 0, "every pair pulls even at h = 0: " + s.gradNorm());
+        PairBatch b = PairData.encode(TinyDpo.groups(6), TinyDpo.policy(3), 8).batch(t.batchGroups(0, 0));
+        assertEquals(java.util.Arrays.stream(b.attention().toIntArray()).sum(), s.tokens(), "the batch's real tokens");
+        assertEquals(b.pairs().size(), s.pairs());
     }
 
     @Test void theGradientThroughTheModelMatchesFiniteDifferences() {

@@ -110,6 +110,46 @@ class RewardOptionsTest {
         assertEquals(1.0 / 3, m.get(1).pairs().getFirst().margin(), 1e-12, "two for, one against");
     }
 
+    @Test void labelsPairsWritesAgreementMargins(@TempDir Path dir) throws Exception {
+        Prompt p = new Prompt("p", "q");
+        List<Completion> cs = List.of(new Completion("x", "p", "X"), new Completion("y", "p", "Y"));
+        List<Judgement> js = List.of(Judgement.of("a1", "h", "p", Ranking.strict("x", "y"), null),
+                Judgement.of("a2", "h", "p", Ranking.strict("x", "y"), null), Judgement.of("a3", "h", "p", Ranking.of(new String[]{"x", "y"}), null));
+        JsonlWriter.writeAll(dir.resolve("prompts.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.PROMPT, List.of(p));
+        JsonlWriter.writeAll(dir.resolve("completions.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.COMPLETION, cs);
+        JsonlWriter.writeAll(dir.resolve("judgements.jsonl"), rlhf4j.rlhf.feedback.FeedbackJson.JUDGEMENT, js);
+        var r = cli("labels", "pairs", "--dir", dir.toString(), "--consensus", "borda", "--agreement-margins", "--out", dir.resolve("g").toString());
+        assertEquals(0, r.code(), r.err());
+        PreferenceGroup g = rlhf4j.rlhf.stage.RewardModelStage.readGroups(dir.resolve("g/groups.jsonl")).getFirst();
+        assertEquals(2.0 / 3, g.pairs().getFirst().margin(), 1e-12, "two annotators for, one tie");
+        var bad = cli("labels", "pairs", "--dir", dir.toString(), "--agreement-margins", "--out", dir.resolve("h").toString());
+        assertEquals(2, bad.code());
+        assertEquals("rlhf4j labels pairs: --agreement-margins needs --consensus borda or copeland (one judgement alone has no agreement)",
+                bad.err().strip());
+    }
+
+    /** On the PandaLM test set (three annotators, ties allowed) the borda pairs carry margins ⅓, ⅔ or 1, counted from the file. */
+    @Test void pandaLmAgreementMarginsFollowTheAnnotators() throws Exception {
+        var data = new rlhf4j.rlhf.feedback.PandaLmImporter().importFile(rlhf4j.transformer.data.DataSets.file("pandalm/testset-v1.json")).data();
+        List<PreferenceGroup> groups = PreferenceGroups.withAgreementMargins(
+                PreferenceGroups.consensus(data, rlhf4j.rlhf.consensus.ConsensusMethod.BORDA), data.judgements());
+        java.util.Map<String, List<Judgement>> byPrompt = new java.util.HashMap<>();
+        for (Judgement j : data.judgements()) byPrompt.computeIfAbsent(j.item().toString(), k -> new java.util.ArrayList<>()).add(j);
+        java.util.Set<Double> seen = new java.util.TreeSet<>();
+        for (PreferenceGroup g : groups) {
+            var pair = g.pairs().getFirst();
+            String w = g.completions().get(pair.winner()).id(), l = g.completions().get(pair.loser()).id();
+            int net = 0;
+            for (Judgement j : byPrompt.get(rlhf4j.rlhf.feedback.ItemKey.of(g.criterion(), g.prompt().id(),
+                    g.completions().stream().map(Completion::id).toList()).toString()))
+                net += j.ranking().tierOf(w) < j.ranking().tierOf(l) ? 1 : j.ranking().tierOf(w) > j.ranking().tierOf(l) ? -1 : 0;
+            assertEquals(Math.max(0, net / 3.0), pair.margin(), 1e-12, g.prompt().id());
+            seen.add(Math.round(pair.margin() * 3) / 3.0);
+        }
+        assertTrue(groups.size() > 900, "groups " + groups.size());
+        assertTrue(seen.containsAll(List.of(1 / 3.0, 2 / 3.0, 1.0)), "margins seen: " + seen);
+    }
+
     @Test void aggregatesMatchHandValues() {
         double[] r = {1, 2, 6};                                    // mean 3, population std √(14/3) = 2.1602469
         assertEquals(3.0, RewardSource.Aggregate.parse("mean").combine(r), 1e-12);
