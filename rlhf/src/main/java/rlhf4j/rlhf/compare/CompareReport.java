@@ -124,8 +124,10 @@ final class CompareReport {
         }
         Map<String, Double> tps = new LinkedHashMap<>();
         by.forEach((a, s) -> tps.put(a, s[1] / s[0]));
-        section(h, out, "Wall time and tokens per second", SPEED, Plots.bars("training throughput", "completion tokens / s", tps));
-        h.append("<table><tr><th>algorithm</th><th>runs</th><th>iterations</th><th>training seconds</th><th>seconds / iteration</th>"
+        section(h, out, "Wall time and tokens per second", SPEED, Plots.bars("training throughput", "tokens / s (see below)", tps));
+        h.append("<p>Seconds of the training iterations (evaluation apart). Tokens per second: completion tokens sampled per second of "
+                + "whole iterations; for DPO, which samples nothing, the prompt and completion tokens of its pairs forwarded per second.</p>\n");
+        h.append("<table><tr><th>algorithm</th><th>runs</th><th>iterations (DPO: steps)</th><th>training seconds</th><th>seconds / iteration</th>"
                 + "<th>tokens / s</th></tr>\n");
         by.forEach((a, s) -> h.append("<tr><td>").append(Html.escape(a)).append("</td><td>")
                 .append(r.points().stream().filter(p -> p.algorithm().equals(a)).count()).append("</td><td>").append((int) s[2])

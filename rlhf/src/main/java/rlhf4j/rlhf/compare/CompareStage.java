@@ -50,7 +50,7 @@ public final class CompareStage {
 
     /**
      * Training cost: iterations (DPO: steps), seconds of the training iterations, completion tokens generated per
-     * second over them (NaN for DPO, which generates none).
+     * second over them (DPO, which generates none: prompt + completion tokens forwarded per second).
      */
     public record Cost(int iterations, double seconds, double tokensPerSecond) {}
 
@@ -182,16 +182,18 @@ public final class CompareStage {
         return new Cost(history.size(), seconds, seconds == 0 ? Double.NaN : tokens / seconds);
     }
 
-    /** DPO's cost: its steps and their seconds; no tokens are generated (tokens per second NaN). */
+    /** DPO's cost: its steps, their seconds, and the prompt + completion tokens it forwarded per second (it generates none). */
     static Cost dpoCost(Path runDir) throws IOException {
-        double seconds = 0;
+        double seconds = 0, tokens = 0;
         int steps = 0;
         for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
             if (line.isBlank()) continue;
-            seconds += DpoStats.fromJson(com.google.gson.JsonParser.parseString(line).getAsJsonObject()).seconds();
+            DpoStats s = DpoStats.fromJson(com.google.gson.JsonParser.parseString(line).getAsJsonObject());
+            seconds += s.seconds();
+            tokens += s.tokens();
             steps++;
         }
-        return new Cost(steps, seconds, Double.NaN);
+        return new Cost(steps, seconds, seconds == 0 || tokens == 0 ? Double.NaN : tokens / seconds);
     }
 
     private List<String> firstPrompts(Evaluation.Result r) {
