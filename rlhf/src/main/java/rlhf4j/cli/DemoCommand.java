@@ -30,6 +30,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "sentiment", description = "sentiment or detox (default: ${DEFAULT-VALUE})")
     String task;
 
+    @Option(names = "--algorithm", description = "ppo, grpo, rloo or dpo (sentiment only): what trains the policy (default: the config's, ppo)")
+    String algorithm;
+
     @Option(names = "--out", description = "run directory (default: runs/demo-<timestamp>)")
     Path out;
 
@@ -56,6 +59,11 @@ public final class DemoCommand implements Callable<Integer> {
             c = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
         }
         if (seed != null) c.addProperty("seed", seed);
+        if (algorithm != null) {
+            if (!PipelineConfig.ALGORITHMS.contains(algorithm))
+                throw new IllegalArgumentException("--algorithm " + algorithm + ": expected one of " + String.join(", ", PipelineConfig.ALGORITHMS));
+            c.addProperty("algorithm", algorithm);
+        }
         if (task.equals("detox")) c.getAsJsonObject("eval").addProperty("show_samples", showSamples);
         if (quick) {
             c.addProperty("name", c.get("name").getAsString() + " (quick)");
@@ -67,6 +75,14 @@ public final class DemoCommand implements Callable<Integer> {
             ppo.addProperty("iterations", 20);
             ppo.addProperty("batch_size", 16);
             ppo.addProperty("max_new_tokens", 32);
+            for (String criticFree : new String[]{"grpo", "rloo"})
+                if (c.has(criticFree)) {                                   // the same 16 rollouts of 32 tokens
+                    JsonObject g = c.getAsJsonObject(criticFree);
+                    g.addProperty("iterations", 20);
+                    g.addProperty("prompts_per_iteration", 16 / g.get("group_size").getAsInt());
+                    g.addProperty("max_new_tokens", 32);
+                    if (16 % g.get("minibatches").getAsInt() != 0) g.addProperty("minibatches", 2);
+                }
             ev.addProperty("max_new_tokens", 32);
             if (c.has("sampling")) c.getAsJsonObject("sampling").addProperty("max_new_tokens", 32);
             JsonObject policy = c.getAsJsonObject("policy");
@@ -110,6 +126,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (r.trained().toxicity() != null)
             out.printf(Locale.ROOT, "  toxicity P(hate)         %.3f ± %.3f -> %.3f ± %.3f%n", r.reference().toxicity().mean(),
                     r.reference().toxicity().std(), r.trained().toxicity().mean(), r.trained().toxicity().std());
+        if (r.judges() != null)
+            r.judges().forEach((name, j) -> out.printf(Locale.ROOT, "  held-out judge %s  %.3f ± %.3f -> %.3f ± %.3f%n",
+                    judgeName(name, cfg), j.reference().mean(), j.reference().std(), j.trained().mean(), j.trained().std()));
         out.printf(Locale.ROOT, "  KL(trained || reference) %8.3f nats per completion%n", r.trained().klToReference().mean());
         out.printf(Locale.ROOT, "  win rate by %s         %8.3f%n", r.winRateBy(), r.winRate());
         Summary.Feedback f = s.feedback();
@@ -128,6 +147,14 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  before [%s]: %s%n", score(row.referenceReward(), row.referenceGold()), oneLine(row.reference()));
             out.printf(Locale.ROOT, "  after  [%s]: %s%n", score(row.trainedReward(), row.trainedGold()), oneLine(row.trained()));
         }
+    }
+
+    /** A Davidson judge by what it measures (P(CLASS) of the run's judge/ classifier), any other judge by its spec. */
+    private static String judgeName(String spec, PipelineConfig cfg) {
+        int colon = spec.lastIndexOf(':');
+        boolean davidson = cfg.eval().davidsonJudge() && spec.startsWith("classifier:") && colon > 0
+                && spec.substring("classifier:".length(), colon).endsWith("judge");
+        return davidson ? "P(" + spec.substring(colon + 1) + "), Davidson classifier" : spec;
     }
 
     private static String score(double reward, Double gold) {

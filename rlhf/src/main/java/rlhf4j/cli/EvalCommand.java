@@ -1,6 +1,8 @@
 package rlhf4j.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,6 +33,10 @@ public final class EvalCommand implements Callable<Integer> {
     String gold;
     @Option(names = "--toxicity", description = "toxicity: the probability of CLASS under a classifier, classifier:DIR:CLASS (default: none)")
     String toxicity;
+    @Option(names = "--judge", paramLabel = "SOURCE",
+            description = "a held-out judge the policy never trained against, repeatable: classifier:DIR:CLASS scores P(CLASS), "
+                    + "e.g. a Davidson classifier's hate; any other reward source its reward (default: none)")
+    List<String> judges = new ArrayList<>();
     @Mixin PromptOptions prompts = new PromptOptions();
     @Option(names = "--max-prompts", defaultValue = "64", description = "use at most this many prompts, 0 = all (default: ${DEFAULT-VALUE})") int maxPrompts;
     @Option(names = "--max-new-tokens", defaultValue = "48", description = "(default: ${DEFAULT-VALUE})") int maxNewTokens;
@@ -48,7 +54,9 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--toxicity " + toxicity + ": expected classifier:DIR:CLASS");
             tox = c;
         }
-        return new EvalStage.Config(new EvalStage.Sampling(maxNewTokens, temperature, seed, chunk), gold, tox);
+        List<RewardSource> judged = new ArrayList<>();
+        for (String j : judges) judged.add(RewardSource.parse(j));
+        return new EvalStage.Config(new EvalStage.Sampling(maxNewTokens, temperature, seed, chunk), gold, tox, judged);
     }
 
     @Override public Integer call() throws Exception {

@@ -142,6 +142,10 @@ final class LabelsCommand implements Callable<Integer> {
         @Option(names = "--overwrite", description = "replace an existing groups.jsonl (default: refuse)")
         boolean overwrite;
 
+        @Option(names = "--agreement-margins",
+                description = "with --consensus borda|copeland: write each pair as [w, l, m], m = (labelers for - against) / labelers (ties count for neither)")
+        boolean agreementMargins;
+
         private final PrintStream err;
 
         Pairs() { this(System.err); }
@@ -152,6 +156,9 @@ final class LabelsCommand implements Callable<Integer> {
             Path target = out != null ? out : dir;
             CliOutputs.requireDirectory(target, "--out");
             PairsStage.Config config = PairsStage.Config.parse(consensus);
+            if (agreementMargins && config.consensus() == null)
+                throw new IllegalArgumentException("--agreement-margins needs --consensus borda or copeland (one judgement alone has no agreement)");
+            config = config.withAgreementMargins(agreementMargins);
             FeedbackData data = FeedbackData.readFrom(dir);
             new PairsStage(config, new StageContext(err, Device.CPU, OutputMode.of(overwrite))).run(data, target);
             return 0;

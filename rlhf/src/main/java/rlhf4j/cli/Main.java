@@ -17,8 +17,8 @@ import rlhf4j.transformer.data.DataSets;
         description = "RLHF on a from-scratch tensor engine.",
         subcommands = {Main.Devices.class, GenerateCommand.class, LabelCommand.class, LabelsCommand.class,
                 PretrainCommand.class, SftCommand.class, SampleCommand.class, RewardCommand.class, ClassifierCommand.class,
-                PpoCommand.class, EvalCommand.class, ReportCommand.class, DemoCommand.class, PipelineCommand.class,
-                ServeCommand.class},
+                PpoCommand.class, GrpoCommand.class, RlooCommand.class, DpoCommand.class, EvalCommand.class, ReportCommand.class,
+                DemoCommand.class, PipelineCommand.class, CompareCommand.class, ServeCommand.class},
         footer = {"", "Launcher commands: ./rlhf4j test (the test suite), ./rlhf4j bench [JMH args] (benchmarks)."})
 public final class Main implements Callable<Integer> {
     /** The exit status of a user error (a bad flag value, a missing or malformed file). */

@@ -80,8 +80,20 @@ public final class RewardCommand implements Callable<Integer> {
         @Option(names = "--groups-per-batch", defaultValue = "8", description = "(default: ${DEFAULT-VALUE})") int groupsPerBatch;
         @Option(names = "--lr", defaultValue = "1e-4", description = "AdamW learning rate (default: ${DEFAULT-VALUE})") double lr;
         @Option(names = "--weight-decay", defaultValue = "0.0", description = "AdamW decay of the matrices (default: ${DEFAULT-VALUE})") double weightDecay;
-        @Option(names = "--margin", defaultValue = "0.0", description = "m in -log sigmoid(r_w - r_l - m) (default: ${DEFAULT-VALUE})")
+        @Option(names = "--margin", defaultValue = "0.0", description = "m0 in -log sigmoid(r_w - r_l - m0 - k*m_i), for every pair (default: ${DEFAULT-VALUE})")
         double margin;
+        @Option(names = "--label-margin", defaultValue = "1.0",
+                description = "k: weight of the margin m_i a pair's label carries ([w, l, m] in --pairs, or --agreement-margins); 0 ignores them (default: ${DEFAULT-VALUE})")
+        double labelMargin;
+        @Option(names = "--agreement-margins",
+                description = "--dir with --consensus borda|copeland: each pair's margin m_i = (labelers for - against) / labelers, ties counting for neither (PandaLM's ties lower it)")
+        boolean agreementMargins;
+        @Option(names = "--center-rewards-coefficient", defaultValue = "0.0",
+                description = "c of the centring term c*(r_w + r_l)^2 (TRL's center_rewards_coefficient), 0 = off (default: ${DEFAULT-VALUE})")
+        double centring;
+        @Option(names = "--normalize",
+                description = "save mean and std of the rewards of the training completions; rm:OUT then scores (r - mean) / std")
+        boolean normalize;
         @Option(names = "--max-length", defaultValue = "256", description = "tokens per prompt + completion, the last kept (default: ${DEFAULT-VALUE})")
         int maxLength;
         @Option(names = "--seed", defaultValue = "1", description = "(default: ${DEFAULT-VALUE})") long seed;
@@ -89,14 +101,16 @@ public final class RewardCommand implements Callable<Integer> {
 
         RewardModelStage.Config config() {
             return new RewardModelStage.Config(trunk.source(),
-                    new RewardModelStage.Training(epochs, groupsPerBatch, lr, weightDecay, margin, maxLength),
-                    new RewardModelStage.Data(heldOutPercent, maxGroups, reference), seed);
+                    new RewardModelStage.Training(epochs, groupsPerBatch, lr, weightDecay, margin, maxLength, labelMargin, centring),
+                    new RewardModelStage.Data(heldOutPercent, maxGroups, reference, normalize), seed);
         }
 
         @Override public Integer call() throws Exception {
             RewardModelStage.Config cfg = config();
+            if (agreementMargins && source.pairs != null)
+                throw new IllegalArgumentException("--agreement-margins needs --dir (the judgements); a --pairs file carries its margins as [w, l, m]");
             List<PreferenceGroup> groups = source.pairs != null ? RewardModelStage.readGroups(source.pairs)
-                    : RewardModelStage.feedbackGroups(source.dir, consensus);
+                    : RewardModelStage.feedbackGroups(source.dir, consensus, agreementMargins);
             try (var lock = rlhf4j.transformer.run.RunLock.checkpointDirectory(out)) {   // one run per --out
                 new RewardModelStage(cfg, stage.context()).run(groups, out);
             }

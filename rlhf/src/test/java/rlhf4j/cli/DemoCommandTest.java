@@ -36,4 +36,22 @@ class DemoCommandTest {
 
         assertThrows(IllegalArgumentException.class, () -> parse("--task", "poetry"));
     }
+
+    @Test void theAlgorithmIsChosenAndQuickShrinksItsBudgetToo() throws Exception {
+        assertEquals("ppo", parse().training().algorithm());
+        for (String task : new String[]{"sentiment", "detox"})
+            for (String a : new String[]{"grpo", "rloo"}) {
+                PipelineConfig full = parse("--task", task, "--algorithm", a), quick = parse("--task", task, "--algorithm", a, "--quick");
+                assertEquals(a, full.training().algorithm());
+                assertEquals(60, full.training().criticFree().stopping().maxIterations());
+                assertEquals(20, quick.training().criticFree().stopping().maxIterations());
+                assertEquals(16, quick.training().criticFree().sampling().batchSize(), "the quick PPO's 16 rollouts");
+                assertEquals(32, quick.training().maxNewTokens());
+            }
+        assertEquals(0.1, parse("--algorithm", "dpo").training().dpo().training().loss().beta());
+        IllegalArgumentException noPairs = assertThrows(IllegalArgumentException.class, () -> parse("--task", "detox", "--algorithm", "dpo"));
+        assertTrue(noPairs.getMessage().contains("pairwise"), noPairs.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--algorithm", "a2c"));
+        assertTrue(e.getMessage().contains("--algorithm a2c"), e.getMessage());
+    }
 }

@@ -19,7 +19,8 @@ class HelpDefaultsTest {
                 main.getSubcommands().get("reward").getSubcommands().get("score"),
                 main.getSubcommands().get("classifier").getSubcommands().get("train"),
                 main.getSubcommands().get("classifier").getSubcommands().get("score"),
-                main.getSubcommands().get("ppo"), main.getSubcommands().get("eval"), main.getSubcommands().get("report"));
+                main.getSubcommands().get("ppo"), main.getSubcommands().get("grpo"), main.getSubcommands().get("rloo"),
+                main.getSubcommands().get("dpo"), main.getSubcommands().get("eval"), main.getSubcommands().get("report"));
         int checked = 0;
         for (CommandLine c : commands) {
             String help = c.getUsageMessage().replaceAll("\\s+", " ");

@@ -30,8 +30,21 @@ import rlhf4j.tensor.io.Quote;
 public record PreferenceGroup(String source, String criterion, Prompt prompt, List<Completion> completions,
                               List<IndexPair> pairs) {
 
-    /** {@code completions.get(winner)} was ranked above {@code completions.get(loser)}. */
-    public record IndexPair(int winner, int loser) {}
+    /**
+     * {@code completions.get(winner)} was ranked above {@code completions.get(loser)}, by {@code margin} ≥ 0 when the
+     * label says how much better (0: it says nothing). A reward model asks for that gap: −log σ(r_w − r_l − m). The
+     * margin comes from the labels: a score difference written by whoever made the groups file (e.g. s_w − s_l of
+     * 1–7 scores, or Llama 2's "significantly / slightly better" scale as 3, 2, 1, 0), or the labelers' agreement on
+     * the pair ({@link PreferenceGroups#withAgreementMargins}, where PandaLM-style ties lower it).
+     */
+    public record IndexPair(int winner, int loser, double margin) {
+        public IndexPair {
+            if (!(margin >= 0) || !Double.isFinite(margin)) throw new IllegalArgumentException("pair margin " + margin + " must be finite and >= 0");
+        }
+
+        /** A pair whose label carries no margin. */
+        public IndexPair(int winner, int loser) { this(winner, loser, 0); }
+    }
 
     public PreferenceGroup {
         completions = List.copyOf(completions);
@@ -59,7 +72,10 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
         return new PreferenceGroup(source, criterion, prompt, completions, pairs);
     }
 
-    /** JSONL form: {@code {"source", "criterion", "prompt": {...}, "completions": [{...}, ...], "pairs": [[w, l], ...]}}. */
+    /**
+     * JSONL form: {@code {"source", "criterion", "prompt": {...}, "completions": [{...}, ...], "pairs": [[w, l], ...]}};
+     * a pair whose label carries a margin is {@code [w, l, m]}.
+     */
     public static final JsonlCodec<PreferenceGroup> JSON = new JsonlCodec<>() {
         @Override public PreferenceGroup fromJson(JsonObject json) {
             List<Completion> completions = new ArrayList<>();
@@ -70,9 +86,10 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
             JsonArray ps = FeedbackJson.requiredArray(json, "pairs");
             for (int i = 0; i < ps.size(); i++) {
                 JsonArray wl = FeedbackJson.array(ps.get(i), "pairs[" + i + "]");
-                if (wl.size() != 2)
-                    throw new IllegalArgumentException("pairs[" + i + "] must be [winner, loser], got " + Quote.cap(wl));
-                pairs.add(new IndexPair(index(wl.get(0), i, 0, completions.size()), index(wl.get(1), i, 1, completions.size())));
+                if (wl.size() != 2 && wl.size() != 3)
+                    throw new IllegalArgumentException("pairs[" + i + "] must be [winner, loser] or [winner, loser, margin], got " + Quote.cap(wl));
+                pairs.add(new IndexPair(index(wl.get(0), i, 0, completions.size()), index(wl.get(1), i, 1, completions.size()),
+                        wl.size() == 3 ? margin(wl.get(2), i) : 0));
             }
             return new PreferenceGroup(FeedbackJson.requiredString(json, "source"), FeedbackJson.requiredString(json, "criterion"),
                     FeedbackJson.PROMPT.fromJson(FeedbackJson.requiredObject(json, "prompt")), completions, pairs);
@@ -88,6 +105,16 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
             return index;
         }
 
+        /** A pair's margin: a finite number >= 0. */
+        private static double margin(JsonElement e, int pair) {
+            String path = "pairs[" + pair + "][2]";
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber())
+                throw new IllegalArgumentException("field '" + path + "' must be a number (the pair's margin), got " + Quote.cap(e));
+            double m = e.getAsDouble();
+            if (!(m >= 0) || !Double.isFinite(m)) throw new IllegalArgumentException("field '" + path + "' is " + m + ", a margin must be finite and >= 0");
+            return m;
+        }
+
         @Override public JsonObject toJson(PreferenceGroup g) {
             JsonObject json = new JsonObject();
             json.addProperty("source", g.source());
@@ -98,9 +125,10 @@ public record PreferenceGroup(String source, String criterion, Prompt prompt, Li
             json.add("completions", completions);
             JsonArray pairs = new JsonArray();
             for (IndexPair p : g.pairs()) {
-                JsonArray wl = new JsonArray(2);
+                JsonArray wl = new JsonArray(3);
                 wl.add(p.winner());
                 wl.add(p.loser());
+                if (p.margin() != 0) wl.add(p.margin());
                 pairs.add(wl);
             }
             json.add("pairs", pairs);

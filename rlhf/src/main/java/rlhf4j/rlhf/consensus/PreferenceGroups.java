@@ -37,6 +37,39 @@ public final class PreferenceGroups {
         return groups;
     }
 
+    /**
+     * The groups with each pair's margin set to the labelers' agreement on it: m = max(0, (n_w − n_l) / n) over the n
+     * usable judgements of the group's item, n_w of them ranking the winner above the loser and n_l the other way; a
+     * tie counts in n for neither side. Three PandaLM annotators who all prefer w give 1; two who prefer it and one
+     * tie give ⅔; two against one give ⅓. So a pair the labelers were unsure of asks the reward model for a smaller
+     * gap. Groups whose item has no judgement keep their margins.
+     */
+    public static List<PreferenceGroup> withAgreementMargins(List<PreferenceGroup> groups, List<Judgement> judgements) {
+        Map<ItemKey, List<Ranking>> byItem = new java.util.HashMap<>();
+        for (Judgement j : judgements) if (!j.unusable()) byItem.computeIfAbsent(j.item(), k -> new ArrayList<>()).add(j.ranking());
+        List<PreferenceGroup> out = new ArrayList<>();
+        for (PreferenceGroup g : groups) {
+            List<String> ids = g.completions().stream().map(Completion::id).toList();
+            List<Ranking> rankings = byItem.get(ItemKey.of(g.criterion(), g.prompt().id(), ids));
+            if (rankings == null) {
+                out.add(g);
+                continue;
+            }
+            List<PreferenceGroup.IndexPair> pairs = new ArrayList<>();
+            for (PreferenceGroup.IndexPair p : g.pairs()) {
+                String w = ids.get(p.winner()), l = ids.get(p.loser());
+                int net = 0;
+                for (Ranking r : rankings) {
+                    var choice = r.choice(w, l);
+                    net += choice == rlhf4j.rlhf.feedback.PairwiseChoice.FIRST ? 1 : choice == rlhf4j.rlhf.feedback.PairwiseChoice.SECOND ? -1 : 0;
+                }
+                pairs.add(new PreferenceGroup.IndexPair(p.winner(), p.loser(), Math.max(0.0, (double) net / rankings.size())));
+            }
+            out.add(new PreferenceGroup(g.source(), g.criterion(), g.prompt(), g.completions(), pairs));
+        }
+        return out;
+    }
+
     private static void add(List<PreferenceGroup> groups, String source, ItemKey item, Ranking ranking,
                             Map<String, Prompt> prompts, Map<String, Completion> completions) {
         Prompt prompt = prompts.get(item.promptId());

@@ -2,7 +2,9 @@ package rlhf4j.rlhf.eval;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Variable;
 import rlhf4j.rlhf.oracle.TextScorer;
@@ -21,8 +23,10 @@ import rlhf4j.transformer.tokenizer.Tokenizer;
 /**
  * Reference policy vs trained policy on held-out prompts: both complete every prompt (same sampling settings and
  * per-prompt seeds), then each completion is scored by the reward function, by a gold scorer (an oracle the policy
- * never trained on) and, when given, a toxicity classifier. The trained policy's KL to the reference is measured on
- * its own samples: KL = E_{y∼π}[Σ_t log π(y_t) − log π_ref(y_t)] (k1, per sequence).
+ * never trained on) and, when given, a toxicity classifier and any number of held-out judges (reward functions the
+ * policy never trained against, e.g. P(hate) of a classifier trained on other data by other annotators). The trained
+ * policy's KL to the reference is measured on its own samples: KL = E_{y∼π}[Σ_t log π(y_t) − log π_ref(y_t)] (k1,
+ * per sequence).
  */
 public final class Evaluation {
     private Evaluation() {}
@@ -49,14 +53,38 @@ public final class Evaluation {
     public record SampleRow(String prompt, String reference, String trained, double referenceReward, double trainedReward,
                             Double referenceGold, Double trainedGold) {}
 
+    /** A held-out judge's scores of the reference's and the trained policy's completions. */
+    public record Judged(MeanStd reference, MeanStd trained) {}
+
     /**
      * @param winRate fraction of prompts where the trained completion scores higher by the gold scorer (by the
      *                reward when there is none); ties count ½
+     * @param judges  each held-out judge's figures, by the judge's name (its reward-source spec); empty (or null in
+     *                results written before judges existed) when there were none
      */
-    public record Result(Side reference, Side trained, double winRate, String winRateBy, List<SampleRow> samples) {}
+    public record Result(Side reference, Side trained, double winRate, String winRateBy, List<SampleRow> samples,
+                         Map<String, Judged> judges) {
+        /** Without held-out judges. */
+        public Result(Side reference, Side trained, double winRate, String winRateBy, List<SampleRow> samples) {
+            this(reference, trained, winRate, winRateBy, samples, Map.of());
+        }
+    }
 
     public static Result run(TransformerModel reference, TransformerModel trained, Tokenizer tokenizer, int stopToken,
                              List<int[]> prompts, RewardFunction reward, TextScorer gold, TextScorer toxicity, Settings s) {
+        return run(reference, trained, tokenizer, stopToken, prompts, new Scorers(reward, gold, toxicity, Map.of()), s);
+    }
+
+    /**
+     * What scores the completions: the proxy reward, a gold scorer and a toxicity probability (null for none), and
+     * held-out judges by name (in order).
+     */
+    public record Scorers(RewardFunction reward, TextScorer gold, TextScorer toxicity, Map<String, RewardFunction> judges) {}
+
+    public static Result run(TransformerModel reference, TransformerModel trained, Tokenizer tokenizer, int stopToken,
+                             List<int[]> prompts, Scorers scorers, Settings s) {
+        RewardFunction reward = scorers.reward();
+        TextScorer gold = scorers.gold(), toxicity = scorers.toxicity();
         if (prompts.isEmpty()) throw new IllegalArgumentException("evaluation needs at least one prompt");
         Completions ref = complete(reference, null, tokenizer, stopToken, prompts, s);
         Completions pol = complete(trained, reference, tokenizer, stopToken, prompts, s);
@@ -69,15 +97,23 @@ public final class Evaluation {
         for (int i = 0; i < prompts.size(); i++)
             rows.add(new SampleRow(tokenizer.decode(prompts.get(i)), ref.texts[i], pol.texts[i], refSide.rewards()[i],
                     polSide.rewards()[i], gold == null ? null : (double) refSide.golds()[i], gold == null ? null : (double) polSide.golds()[i]));
-        return new Result(refSide, polSide, wins / a.length, gold != null ? gold.name() : reward.name(), rows);
+        Map<String, Judged> judged = new LinkedHashMap<>();
+        for (var j : scorers.judges().entrySet())
+            judged.put(j.getKey(), new Judged(MeanStd.of(j.getValue().score(samples(ref, tokenizer, prompts))),
+                    MeanStd.of(j.getValue().score(samples(pol, tokenizer, prompts)))));
+        return new Result(refSide, polSide, wins / a.length, gold != null ? gold.name() : reward.name(), rows, judged);
+    }
+
+    private static List<RewardFunction.Sample> samples(Completions c, Tokenizer tok, List<int[]> prompts) {
+        List<RewardFunction.Sample> batch = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++)
+            batch.add(new RewardFunction.Sample(tok.decode(prompts.get(i)), c.texts[i], prompts.get(i), c.tokens[i]));
+        return batch;
     }
 
     private static Side side(String name, Completions c, Tokenizer tok, List<int[]> prompts, RewardFunction reward,
                              TextScorer gold, TextScorer toxicity, float[] kl) {
-        List<RewardFunction.Sample> batch = new ArrayList<>();
-        for (int i = 0; i < prompts.size(); i++)
-            batch.add(new RewardFunction.Sample(tok.decode(prompts.get(i)), c.texts[i], prompts.get(i), c.tokens[i]));
-        float[] rewards = reward.score(batch);
+        float[] rewards = reward.score(samples(c, tok, prompts));
         float[] golds = gold == null ? null : scoreAll(gold, c.texts);
         float[] tox = toxicity == null ? null : scoreAll(toxicity, c.texts);
         double len = Arrays.stream(c.tokens).mapToInt(t -> t.length).average().orElse(0);

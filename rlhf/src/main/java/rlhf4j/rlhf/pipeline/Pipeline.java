@@ -23,7 +23,9 @@ import rlhf4j.rlhf.feedback.Jsonl;
 import rlhf4j.rlhf.feedback.Prompt;
 import rlhf4j.rlhf.report.Summary;
 import rlhf4j.rlhf.stage.ClassifierStage;
+import rlhf4j.rlhf.stage.DpoStage;
 import rlhf4j.rlhf.stage.EvalStage;
+import rlhf4j.rlhf.stage.GrpoStage;
 import rlhf4j.rlhf.stage.LabelStage;
 import rlhf4j.rlhf.stage.OutputMode;
 import rlhf4j.rlhf.stage.Outputs;
@@ -50,7 +52,10 @@ import rlhf4j.transformer.run.AtomicFiles;
  *   labeling.db, labeling-judgements.jsonl   (labelers "human" only) the labeling campaign and its export
  *   pairs/     groups.jsonl (consensus ranking → all (winner, loser) pairs per prompt)
  *   rm/        the reward model (or classifier) and metrics.json (held-out accuracy)
- *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy
+ *   ppo/       PPO metrics, samples, checkpoint, training report, and the trained policy in ppo/policy (grpo/ or
+ *              rloo/ instead when the config's algorithm is grpo or rloo: the same files; dpo/ for DPO, trained on
+ *              pairs/groups.jsonl, with its own metrics)
+ *   judge/     (only with the eval judge "davidson") a classifier of other tweets and annotators, for eval only
  *   eval/      result.json: reference vs trained policy on the held-out prompts
  *   report.html, summary.json
  * </pre>
@@ -113,14 +118,40 @@ public final class Pipeline {
         }
         s.add(new Step("rm", stages.pairwise() ? "pairwise reward model from the policy's trunk" : "classifier on "
                 + cfg.rewardModel().classifier().data() + ", reward = logit of '" + cfg.rewardModel().classifier().rewardClass() + "'", this::trainRewardModel));
-        s.add(new Step("ppo", cfg.ppo().stopping().maxIterations() + " PPO iterations of " + cfg.ppo().sampling().batchSize() + " rollouts", this::ppo));
-        s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts", this::evaluate));
+        if (cfg.eval().davidsonJudge())
+            s.add(new Step("judge", "held-out judge: n-gram classifier on Davidson et al. (other tweets and annotators), eval only", this::trainJudge));
+        PipelineConfig.Training t = cfg.training();
+        s.add(new Step(t.algorithm(), t.description(), () -> train(t, dir(t.algorithm()))));
+        s.add(new Step("eval", "reference vs trained policy on " + cfg.prompts().eval() + " held-out prompts",
+                () -> evaluate(t, dir(t.algorithm()), dir("eval"))));
         s.add(new Step("report", "report.html and summary.json", this::report));
         return s;
     }
 
     /** The stages this configuration runs, in order. */
     public List<String> stageNames() { return steps().stream().map(Step::name).toList(); }
+
+    /**
+     * Runs every unfinished stage before the policy's training (policy, samples, labels, pairs, rm, judge): what every
+     * algorithm shares in a comparison ({@link #trainAndEvaluate}).
+     */
+    public void prepare() throws IOException {
+        for (Step s : steps()) {
+            if (s.name().equals(cfg.training().algorithm())) return;
+            stage(s);
+        }
+    }
+
+    /**
+     * Trains a policy with the given algorithm and settings on this run's reward and training prompts, into
+     * {@code dir/train}, then evaluates it on the held-out prompts into {@code dir/eval} (replacing both). Needs
+     * {@link #prepare} to have finished.
+     */
+    public Evaluation.Result trainAndEvaluate(PipelineConfig.Training training, Path dir) throws IOException {
+        train(training, dir.resolve("train"));
+        evaluate(training, dir.resolve("train"), dir.resolve("eval"));
+        return EvalStage.read(dir.resolve("eval"));
+    }
 
     /** Runs every unfinished stage; returns the summary. */
     public Summary run() throws IOException {
@@ -213,14 +244,22 @@ public final class Pipeline {
         else new ClassifierStage(stages.classifier(), context()).run(dir("rm"));
     }
 
-    private void ppo() throws IOException {
-        new PpoStage(stages.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), texts(stages.prompts(false)), null, false),
-                dir("ppo"));
+    /** ppo, grpo or rloo: the policy trained against the rm stage's reward on the training prompts; dpo: on the pairs stage's groups. */
+    private void train(PipelineConfig.Training t, Path out) throws IOException {
+        List<String> prompts = texts(stages.prompts(false));
+        if (t.algorithm().equals("dpo"))
+            new DpoStage(t.dpo(), context()).run(new DpoStage.Inputs(stages.policy(), RewardModelStage.readGroups(dir("pairs").resolve(PairsStage.GROUPS)),
+                    false), out);
+        else if (t.criticFree() != null) new GrpoStage(t.criticFree(), context()).run(new GrpoStage.Inputs(stages.policy(), stages.reward(), prompts, false), out);
+        else new PpoStage(t.ppo(), context()).run(new PpoStage.Inputs(stages.policy(), stages.reward(), prompts, null, false), out);
     }
 
-    private void evaluate() throws IOException {
-        new EvalStage(stages.eval(), context()).run(new EvalStage.Inputs(stages.policy(), dir("ppo"), stages.reward(), texts(stages.prompts(true))),
-                dir("eval"));
+    private void trainJudge() throws IOException {
+        new ClassifierStage(stages.judge(), context()).run(dir("judge"));
+    }
+
+    private void evaluate(PipelineConfig.Training t, Path trained, Path out) throws IOException {
+        new EvalStage(stages.eval(t), context()).run(new EvalStage.Inputs(stages.policy(), trained, stages.reward(), texts(stages.prompts(true))), out);
     }
 
     private void report() throws IOException {
@@ -228,7 +267,8 @@ public final class Pipeline {
         for (String s : stageNames()) if (!s.equals("report")) wall += stageSeconds(s);
         Map<String, Object> shown = new LinkedHashMap<>();
         StageFiles.flatten("", GSON.fromJson(Files.readString(run.resolve(CONFIG_FILE), StandardCharsets.UTF_8), JsonObject.class), shown);
-        new ReportStage(stages.report(), context()).run(new ReportStage.Inputs(dir("ppo"), dir("eval"), dir("rm"),
+        boolean rollouts = !cfg.training().algorithm().equals("dpo");          // DPO's steps are not PPO-style iterations
+        new ReportStage(stages.report(), context()).run(new ReportStage.Inputs(rollouts ? dir(cfg.training().algorithm()) : null, dir("eval"), dir("rm"),
                 stages.pairwise() ? dir("labels") : null, shown, wall), run);
     }
 

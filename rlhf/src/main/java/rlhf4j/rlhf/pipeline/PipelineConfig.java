@@ -16,19 +16,88 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import rlhf4j.transformer.data.DataSets;
+import rlhf4j.rlhf.stage.DpoStage;
 import rlhf4j.rlhf.stage.PolicyPretrainStage;
+import rlhf4j.rlhf.dpo.DpoConfig;
+import rlhf4j.rlhf.grpo.Baseline;
+import rlhf4j.rlhf.grpo.GrpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig;
 
 /**
  * Everything one pipeline run needs, read from a JSON file (format: docs/pipeline.md). Sections: policy, prompts,
- * sampling, labelers, reward_model, ppo, eval. Missing fields take the defaults below; an unknown field, a wrong
+ * sampling, labelers, reward_model, the training algorithm's (ppo, grpo, rloo or dpo; chosen by {@code algorithm}), eval. Missing fields take the defaults below; an unknown field, a wrong
  * type or an out-of-range value is a {@link ConfigException} naming the file and the field ("ppo.lr").
  *
  * <p>Paths starting with {@code shared:} are looked up under the project's shared/data folder; other relative paths
  * are relative to the config file's folder.
  */
 public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling sampling, Labelers labelers,
-                             RewardModelSettings rewardModel, PpoConfig ppo, Eval eval) {
+                             RewardModelSettings rewardModel, Training training, Eval eval) {
+
+    /** The algorithms that can train the policy; each has a section of its own and a stage directory of its name. */
+    public static final List<String> ALGORITHMS = List.of("ppo", "grpo", "rloo", "dpo");
+
+    /**
+     * Which algorithm trains the policy, and the settings of each (every section is read and checked; only the
+     * chosen one's is used).
+     */
+    public record Training(String algorithm, PpoConfig ppo, GrpoConfig grpo, GrpoConfig rloo, DpoStage.Config dpo) {
+        public Training {
+            if (!ALGORITHMS.contains(algorithm))
+                throw new IllegalArgumentException("algorithm '" + algorithm + "': expected one of " + String.join(", ", ALGORITHMS));
+        }
+
+        public Training withAlgorithm(String a) { return new Training(a, ppo, grpo, rloo, dpo); }
+
+        public Training withPpo(PpoConfig c) { return new Training(algorithm, c, grpo, rloo, dpo); }
+
+        public Training withGrpo(GrpoConfig c) { return new Training(algorithm, ppo, c, rloo, dpo); }
+
+        public Training withRloo(GrpoConfig c) { return new Training(algorithm, ppo, grpo, c, dpo); }
+
+        public Training withDpo(DpoStage.Config c) { return new Training(algorithm, ppo, grpo, rloo, c); }
+
+        /** The chosen algorithm's settings: a PpoConfig, a GrpoConfig or a DpoStage.Config. */
+        public Record chosen() {
+            return switch (algorithm) {
+                case "ppo" -> ppo;
+                case "grpo" -> grpo;
+                case "rloo" -> rloo;
+                default -> dpo;
+            };
+        }
+
+        /** The settings of a critic-free algorithm (grpo or rloo), or null for ppo. */
+        public GrpoConfig criticFree() {
+            return switch (algorithm) {
+                case "grpo" -> grpo;
+                case "rloo" -> rloo;
+                default -> null;
+            };
+        }
+
+        /** The chosen algorithm's sampling temperature (the evaluation samples at the same one; DPO samples nothing: PPO's). */
+        public double temperature() { return criticFree() != null ? criticFree().sampling().temperature() : ppo.sampling().temperature(); }
+
+        /** The chosen algorithm's completion length cap. */
+        public int maxNewTokens() { return criticFree() != null ? criticFree().sampling().maxNewTokens() : ppo.sampling().maxNewTokens(); }
+
+        /** What the training stage does, in words. */
+        public String description() {
+            GrpoConfig c = criticFree();
+            if (algorithm.equals("dpo"))
+                return String.format(java.util.Locale.ROOT, "DPO on the consensus pairs: %d epochs, %s loss, beta %s", dpo.training().optimisation().epochs(),
+                        dpo.training().loss().type().toString().toLowerCase(java.util.Locale.ROOT), dpo.training().loss().beta());
+            if (c == null) return ppo.stopping().maxIterations() + " PPO iterations of " + ppo.sampling().batchSize() + " rollouts";
+            return String.format(java.util.Locale.ROOT, "%d %s iterations of %d prompts x %d completions, beta %s", c.stopping().maxIterations(),
+                    c.objective().baseline().id().toUpperCase(java.util.Locale.ROOT), c.sampling().prompts(), c.sampling().groupSize(), c.objective().beta());
+        }
+    }
+
+    /** PPO's settings (used when the algorithm is ppo). */
+    public PpoConfig ppo() { return training.ppo(); }
+
+    public PipelineConfig withTraining(Training t) { return new PipelineConfig(run, policy, prompts, sampling, labelers, rewardModel, t, eval); }
 
     /** The run's name (in the report's title), the seed of every random choice, and the device. */
     public record Run(String name, long seed, String device) {}
@@ -99,8 +168,29 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
     public record ClassifierData(String data, String rewardClass, int steps) {}
 
 
-    /** Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed. */
-    public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples) {}
+    /**
+     * Held-out evaluation: a gold oracle the policy never trained on, a toxicity score, samples printed, and held-out
+     * judges: reward-source specs ({@code classifier:DIR:CLASS} judged by P(CLASS), {@code rm:DIR} ...), or
+     * {@value #DAVIDSON_JUDGE} for P(hate) of an n-gram classifier the {@code judge} stage trains on Davidson et al.'s
+     * tweets (other tweets, other annotators than TweetEval's), {@code davidson:CLASS} for P(CLASS) of it (classes
+     * hate, offensive, neither).
+     */
+    public record Eval(String gold, boolean toxicity, int maxNewTokens, int samplesShown, boolean showSamples, List<String> judges) {
+        public static final String DAVIDSON_JUDGE = "davidson";
+
+        public Eval {
+            judges = judges == null ? List.of() : List.copyOf(judges);
+        }
+
+        /** Whether the run trains the Davidson judge. */
+        public boolean davidsonJudge() { return judges.stream().anyMatch(Eval::isDavidson); }
+
+        /** "davidson" or "davidson:CLASS". */
+        public static boolean isDavidson(String judge) { return judge.equals(DAVIDSON_JUDGE) || judge.startsWith(DAVIDSON_JUDGE + ":"); }
+
+        /** The class of a Davidson judge whose probability is reported: hate unless named. */
+        public static String davidsonClass(String judge) { return judge.equals(DAVIDSON_JUDGE) ? "hate" : judge.substring(DAVIDSON_JUDGE.length() + 1); }
+    }
 
     public static PipelineConfig load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such pipeline config");
@@ -119,7 +209,8 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         root = humanShorthand(root, source);
         Fields top = new Fields(root, source, "", base);
         Fields pol = top.section("policy"), pr = top.section("prompts"), sa = top.section("sampling"),
-                la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval");
+                la = top.section("labelers"), rm = top.section("reward_model"), pp = top.section("ppo"), ev = top.section("eval"),
+                gr = top.section("grpo"), rl = top.section("rloo"), dp = top.section("dpo");
         Scratch scratch = null;
         if (pol.has("scratch")) {
             Fields sc = pol.section("scratch");
@@ -145,13 +236,17 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 new ClassifierData(rm.str("classifier_data", "tweeteval"), rm.str("reward_class", "not-hate"), rm.positive("classifier_steps", 300)));
         if (reward.heldOutPercent() >= 100) throw rm.error("held_out_percent", "must be below 100");
         Run run = new Run(top.str("name", "pipeline"), top.integer("seed", 1), top.oneOf("device", "cpu", "cpu", "cuda"));
-        PpoConfig ppo = ppo(pp, run.seed());
-        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", ppo.sampling().maxNewTokens()),
-                ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true));
+        Training training = new Training(top.oneOf("algorithm", "ppo", ALGORITHMS.toArray(String[]::new)), ppo(pp, run.seed()),
+                criticFree(gr, Baseline.parse(gr.oneOf("variant", "grpo", "grpo", "dr-grpo")), run.seed()),
+                criticFree(rl, Baseline.RLOO, run.seed()), dpo(dp, run.seed()));
+        if (training.algorithm().equals("dpo") && !reward.type().equals("pairwise"))
+            throw top.error("algorithm", "dpo trains on the consensus pairs: it needs reward_model.type \"pairwise\"");
+        Eval eval = new Eval(ev.str("gold", "afinn"), ev.bool("toxicity", false), ev.positive("max_new_tokens", training.maxNewTokens()),
+                ev.atLeast("samples_shown", 3, 0), ev.bool("show_samples", true), ev.judges("judges"));
         if (eval.toxicity() && reward.type().equals("pairwise"))
             throw ev.error("toxicity", "needs reward_model.type \"classifier\" or \"ngram\" (the toxicity is its classifier's P(hate))");
-        PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, ppo, eval);
-        for (Fields f : List.of(pol, pr, sa, la, rm, pp, ev, top)) f.done();
+        PipelineConfig c = new PipelineConfig(run, policy, prompts, sampling, labelers, reward, training, eval);
+        for (Fields f : List.of(pol, pr, sa, la, rm, pp, gr, rl, dp, ev, top)) f.done();
         return c;
     }
 
@@ -207,6 +302,44 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
         var advantage = new PpoConfig.Advantage(PpoConfig.Defaults.GAMMA, PpoConfig.Defaults.LAMBDA, pp.bool("whiten_rewards", false), pp.nonNegative("reward_clip", 0), 0.0);
         var stopping = new PpoConfig.Stopping(pp.positive("iterations", 20), Double.NaN, 5);
         return new PpoConfig(sampling, optimisation, loss, advantage, kl, stopping, new PpoConfig.Checkpointing(0, 1), seed);
+    }
+
+    /**
+     * A grpo or rloo section as {@link GrpoConfig}, defaults matching the ppo section's (16 rollouts of 48 tokens, 4
+     * epochs × 4 minibatches, lr 1e−4, 20 iterations); what it has no field for: no weight decay, gradient clip 1, one
+     * checkpoint at the end.
+     */
+    private static GrpoConfig criticFree(Fields f, Baseline baseline, long seed) {
+        var sampling = new GrpoConfig.Sampling(f.positive("prompts_per_iteration", 4), f.atLeast("group_size", 4, 2),
+                f.positive("max_new_tokens", 48), f.positiveNum("temperature", 1.0));
+        int minibatches = f.positive("minibatches", 4);
+        if (sampling.batchSize() % minibatches != 0)
+            throw f.error("minibatches", minibatches + " must divide prompts_per_iteration × group_size = " + sampling.batchSize());
+        var objective = new GrpoConfig.Objective(baseline, f.positiveNum("clip_range", 0.2), f.nonNegative("beta", GrpoConfig.Defaults.BETA),
+                f.positiveNum("std_epsilon", GrpoConfig.Defaults.EPSILON));
+        return new GrpoConfig(sampling, new PpoConfig.Optimisation(f.positiveNum("lr", 1e-4), 0.0, 1.0, f.positive("epochs", 4), minibatches),
+                objective, new PpoConfig.Stopping(f.positive("iterations", 20), Double.NaN, 5), new PpoConfig.Checkpointing(0, 1), seed);
+    }
+
+    /**
+     * The dpo section as {@link DpoStage.Config}: the consensus groups of the pairs stage, every one trained on (no
+     * hold-out: the eval stage measures), completions cut to max_completion_tokens; defaults β 0.1, sigmoid loss,
+     * 2 epochs of 8 groups a step at lr 1e−4; no weight decay, gradient clip 1, one checkpoint at the end.
+     */
+    private static DpoStage.Config dpo(Fields f, long seed) {
+        DpoConfig.LossType type;
+        try {
+            type = DpoConfig.LossType.parse(f.oneOf("loss", "sigmoid", "sigmoid", "ipo"));
+        } catch (IllegalArgumentException e) {
+            throw f.error("loss", e.getMessage());
+        }
+        double beta = f.positiveNum("beta", 0.1), smoothing = f.nonNegative("label_smoothing", 0);
+        if (smoothing >= 0.5) throw f.error("label_smoothing", "must be below 0.5");
+        if (type == DpoConfig.LossType.IPO && smoothing != 0) throw f.error("label_smoothing", "applies to the sigmoid loss only");
+        DpoConfig training = new DpoConfig(new DpoConfig.Loss(type, beta, smoothing),
+                new DpoConfig.Optimisation(f.positive("epochs", 2), f.positive("groups_per_batch", 8), f.positiveNum("lr", 1e-4), 0.0, 1.0),
+                new DpoConfig.Checkpointing(0, 1), seed);
+        return new DpoStage.Config(training, new DpoStage.Data(0, 0, f.positive("max_completion_tokens", 64)));
     }
 
     /**
@@ -314,6 +447,29 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
                 out.add(e.getAsDouble());
             }
             if (out.isEmpty()) throw error(key, "needs at least one value");
+            return List.copyOf(out);
+        }
+
+        /** Held-out judges: an array of "davidson" or reward-source specs (each checked here); empty when absent. */
+        List<String> judges(String key) {
+            seen.add(key);
+            if (!has(key)) return List.of();
+            if (!o.get(key).isJsonArray()) throw error(key, "expected an array of judges, got " + o.get(key));
+            List<String> out = new ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray(key)) {
+                if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) throw error(key, "expected judge names (strings), got " + e);
+                String j = e.getAsString().strip();
+                if (Eval.isDavidson(j) && !List.of("hate", "offensive", "neither").contains(Eval.davidsonClass(j)))
+                    throw error(key, "\"" + j + "\": the Davidson classes are hate, offensive and neither");
+                if (!Eval.isDavidson(j)) {
+                    try {
+                        rlhf4j.rlhf.reward.RewardSource.parse(j);
+                    } catch (IllegalArgumentException bad) {
+                        throw error(key, "\"" + j + "\" is neither davidson nor a reward source (" + bad.getMessage() + ")");
+                    }
+                }
+                out.add(j);
+            }
             return List.copyOf(out);
         }
 

@@ -7,7 +7,6 @@ import java.util.Locale;
 import rlhf4j.rlhf.consensus.ConsensusMethod;
 import rlhf4j.rlhf.data.PromptSource;
 import rlhf4j.rlhf.feedback.Prompt;
-import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.ClassifierStage;
 import rlhf4j.rlhf.stage.EvalStage;
@@ -27,6 +26,8 @@ import rlhf4j.rlhf.stage.TrunkSource;
 final class PipelineStages {
     /** The n-gram classifier's L2 penalty in a pipeline run. */
     static final double NGRAM_L2 = 1e-6;
+    /** Where the judge stage writes the held-out Davidson classifier. */
+    static final String JUDGE_DIR = "judge";
     /** Validation texts of a trunk classifier in a pipeline run (the first ones). */
     static final int CLASSIFIER_VAL_TEXTS = 500;
     /** The class whose probability is the toxicity when eval.toxicity is on. */
@@ -126,13 +127,22 @@ final class PipelineStages {
                 .withSeed(cfg.seed());
     }
 
-    /** ppo: the config's PPO settings (PipelineConfig reads them into the stage's). */
-    PpoConfig ppo() { return cfg.ppo(); }
-
-    /** eval: PPO's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm classifier as toxicity. */
-    EvalStage.Config eval() {
+    /**
+     * eval: the training algorithm's temperature, seed + 7, 16 prompts at a time; the gold oracle; P(hate) of the rm
+     * classifier as toxicity; the held-out judges ("davidson" or "davidson:CLASS": P(hate) or P(CLASS) of the judge
+     * stage's classifier).
+     */
+    EvalStage.Config eval(PipelineConfig.Training training) {
         PipelineConfig.Eval e = cfg.eval();
-        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), cfg.ppo().sampling().temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
-                e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null);
+        List<RewardSource> judges = e.judges().stream().map(j -> PipelineConfig.Eval.isDavidson(j)
+                ? (RewardSource) new RewardSource.ClassifierClass(run.resolve(JUDGE_DIR), PipelineConfig.Eval.davidsonClass(j)) : RewardSource.parse(j)).toList();
+        return new EvalStage.Config(new EvalStage.Sampling(e.maxNewTokens(), training.temperature(), cfg.seed() + EVAL_SEED_OFFSET, 16),
+                e.gold().equals("none") ? null : e.gold(), e.toxicity() ? new RewardSource.ClassifierClass(run.resolve("rm"), TOXIC_CLASS) : null,
+                judges);
+    }
+
+    /** judge: the n-gram classifier (its default settings) on Davidson et al.'s tweets; eval reads its P(hate). */
+    ClassifierStage.Config judge() {
+        return ClassifierStage.Config.ngramDefaults().withData(ClassifierStage.Data.of("davidson")).withSeed(cfg.seed());
     }
 }

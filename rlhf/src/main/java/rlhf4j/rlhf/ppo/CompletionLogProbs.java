@@ -2,6 +2,7 @@ package rlhf4j.rlhf.ppo;
 
 import rlhf4j.autograd.Variable;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.transformer.TransformerModel;
 
 /**
  * Per-token log-probabilities and entropies of a completion under a model, from its logits over the padded
@@ -30,5 +31,12 @@ public final class CompletionLogProbs {
     /** Entropy H = −Σ_v p·log p of each position: logp (B, N, V) → (B, N). */
     public static Variable entropy(Variable logp) {
         return logp.exp().mul(logp).sum(-1).neg();                                         // (B, N)
+    }
+
+    /** log π(y_t) (b, N) of a minibatch's completion tokens under a model without heads, at temperature τ. */
+    public static Variable of(TransformerModel model, Minibatch x, double temperature) {
+        Variable logits = model.forward(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, V)
+        Variable logp = completionLogits(logits, x.promptLength(), x.n(), temperature).logSoftmax();                    // (b, N, V)
+        return gather(logp, x.completionIds());                                                                        // (b, N)
     }
 }

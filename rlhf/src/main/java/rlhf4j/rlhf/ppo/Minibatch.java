@@ -17,9 +17,9 @@ import rlhf4j.tensor.Tensor;
  * @param promptLength  P
  * @param n             N
  */
-record Minibatch(int[] rows, Tensor ids, Tensor mask, Tensor completionIds, int promptLength, int n) {
+public record Minibatch(int[] rows, Tensor ids, Tensor mask, Tensor completionIds, int promptLength, int n) {
 
-    static Minibatch of(Rollout.Tokens tokens, int[] rows) {
+    public static Minibatch of(Rollout.Tokens tokens, int[] rows) {
         int b = rows.length, t = tokens.width(), p = tokens.promptLength(), n = tokens.n();
         int[] xi = new int[b * t], xm = new int[b * t], ci = new int[b * n];
         for (int j = 0; j < b; j++) {
@@ -31,21 +31,21 @@ record Minibatch(int[] rows, Tensor ids, Tensor mask, Tensor completionIds, int 
     }
 
     /** An order of the rollout's rows cut into consecutive slices of {@code size}: minibatch k is slice k. */
-    static List<int[]> slices(int[] order, int size) {
+    public static List<int[]> slices(int[] order, int size) {
         List<int[]> out = new ArrayList<>();
         for (int from = 0; from < order.length; from += size) out.add(Arrays.copyOfRange(order, from, from + size));
         return out;
     }
 
     /** This minibatch's rows of a (B, N) host array → a (b, N) host tensor. */
-    Tensor gather(float[] src) {
+    public Tensor gather(float[] src) {
         float[] out = new float[rows.length * n];
         for (int j = 0; j < rows.length; j++) System.arraycopy(src, rows[j] * n, out, j * n, n);
         return Tensor.of(out, rows.length, n);
     }
 
     /** A (b, N) result of this minibatch written into its rows of a (B, N) host array. */
-    void scatter(Tensor src, float[] dst) {
+    public void scatter(Tensor src, float[] dst) {
         float[] v = src.contiguous().toFloatArray();
         for (int j = 0; j < rows.length; j++) System.arraycopy(v, j * n, dst, rows[j] * n, n);
     }

@@ -1,5 +1,7 @@
 package rlhf4j.rlhf.ppo;
 
+import rlhf4j.tensor.Tensor;
+
 /**
  * What one minibatch update saw (for tests and diagnostics).
  *
@@ -22,5 +24,27 @@ public record MinibatchStats(int epoch, int index, double tokens, double policyL
      * @param clipFraction fraction of tokens with |ρ − 1| &gt; ε
      * @param approxKl     mean k3 = (ρ − 1) − log ρ
      */
-    public record Ratios(double min, double mean, double max, double clipFraction, double approxKl) {}
+    public record Ratios(double min, double mean, double max, double clipFraction, double approxKl) {
+        /**
+         * The statistics of ratios over real tokens: k3 = (ρ − 1) − log ρ ≥ 0 (Schulman's approx-KL), the fraction
+         * with |ρ − 1| &gt; ε, and min, mean and max of ρ.
+         *
+         * @param ratio (b, N) ρ
+         * @param mask  (b, N) 1 for real tokens
+         */
+        public static Ratios of(Tensor ratio, Tensor mask, double tokens, double eps) {
+            float[] rho = ratio.toFloatArray(), m = mask.toFloatArray();
+            double count = Math.max(1, tokens);
+            double k3 = 0, clipCount = 0, sum = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < rho.length; i++) {
+                if (m[i] == 0) continue;
+                k3 += (rho[i] - 1) - Math.log(rho[i]);
+                if (Math.abs(rho[i] - 1) > eps) clipCount++;
+                min = Math.min(min, rho[i]);
+                max = Math.max(max, rho[i]);
+                sum += rho[i];
+            }
+            return new Ratios(min, sum / count, max, clipCount / count, k3 / count);
+        }
+    }
 }

@@ -52,25 +52,8 @@ final class PpoLoss {
         return new Terms(policyLoss, valueLoss, meanEntropy, loss, ratio);
     }
 
-    /**
-     * Statistics of the ratios an update started from, over real tokens: k3 = (ρ − 1) − log ρ ≥ 0 (Schulman's
-     * approx-KL), the fraction with |ρ − 1| &gt; ε, and min, mean and max of ρ.
-     *
-     * @param ratio (b, N) ρ
-     * @param mask  (b, N) 1 for real tokens
-     */
+    /** Statistics of the ratios an update started from ({@link MinibatchStats.Ratios#of}). */
     static MinibatchStats.Ratios ratioStats(Tensor ratio, Tensor mask, double tokens, double eps) {
-        float[] rho = ratio.toFloatArray(), m = mask.toFloatArray();
-        double count = Math.max(1, tokens);
-        double k3 = 0, clipCount = 0, sum = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < rho.length; i++) {
-            if (m[i] == 0) continue;
-            k3 += (rho[i] - 1) - Math.log(rho[i]);
-            if (Math.abs(rho[i] - 1) > eps) clipCount++;
-            min = Math.min(min, rho[i]);
-            max = Math.max(max, rho[i]);
-            sum += rho[i];
-        }
-        return new MinibatchStats.Ratios(min, sum / count, max, clipCount / count, k3 / count);
+        return MinibatchStats.Ratios.of(ratio, mask, tokens, eps);
     }
 }

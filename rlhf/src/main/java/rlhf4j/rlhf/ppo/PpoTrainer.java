@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,10 +20,7 @@ import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
 import rlhf4j.tensor.io.Safetensors;
-import rlhf4j.transformer.TransformerModel;
-import rlhf4j.transformer.generate.Generation;
-import rlhf4j.transformer.generate.Generator;
-import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.rlhf.ppo.RolloutSampling.Sampled;
 import rlhf4j.transformer.heads.HeadedModel;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 import rlhf4j.transformer.run.DiskSpace;
@@ -301,7 +297,7 @@ public final class PpoTrainer {
         time.scoring = secondsSince(t1);
         Rollout.Tokens tokens = s.tokens();
         Rollout.Outputs out = evaluate(tokens, it, time);
-        double gap = logProbGap(s.generation(), tokens, out.logProbs());
+        double gap = RolloutSampling.logProbGap(s.generation(), tokens, out.logProbs());
         float[] rewards = ShapedRewards.compute(out, tokens, scores, beta, cfg.advantage());
         Gae.Result gae = Gae.compute(rewards, out.values(), tokens.lengths(), tokens.n(), cfg.advantage().gamma(), cfg.advantage().lambda());
         float[] advantages = Masked.whiten(gae.advantages(), tokens.mask(), false);         // (A − μ)/σ over real tokens
@@ -311,73 +307,18 @@ public final class PpoTrainer {
 
     /** The prompts of iteration {@code it}: the prompt set walked in a fresh shuffled order each pass. */
     int[] promptIndices(int it) {
-        int b = cfg.sampling().batchSize(), n = prompts.size();
-        int[] out = new int[b];
-        Map<Integer, int[]> orders = new HashMap<>();
-        for (int r = 0; r < b; r++) {
-            long g = (long) it * b + r;                       // position in the endless stream of prompts
-            int pass = (int) (g / n);
-            out[r] = orders.computeIfAbsent(pass, p -> permutation(n, CounterRng.bits(cfg.seed() ^ PROMPT_STREAM, p)))[(int) (g % n)];
-        }
-        return out;
+        return RolloutSampling.promptIndices(prompts.size(), cfg.sampling().batchSize(), it, cfg.seed() ^ PROMPT_STREAM);
     }
 
-    /** A sampled batch: which prompts, their ids, the generator's output and its layout as a token batch. */
-    private record Sampled(int[] promptIndex, int[][] promptIds, Generation generation, Rollout.Tokens tokens, String[] completions) {}
-
-    /**
-     * Step 1: y ~ softmax(logits/τ) token by token, for each of the iteration's prompts. Top-k and top-p stay off, so
-     * the learner's softmax(logits/τ) is exactly the sampling distribution.
-     */
+    /** Step 1: y ~ softmax(logits/τ) for each of the iteration's prompts ({@link RolloutSampling#sample}). */
     private Sampled sample(int it) {
-        int[] promptIndex = promptIndices(it);
-        int[][] promptIds = new int[promptIndex.length][];
-        for (int r = 0; r < promptIds.length; r++) promptIds[r] = prompts.get(promptIndex[r]);
         PpoConfig.Sampling sc = cfg.sampling();
-        SamplingConfig sampling = new SamplingConfig(sc.temperature(), 0, 1, sc.maxNewTokens(), stopToken);
-        Generation gen = new Generator(models.policy().trunk).generate(promptIds, sampling, CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it));
-        Rollout.Tokens tokens = layout(promptIds, gen, stopToken);
-        String[] completions = new String[promptIds.length];
-        for (int r = 0; r < completions.length; r++) {
-            int[] t = gen.tokens()[r];
-            completions[r] = tokenizer.decode(tokens.ended()[r] ? Arrays.copyOf(t, t.length - 1) : t);
-        }
-        return new Sampled(promptIndex, promptIds, gen, tokens, completions);
-    }
-
-    /** Prompts left-padded to P and completions right-padded to N: the (B, T) ids and attention, the (B, N) mask. */
-    static Rollout.Tokens layout(int[][] promptIds, Generation gen, int stopToken) {
-        int b = promptIds.length, p = gen.promptLength(), n = Math.max(1, gen.completionLength()), t = p + n;
-        int[] ids = new int[b * t], attention = new int[b * t], lengths = new int[b];
-        float[] mask = new float[b * n];
-        boolean[] ended = new boolean[b];
-        for (int r = 0; r < b; r++) {
-            int[] prompt = promptIds[r], tokens = gen.tokens()[r];
-            int start = p - prompt.length;
-            for (int i = 0; i < prompt.length; i++) { ids[r * t + start + i] = prompt[i]; attention[r * t + start + i] = 1; }
-            for (int i = 0; i < tokens.length; i++) {
-                ids[r * t + p + i] = tokens[i];
-                attention[r * t + p + i] = 1;
-                mask[r * n + i] = 1;
-            }
-            lengths[r] = tokens.length;
-            ended[r] = tokens.length > 0 && tokens[tokens.length - 1] == stopToken;
-        }
-        return new Rollout.Tokens(ids, attention, p, n, lengths, mask, ended);
+        return RolloutSampling.sample(models.policy().trunk, tokenizer, stopToken, prompts, promptIndices(it), sc.temperature(),
+                sc.maxNewTokens(), CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it));
     }
 
     /** Step 2: s = R(prompt, completion) for each row, as the reward function returns it. */
-    private float[] score(Sampled s) {
-        int b = s.promptIds().length;
-        List<RewardFunction.Sample> batch = new ArrayList<>();
-        for (int r = 0; r < b; r++)
-            batch.add(new RewardFunction.Sample(tokenizer.decode(s.promptIds()[r]), s.completions()[r], s.promptIds()[r],
-                    s.generation().tokens()[r]));
-        float[] scores = reward.score(batch);
-        if (scores.length != b)
-            throw new IllegalStateException("reward function " + reward.name() + " returned " + scores.length + " scores for " + b + " samples");
-        return scores;
-    }
+    private float[] score(Sampled s) { return RolloutSampling.score(reward, tokenizer, s); }
 
     /**
      * Step 3: log π_old(y_t), V_old,t and H_t from one forward pass of the policy per minibatch (the value head reads
@@ -404,21 +345,12 @@ public final class PpoTrainer {
             for (int[] rows : minibatches)
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Minibatch x = Minibatch.of(tokens, rows);
-                    x.scatter(logProbsOf(models.reference(), x).value(), refLogProbs);
+                    x.scatter(CompletionLogProbs.of(models.reference(), x, cfg.sampling().temperature()).value(), refLogProbs);
                 }
             time.reference = secondsSince(t1);
         }
         for (float[] a : List.of(logProbs, refLogProbs, values, entropy)) zeroPadding(a, tokens.mask());
         return new Rollout.Outputs(logProbs, refLogProbs, values, entropy);
-    }
-
-    /** max |generator log-prob − log π_old| over real tokens: both must have computed the same distribution. */
-    private static double logProbGap(Generation gen, Rollout.Tokens tokens, float[] logProbs) {
-        double gap = 0;
-        for (int r = 0; r < tokens.size(); r++)
-            for (int i = 0; i < tokens.lengths()[r]; i++)
-                gap = Math.max(gap, Math.abs(gen.logProbs()[r][i] - logProbs[r * tokens.n() + i]));
-        return gap;
     }
 
     // ================================================================================================ phase 2: learning
@@ -549,14 +481,6 @@ public final class PpoTrainer {
         return new Forward(logProbs, values, entropy);
     }
 
-    /** log π_ref(y_t) (b, N) of the completion tokens under a model without heads, at the sampling temperature. */
-    private Variable logProbsOf(TransformerModel model, Minibatch x) {
-        Variable logits = model.forward(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, V)
-        Variable logp = CompletionLogProbs.completionLogits(logits, x.promptLength(), x.n(), cfg.sampling().temperature())
-                .logSoftmax();                                                                                           // (b, N, V)
-        return CompletionLogProbs.gather(logp, x.completionIds());                                                      // (b, N)
-    }
-
     private Tensor onDevice(Tensor t) { return t.to(models.policy().trunk.device()); }
 
     private static void zeroPadding(float[] x, float[] mask) {
@@ -565,30 +489,10 @@ public final class PpoTrainer {
 
     /** Σ_t k1 = Σ_t (log π_old − log π_ref)(y_t) of each row. */
     private static double[] klPerSequence(Rollout r) {
-        double[] out = new double[r.size()];
-        float[] logProbs = r.outputs().logProbs(), ref = r.outputs().refLogProbs();
-        for (int row = 0; row < r.size(); row++)
-            for (int t = 0; t < r.tokens().lengths()[row]; t++) out[row] += logProbs[row * r.n() + t] - ref[row * r.n() + t];
-        return out;
+        return RolloutSampling.klPerSequence(r.outputs().logProbs(), r.outputs().refLogProbs(), r.tokens());
     }
 
-    static int[] range(int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = 0; i < out.length; i++) out[i] = from + i;
-        return out;
-    }
-
-    /** A Fisher–Yates shuffle of 0..n−1 driven by a counter-based stream. */
-    static int[] permutation(int n, long seed) {
-        int[] p = range(0, n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = (int) Math.min(i, (long) Math.floor(CounterRng.uniform(seed, i) * (i + 1)));
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
-    }
+    static int[] permutation(int n, long seed) { return RolloutSampling.permutation(n, seed); }
 
     // ================================================================================================ checkpoints
 

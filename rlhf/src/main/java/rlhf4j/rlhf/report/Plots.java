@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -41,6 +42,42 @@ public final class Plots {
         XYSeries s = chart.addSeries(yLabel, xs, ys);
         s.setMarker(xs.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         s.setLineStyle(new BasicStroke(2f));
+        return png(chart);
+    }
+
+    /**
+     * One line with markers per named series of (x, y) points, each drawn in x order (e.g. gold score against KL, one
+     * curve per algorithm); points with a non-finite coordinate are left out.
+     */
+    public static byte[] curves(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        style(chart.getStyler());
+        chart.getStyler().setDecimalPattern("#,##0.###");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            List<double[]> points = new ArrayList<>();
+            for (double[] p : e.getValue()) if (Double.isFinite(p[0]) && Double.isFinite(p[1])) points.add(p);
+            if (points.isEmpty()) continue;
+            points.sort((a, b) -> Double.compare(a[0], b[0]));
+            XYSeries s = chart.addSeries(e.getKey(), points.stream().map(p -> p[0]).toList(), points.stream().map(p -> p[1]).toList());
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setLineStyle(new BasicStroke(2f));
+        }
+        if (chart.getSeriesMap().isEmpty()) chart.addSeries("none", List.of(0.0), List.of(0.0));
+        return png(chart);
+    }
+
+    /** A bar per category (e.g. tokens per second per algorithm). */
+    public static byte[] bars(String title, String yLabel, Map<String, Double> values) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yLabel).build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setDecimalPattern("#,##0.#");
+        List<String> names = new ArrayList<>(values.keySet());
+        List<Double> ys = new ArrayList<>();
+        for (String n : names) ys.add(Double.isFinite(values.get(n)) ? values.get(n) : 0.0);
+        if (names.isEmpty()) { names.add("none"); ys.add(0.0); }
+        chart.addSeries(yLabel, names, ys);
         return png(chart);
     }
 

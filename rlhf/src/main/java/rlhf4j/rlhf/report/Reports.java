@@ -17,15 +17,15 @@ public final class Reports {
     private Reports() {}
 
     /**
-     * @param ppoDir the PPO run directory (metrics.jsonl, samples)
+     * @param ppoDir the PPO (or GRPO / RLOO) run directory (metrics.jsonl, samples), or null for training without rollouts (DPO)
      * @param outDir where summary.json and report.html go (replaced)
      * @param eval   reference vs trained on held-out prompts, or null (the first and last training batches stand in)
      * @param extra  figures only the caller knows (reward-model accuracy, labeler agreement, wall time); wins over the rest
      */
     public static Summary write(Path ppoDir, Path outDir, String title, Map<String, ?> config, Evaluation.Result eval, Summary extra)
             throws IOException {
-        RunLog log = new RunLog(ppoDir);
-        List<IterationStats> m = log.metrics();
+        RunLog log = ppoDir == null ? null : new RunLog(ppoDir);
+        List<IterationStats> m = log == null ? List.of() : log.metrics();
         Summary summary = fromTraining(m).merge(eval == null ? Summary.empty() : fromEvaluation(eval))
                 .merge(extra == null ? Summary.empty() : extra);
         float[] before = null, after = null;

@@ -17,9 +17,17 @@ import rlhf4j.transformer.tokenizer.Tokenizer;
  * head read at the last real token of prompt + completion. Trained by {@link RewardTrainer}; its scores are only
  * defined up to a constant, so after training a bias makes a reference set of completions score mean 0
  * ({@link #normalize}), which keeps PPO's rewards centred.
+ *
+ * <p>Optionally the model also carries a standardisation measured on its own training completions
+ * ({@link #standardize}): μ and σ of their rewards, saved in {@code model.json} as {@code reward_normalization} and
+ * applied by {@link #score(List)} and {@link #score(String)} as (r − μ)/σ, so every consumer ({@code rm:DIR}, PPO,
+ * {@code reward score}) sees rewards of unit spread without a hand-set mean and std. {@link #scoreIds} stays raw.
+ * Directories without it load and score as before.
  */
 public final class RewardModel implements RewardFunction, TextScorer {
     public static final String KIND = "reward";
+    /** The model.json entry of the {@link Standardization}. */
+    public static final String STANDARDIZATION_KEY = "reward_normalization";
 
     public final ScoringModel scoring;
     private Normalization normalization;
@@ -27,6 +35,18 @@ public final class RewardModel implements RewardFunction, TextScorer {
 
     /** The shift folded into the head's bias, and the spread of the reference rewards after it. */
     public record Normalization(double mean, double std, int count) {}
+
+    /** r ↦ (r − mean)/std, measured on {@code count} training completions. */
+    public record Standardization(double mean, double std, int count) {
+        public Standardization {
+            if (!(std > 0) || !Double.isFinite(std) || !Double.isFinite(mean))
+                throw new IllegalArgumentException("reward normalisation needs a finite mean and a std > 0, got mean " + mean + ", std " + std);
+        }
+
+        public float apply(float r) { return (float) ((r - mean) / std); }
+    }
+
+    private Standardization standardization;
 
     public RewardModel(ScoringModel scoring) {
         if (scoring.head.numOutputs != 1)
@@ -61,14 +81,38 @@ public final class RewardModel implements RewardFunction, TextScorer {
         return r;
     }
 
+    /** Rewards of samples, standardised when the model carries a {@link Standardization}. */
     @Override public float[] score(List<Sample> batch) {
         List<int[]> ids = new ArrayList<>(batch.size());
         for (Sample s : batch) ids.add(idsOf(s));
-        return scoreIds(ids);
+        float[] r = scoreIds(ids);
+        if (standardization != null) for (int i = 0; i < r.length; i++) r[i] = standardization.apply(r[i]);
+        return r;
     }
 
-    /** The reward of one whole text (prompt + completion already joined). */
-    @Override public double score(String text) { return scoreIds(List.of(scoring.encode(text)))[0]; }
+    /** The reward of one whole text (prompt + completion already joined), standardised like {@link #score(List)}. */
+    @Override public double score(String text) {
+        float r = scoreIds(List.of(scoring.encode(text)))[0];
+        return standardization == null ? r : standardization.apply(r);
+    }
+
+    /**
+     * Measures μ and σ (population) of the raw rewards of these sequences, the model's own training completions, and
+     * from now on applies (r − μ)/σ in {@link #score(List)}; saved with the model.
+     */
+    public Standardization standardize(List<int[]> trainingSequences) {
+        if (trainingSequences.isEmpty()) throw new IllegalArgumentException("no training sequences to measure the rewards on");
+        float[] r = scoreIds(trainingSequences);
+        double mean = 0, sq = 0;
+        for (float x : r) mean += x;
+        mean /= r.length;
+        for (float x : r) sq += (x - mean) * (x - mean);
+        standardization = new Standardization(mean, Math.sqrt(sq / r.length), r.length);
+        return standardization;
+    }
+
+    /** The standardisation applied to scores, or null (raw rewards). */
+    public Standardization standardization() { return standardization; }
 
     @Override public String name() { return "reward-model"; }
 
@@ -111,6 +155,14 @@ public final class RewardModel implements RewardFunction, TextScorer {
             n.addProperty("count", normalization.count());
             c.add("normalization", n);
         }
+        if (standardization != null) {
+            JsonObject n = new JsonObject();
+            n.addProperty("mean", standardization.mean());
+            n.addProperty("std", standardization.std());
+            n.addProperty("count", standardization.count());
+            n.addProperty("source", "training completions");
+            c.add(STANDARDIZATION_KEY, n);
+        }
         scoring.save(dir, c);
     }
 
@@ -124,6 +176,15 @@ public final class RewardModel implements RewardFunction, TextScorer {
             JsonObject n = l.config().getAsJsonObject("normalization");
             m.normalization = new Normalization(n.get("mean_removed").getAsDouble(), n.get("std").getAsDouble(),
                     n.get("count").getAsInt());
+        }
+        if (l.config().has(STANDARDIZATION_KEY)) {
+            try {
+                JsonObject n = l.config().getAsJsonObject(STANDARDIZATION_KEY);
+                m.standardization = new Standardization(n.get("mean").getAsDouble(), n.get("std").getAsDouble(), n.get("count").getAsInt());
+            } catch (RuntimeException e) {
+                throw new IOException(dir.resolve(ScoringModel.CONFIG_FILE) + ": " + STANDARDIZATION_KEY + " needs a number mean, std > 0 and count: "
+                        + e.getMessage(), e);
+            }
         }
         return m;
     }

@@ -23,15 +23,23 @@ public final class RewardTrainer {
      * @param groupsPerBatch G, groups per optimiser step
      * @param lr             AdamW learning rate (constant)
      * @param weightDecay    AdamW decoupled weight decay (matrices only)
-     * @param margin         m in −log σ(r_w − r_l − m); 0 for the plain loss
+     * @param margin         m₀ in −log σ(r_w − r_l − m₀ − mᵢ), mᵢ the pair's own margin; 0 for the plain loss
      * @param clipNorm       global gradient-norm clip, 0 = off
      * @param seed           shuffles the groups each epoch
+     * @param centring       c of the centring term c·(r_w + r_l)² (TRL's center_rewards_coefficient), 0 = off
      */
-    public record Config(int epochs, int groupsPerBatch, double lr, double weightDecay, double margin, double clipNorm, long seed) {
+    public record Config(int epochs, int groupsPerBatch, double lr, double weightDecay, double margin, double clipNorm, long seed,
+                         double centring) {
         public Config {
             if (epochs < 1 || groupsPerBatch < 1) throw new IllegalArgumentException("epochs and groups per batch must be >= 1");
             if (!(lr > 0)) throw new IllegalArgumentException("learning rate " + lr + " must be > 0");
             if (margin < 0) throw new IllegalArgumentException("margin " + margin + " must be >= 0");
+            if (!(centring >= 0)) throw new IllegalArgumentException("reward centring coefficient " + centring + " must be >= 0");
+        }
+
+        /** No centring. */
+        public Config(int epochs, int groupsPerBatch, double lr, double weightDecay, double margin, double clipNorm, long seed) {
+            this(epochs, groupsPerBatch, lr, weightDecay, margin, clipNorm, seed, 0);
         }
 
         public static Config defaults() { return new Config(1, 8, 1e-4, 0.0, 0.0, 1.0, 1); }
@@ -108,7 +116,7 @@ public final class RewardTrainer {
     public double step(TokenBatch batch, PairwiseLoss.Pairs pairs) {
         try (MemoryScope step = MemoryScope.open()) {
             optimizer.zeroGrad();
-            Variable loss = PairwiseLoss.loss(model.rewards(batch), pairs, config.margin());   // ()
+            Variable loss = PairwiseLoss.loss(model.rewards(batch), pairs, config.margin(), config.centring());   // ()
             float value = loss.item();
             loss.backward();
             if (config.clipNorm() > 0) GradClip.clipGradNorm(optimizer.parameters().values(), config.clipNorm());
@@ -127,11 +135,17 @@ public final class RewardTrainer {
         int n = 0;
         for (PreferenceGroup g : groups) n += g.pairs().size();
         int[] w = new int[n], l = new int[n];
+        float[] m = new float[n], weight = new float[n];
         int row = 0, i = 0;
         for (PreferenceGroup g : groups) {
-            for (PreferenceGroup.IndexPair p : g.pairs()) { w[i] = row + p.winner(); l[i++] = row + p.loser(); }
+            for (PreferenceGroup.IndexPair p : g.pairs()) {
+                m[i] = (float) p.margin();
+                weight[i] = 1f / n;
+                w[i] = row + p.winner();
+                l[i++] = row + p.loser();
+            }
             row += g.completions().size();
         }
-        return new Evaluation(PairwiseLoss.accuracy(r, w, l), PairwiseLoss.reference(r, PairwiseLoss.Pairs.uniform(w, l), margin), n);
+        return new Evaluation(PairwiseLoss.accuracy(r, w, l), PairwiseLoss.reference(r, new PairwiseLoss.Pairs(w, l, weight, m), margin), n);
     }
 }

@@ -3,12 +3,15 @@ package rlhf4j.rlhf.stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import rlhf4j.rlhf.eval.Evaluation;
 import rlhf4j.rlhf.oracle.Oracles;
 import rlhf4j.rlhf.oracle.TextScorer;
 import rlhf4j.rlhf.ppo.Checkpoints;
+import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.tensor.Device;
 import rlhf4j.transformer.Models;
@@ -17,9 +20,13 @@ import rlhf4j.transformer.TransformerModel;
 
 /**
  * Reference (starting) vs trained policy on held-out prompts: both complete every prompt with the same per-prompt
- * seeds; each completion is scored by the proxy reward, a gold oracle the policy never trained on, and optionally a
- * toxicity classifier's probability (e.g. P(hate)); the trained policy's KL to the reference is measured on its own
- * samples. Writes {@code result.json} (figures and every sample side by side) into OUT.
+ * seeds; each completion is scored by the proxy reward, a gold oracle the policy never trained on, optionally a
+ * toxicity classifier's probability (e.g. P(hate)), and any held-out judges: reward sources the policy never trained
+ * against, so that the evaluation never rests on the judge that was optimised. A judge {@code classifier:DIR:CLASS}
+ * scores P(CLASS | completion) (e.g. {@code classifier:davidson-judge:hate}, a classifier trained on other tweets by
+ * other annotators than the TweetEval reward); any other source ({@code rm:DIR}, {@code oracle:NAME},
+ * {@code ensemble:...}) scores its reward. The trained policy's KL to the reference is measured on its own samples.
+ * Writes {@code result.json} (figures, each judge's before and after, every sample side by side) into OUT.
  */
 public final class EvalStage {
     public static final String RESULT_FILE = "result.json";
@@ -35,16 +42,26 @@ public final class EvalStage {
     /**
      * @param gold     an oracle name ({@link Oracles#byName}), or null for none
      * @param toxicity a classifier and the class whose probability is the toxicity ({@code classifier:DIR:hate}), or null
+     * @param judges   held-out judges, in order (empty for none)
      */
-    public record Config(Sampling sampling, String gold, RewardSource.ClassifierClass toxicity) {
-        /** 48 new tokens at τ 1, seed 4321, 16 prompts at a time; no gold, no toxicity. */
+    public record Config(Sampling sampling, String gold, RewardSource.ClassifierClass toxicity, List<RewardSource> judges) {
+        public Config {
+            judges = judges == null ? List.of() : List.copyOf(judges);
+        }
+
+        /** No held-out judges. */
+        public Config(Sampling sampling, String gold, RewardSource.ClassifierClass toxicity) { this(sampling, gold, toxicity, List.of()); }
+
+        /** 48 new tokens at τ 1, seed 4321, 16 prompts at a time; no gold, no toxicity, no judges. */
         public static Config defaults() { return new Config(new Sampling(48, 1.0, 4321, 16), null, null); }
 
-        public Config withSampling(Sampling s) { return new Config(s, gold, toxicity); }
+        public Config withSampling(Sampling s) { return new Config(s, gold, toxicity, judges); }
 
-        public Config withGold(String g) { return new Config(sampling, g, toxicity); }
+        public Config withGold(String g) { return new Config(sampling, g, toxicity, judges); }
 
-        public Config withToxicity(RewardSource.ClassifierClass t) { return new Config(sampling, gold, t); }
+        public Config withToxicity(RewardSource.ClassifierClass t) { return new Config(sampling, gold, t, judges); }
+
+        public Config withJudges(List<RewardSource> j) { return new Config(sampling, gold, toxicity, j); }
     }
 
     /** Completion length cap, temperature, seed (prompt i samples from stream (seed, i)), prompts per batch. */
@@ -68,14 +85,22 @@ public final class EvalStage {
         TransformerModel trained = loadTrained(in.trained(), in.reference(), device);
         TextScorer toxicity = cfg.toxicity() == null ? null : cfg.toxicity().probability(device);
         Sampling s = cfg.sampling();
+        Map<String, RewardFunction> judges = new LinkedHashMap<>();
+        for (RewardSource j : cfg.judges()) judges.put(j.spec(), judge(j, device));
         Evaluation.Result r = Evaluation.run(reference.model(), trained, reference.tokenizer(), reference.stopToken(),
-                reference.encodePrompts(in.prompts(), s.maxNewTokens()), in.reward().load(device), gold, toxicity,
+                reference.encodePrompts(in.prompts(), s.maxNewTokens()), new Evaluation.Scorers(in.reward().load(device), gold, toxicity, judges),
                 new Evaluation.Settings(s.maxNewTokens(), s.temperature(), s.seed(), s.chunk()));
         Files.createDirectories(out);
         Path file = out.resolve(RESULT_FILE);
         StageFiles.writeJson(file, r);
         print(r, ctx);
         return new Result(file, r);
+    }
+
+    /** A judge's scorer: P(CLASS) for a classifier with a class, else the source's reward. */
+    static RewardFunction judge(RewardSource source, Device device) throws IOException {
+        if (source instanceof RewardSource.ClassifierClass c && c.rewardClass() != null) return RewardFunction.of(c.probability(device), false);
+        return source.load(device);
     }
 
     /** The evaluation an eval directory holds. */
@@ -106,6 +131,8 @@ public final class EvalStage {
         if (t.toxicity() != null)
             line.append(String.format(Locale.ROOT, ", toxicity %.3f ± %.3f -> %.3f ± %.3f", ref.toxicity().mean(), ref.toxicity().std(),
                     t.toxicity().mean(), t.toxicity().std()));
+        if (r.judges() != null)
+            r.judges().forEach((name, j) -> line.append(String.format(Locale.ROOT, ", judge %s %.3f -> %.3f", name, j.reference().mean(), j.trained().mean())));
         line.append(String.format(Locale.ROOT, ", KL %.2f, win rate by %s %.3f%n", t.klToReference().mean(), r.winRateBy(), r.winRate()));
         ctx.err().printf(Locale.ROOT, "%s", line);
     }

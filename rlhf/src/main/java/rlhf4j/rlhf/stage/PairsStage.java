@@ -15,13 +15,25 @@ import rlhf4j.rlhf.feedback.JsonlWriter;
 /**
  * Reward-model training groups from rankings: per item, the prompt, its completions once and every (winner, loser)
  * pair of the ranking (ties give none), written to {@value #GROUPS}. One group per item from the consensus of its
- * judgements, or one group per judgement.
+ * judgements, or one group per judgement. With {@code agreementMargins} each consensus pair carries the labelers'
+ * agreement on it as its margin ({@link PreferenceGroups#withAgreementMargins}), written as {@code [w, l, m]}.
  */
 public final class PairsStage {
     public static final String GROUPS = "groups.jsonl";
 
-    /** @param consensus how an item's judgements become one ranking; null = one group per judgement (no consensus) */
-    public record Config(ConsensusMethod consensus) {
+    /**
+     * @param consensus        how an item's judgements become one ranking; null = one group per judgement (no consensus)
+     * @param agreementMargins give each consensus pair the labelers' agreement on it as its margin
+     */
+    public record Config(ConsensusMethod consensus, boolean agreementMargins) {
+        public Config {
+            if (agreementMargins && consensus == null)
+                throw new IllegalArgumentException("agreement margins need a consensus (borda or copeland): one judgement alone has no agreement");
+        }
+
+        /** Without margins. */
+        public Config(ConsensusMethod consensus) { this(consensus, false); }
+
         /** Borda consensus. */
         public static Config defaults() { return new Config(ConsensusMethod.BORDA); }
 
@@ -35,7 +47,9 @@ public final class PairsStage {
             };
         }
 
-        public Config withConsensus(ConsensusMethod m) { return new Config(m); }
+        public Config withConsensus(ConsensusMethod m) { return new Config(m, agreementMargins); }
+
+        public Config withAgreementMargins(boolean on) { return new Config(consensus, on); }
     }
 
     /** The file written and its counts. */
@@ -55,6 +69,7 @@ public final class PairsStage {
         Outputs.prepare(file, ctx.output(), ctx.err());
         List<PreferenceGroup> groups = config.consensus() == null ? PreferenceGroups.perJudgement(data)
                 : PreferenceGroups.consensus(data, config.consensus());
+        if (config.agreementMargins()) groups = PreferenceGroups.withAgreementMargins(groups, data.judgements());
         Files.createDirectories(outDir);
         JsonlWriter.writeAll(file, PreferenceGroup.JSON, groups);
         int pairs = groups.stream().mapToInt(g -> g.pairs().size()).sum();

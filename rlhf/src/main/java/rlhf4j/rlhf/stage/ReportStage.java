@@ -35,7 +35,7 @@ public final class ReportStage {
     }
 
     /**
-     * @param ppoDir      the PPO run directory (metrics.jsonl)
+     * @param ppoDir      the PPO, GRPO or RLOO run directory (metrics.jsonl), or null (DPO: no rollouts)
      * @param evalDir     an eval directory (result.json), or null: the first and last training batches stand in
      * @param rewardDir   the reward model's or classifier's directory (its metrics.json gives val_accuracy), or null
      * @param labelsDir   the labels directory (agreement.json), or null

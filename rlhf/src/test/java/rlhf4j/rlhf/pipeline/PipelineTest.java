@@ -108,6 +108,53 @@ class PipelineTest {
         return n;
     }
 
+    @Test void algorithmGrpoOrDpoTrainsWithItAndTheRestIsUnchanged(@TempDir Path dir) throws Exception {
+        JsonObject json = JsonParser.parseString(Files.readString(tinyConfig(dir))).getAsJsonObject();
+        json.addProperty("algorithm", "grpo");
+        json.add("grpo", JsonParser.parseString("""
+                {"iterations": 2, "prompts_per_iteration": 2, "group_size": 2, "minibatches": 2, "epochs": 1, "max_new_tokens": 6,
+                 "lr": 1e-3, "beta": 0.1, "variant": "dr-grpo"}""").getAsJsonObject());
+        PipelineConfig cfg = PipelineConfig.parse(json, "grpo.json", dir);
+        assertEquals("grpo", cfg.training().algorithm());
+        assertEquals(rlhf4j.rlhf.grpo.Baseline.DR_GRPO, cfg.training().grpo().objective().baseline());
+        assertEquals(0.1, cfg.training().grpo().objective().beta());
+        Path run = dir.resolve("run");
+        Pipeline p = new Pipeline(cfg, json.toString(), run, null);
+        p.run();
+        assertEquals(List.of("samples", "labels", "pairs", "rm", "grpo", "eval", "report"), p.stageNames());
+        for (String f : List.of("grpo/metrics.jsonl", "grpo/policy/config.json", "grpo/config.json", "eval/result.json", "report.html"))
+            assertTrue(Files.isRegularFile(run.resolve(f)), f);
+        assertFalse(Files.exists(run.resolve("ppo")));
+        assertTrue(Files.readString(run.resolve("grpo/config.json")).contains("DR_GRPO"));
+        JsonObject summary = JsonParser.parseString(Files.readString(run.resolve("summary.json"))).getAsJsonObject();
+        assertEquals(2, summary.get("iterations").getAsInt());
+        assertFalse(summary.get("gold_after").isJsonNull());
+
+        json.addProperty("algorithm", "dpo");
+        json.add("dpo", JsonParser.parseString("{\"epochs\": 1, \"groups_per_batch\": 4, \"beta\": 0.2, \"max_completion_tokens\": 6}").getAsJsonObject());
+        Path dpoRun = dir.resolve("dpo-run");
+        Pipeline d = new Pipeline(PipelineConfig.parse(json, "dpo.json", dir), json.toString(), dpoRun, null);
+        d.run();
+        assertEquals(List.of("samples", "labels", "pairs", "rm", "dpo", "eval", "report"), d.stageNames());
+        assertTrue(Files.readString(dpoRun.resolve("dpo/config.json")).contains("0.2"));
+        assertTrue(Files.isRegularFile(dpoRun.resolve("dpo/policy/config.json")));
+        JsonObject dpoSummary = JsonParser.parseString(Files.readString(dpoRun.resolve("summary.json"))).getAsJsonObject();
+        assertFalse(dpoSummary.get("gold_after").isJsonNull());
+        assertTrue(dpoSummary.get("kl_after").getAsDouble() != 0, "DPO moved the policy (k1 on 4 samples may be < 0): " + dpoSummary);
+        JsonObject ngram = json.deepCopy();
+        ngram.add("reward_model", JsonParser.parseString("{\"type\": \"ngram\"}"));
+        ConfigException noPairs = assertThrows(ConfigException.class, () -> PipelineConfig.parse(ngram, "dpo.json", dir));
+        assertTrue(noPairs.getMessage().contains("field 'algorithm'") && noPairs.getMessage().contains("pairwise"), noPairs.getMessage());
+
+        json.addProperty("algorithm", "a2c");
+        ConfigException e = assertThrows(ConfigException.class, () -> PipelineConfig.parse(json, "grpo.json", dir));
+        assertTrue(e.getMessage().contains("field 'algorithm'") && e.getMessage().contains("ppo, grpo, rloo, dpo"), e.getMessage());
+        json.addProperty("algorithm", "rloo");
+        json.add("rloo", JsonParser.parseString("{\"group_size\": 3, \"minibatches\": 5}").getAsJsonObject());
+        e = assertThrows(ConfigException.class, () -> PipelineConfig.parse(json, "grpo.json", dir));
+        assertTrue(e.getMessage().contains("field 'rloo.minibatches'"), e.getMessage());
+    }
+
     @Test void malformedConfigsNameTheFileAndTheField(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, "{\"ppo\": {\"lr\": \"fast\"}}");

@@ -9,12 +9,12 @@ import rlhf4j.transformer.llama.Llama;
 import rlhf4j.transformer.tokenizer.Tokenizer;
 
 /** A tiny random-init Llama over a 16-letter alphabet, and a reward: the fraction of one target token. */
-final class Toy {
-    static final int VOCAB = 16, TARGET = 5, STOP = 1;
-    static final LlamaConfig CONFIG = LlamaConfig.llama2c(16, 32, 1, 2, 2, VOCAB, 32, true);
+public final class Toy {
+    public static final int VOCAB = 16, TARGET = 5, STOP = 1;
+    public static final LlamaConfig CONFIG = LlamaConfig.llama2c(16, 32, 1, 2, 2, VOCAB, 32, true);
 
     /** Letters 'a'.. for ids 0..15. */
-    static final Tokenizer LETTERS = new Tokenizer() {
+    public static final Tokenizer LETTERS = new Tokenizer() {
         @Override public int[] encode(String text) { return text.chars().map(c -> c - 'a').toArray(); }
 
         @Override public String decode(int[] ids) {
@@ -29,7 +29,7 @@ final class Toy {
     };
 
     /** The fraction of the completion's tokens that are TARGET. */
-    static final RewardFunction TARGET_FRACTION = batch -> {
+    public static final RewardFunction TARGET_FRACTION = batch -> {
         float[] out = new float[batch.size()];
         for (int i = 0; i < out.length; i++) {
             int[] c = batch.get(i).completionIds();
@@ -45,7 +45,7 @@ final class Toy {
     }
 
     /** Prompts of 1–3 tokens starting with 0 (a BOS stand-in), so the batch is left-padded. */
-    static List<int[]> prompts(int n) {
+    public static List<int[]> prompts(int n) {
         List<int[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int len = 1 + i % 3;
