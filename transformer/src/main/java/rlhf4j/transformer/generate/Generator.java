@@ -62,6 +62,14 @@ public final class Generator {
             throw new IllegalArgumentException("a prompt of " + p + " tokens plus " + n + " new tokens needs "
                     + (p + n - 1) + " positions; the model's context length is " + model.contextLength());
 
+        rlhf4j.transformer.infer.Decoder decoder = model.decoder();
+        if (decoder != null) return StreamDecoding.run(decoder, prompts, config, rowSeeds, listener);
+        return generatePadded(prompts, config, rowSeeds, listener, p);
+    }
+
+    /** The autograd path (models without a {@link TransformerModel#decoder()}, e.g. on a GPU): left-padded batches. */
+    private Generation generatePadded(int[][] prompts, SamplingConfig config, long[] rowSeeds, TokenListener listener, int p) {
+        int b = prompts.length, v = model.vocabSize(), n = config.maxNewTokens();
         int[] pad = new int[b];                   // leading pad slots of each row
         int[] ids = new int[b * p], pos = new int[b * p];                                // (B, P) left-padded prompts
         int[] keyMask = new int[b * (p + n - 1)];                                        // (B, P+N−1) 1 = real slot

@@ -1,0 +1,137 @@
+package rlhf4j.transformer.infer;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import rlhf4j.tensor.cpu.VectorMath;
+
+/**
+ * Attention of one new token over its stream's cache, head by head (grouped-query: head h reads key head
+ * h / (nHeads / nKv)): {@code out_h = Σ_t softmax_t(q_h · k_t / √hs) v_t} over positions t = 0..len−1.
+ *
+ * <p>Scores: each is {@code fma}-summed over the head's features in order, on both paths (so they agree to the
+ * bit); the exponentials are {@link VectorMath}'s, whose vector and scalar forms agree too; only the sums differ
+ * in order between the paths.
+ */
+public final class CacheAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    final int nHeads, nKv, headSize;
+    private final float scale;
+    private final VectorSpecies<Float> headSpecies;   // lanes dividing headSize, or null: scalar weighted sums
+
+    public CacheAttention(int nHeads, int nKv, int headSize) {
+        if (nHeads % nKv != 0) throw new IllegalArgumentException(nHeads + " heads do not group over " + nKv + " key heads");
+        this.nHeads = nHeads;
+        this.nKv = nKv;
+        this.headSize = headSize;
+        this.scale = (float) (1.0 / Math.sqrt(headSize));
+        VectorSpecies<Float> pick = null;
+        for (VectorSpecies<Float> s : java.util.List.of(S, FloatVector.SPECIES_256, FloatVector.SPECIES_128))
+            if (pick == null && s.length() <= S.length() && headSize % s.length() == 0) pick = s;
+        headSpecies = pick;
+    }
+
+    /**
+     * out[outOff ..] (nHeads·hs) = attention of q[qOff ..] (nHeads·hs) over the first len positions of a layer;
+     * scores is scratch of at least len floats.
+     */
+    public void attend(StreamCache cache, int layer, int len, float[] q, int qOff, float[] scores, float[] out, int outOff,
+                       boolean vector) {
+        int group = nHeads / nKv;
+        for (int h = 0; h < nHeads; h++) {
+            int kvh = h / group, qh = qOff + h * headSize;
+            if (vector) scoresVector(cache, layer, kvh, len, q, qh, scores); else scoresScalar(cache, layer, kvh, len, q, qh, scores);
+            float sum = vector ? expVector(scores, len) : expScalar(scores, len);
+            int o = outOff + h * headSize;
+            if (vector && headSpecies != null) weightedVector(cache, layer, kvh, len, scores, out, o);
+            else weightedScalar(cache, layer, kvh, len, scores, out, o);
+            float inv = 1f / sum;
+            for (int d = 0; d < headSize; d++) out[o + d] *= inv;
+        }
+    }
+
+    private void scoresScalar(StreamCache c, int layer, int kvh, int len, float[] q, int qh, float[] scores) {
+        int base = c.keyBase(layer, kvh);
+        for (int t = 0; t < len; t++) scores[t] = scoreOne(c, base, t, q, qh);
+    }
+
+    private float scoreOne(StreamCache c, int base, int t, float[] q, int qh) {
+        float acc = 0;
+        for (int d = 0; d < headSize; d++) acc = Math.fma(q[qh + d], c.keys[base + d * c.capacity + t], acc);
+        return acc * scale;
+    }
+
+    private void scoresVector(StreamCache c, int layer, int kvh, int len, float[] q, int qh, float[] scores) {
+        int base = c.keyBase(layer, kvh), cap = c.capacity, t = 0;
+        for (; t + 2 * L <= len; t += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
+            for (int d = 0, k = base + t; d < headSize; d++, k += cap) {
+                FloatVector qd = FloatVector.broadcast(S, q[qh + d]);
+                a0 = FloatVector.fromArray(S, c.keys, k).fma(qd, a0);
+                a1 = FloatVector.fromArray(S, c.keys, k + L).fma(qd, a1);
+            }
+            a0.mul(scale).intoArray(scores, t);
+            a1.mul(scale).intoArray(scores, t + L);
+        }
+        for (; t + L <= len; t += L) {
+            FloatVector a = FloatVector.zero(S);
+            for (int d = 0, k = base + t; d < headSize; d++, k += cap)
+                a = FloatVector.fromArray(S, c.keys, k).fma(FloatVector.broadcast(S, q[qh + d]), a);
+            a.mul(scale).intoArray(scores, t);
+        }
+        for (; t < len; t++) scores[t] = scoreOne(c, base, t, q, qh);
+    }
+
+    /** scores ← exp(scores − max); returns their sum. */
+    private static float expScalar(float[] s, int len) {
+        float max = Float.NEGATIVE_INFINITY, sum = 0;
+        for (int t = 0; t < len; t++) max = Math.max(max, s[t]);
+        for (int t = 0; t < len; t++) sum += s[t] = VectorMath.exp(s[t] - max);
+        return sum;
+    }
+
+    private static float expVector(float[] s, int len) {
+        int t = 0;
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; t + L <= len; t += L) m = m.max(FloatVector.fromArray(S, s, t));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; t < len; t++) max = Math.max(max, s[t]);
+        FloatVector acc = FloatVector.zero(S);
+        for (t = 0; t + L <= len; t += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, t).sub(max));
+            e.intoArray(s, t);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < len; t++) sum += s[t] = VectorMath.exp(s[t] - max);
+        return sum;
+    }
+
+    private void weightedScalar(StreamCache c, int layer, int kvh, int len, float[] w, float[] out, int o) {
+        java.util.Arrays.fill(out, o, o + headSize, 0f);
+        for (int t = 0; t < len; t++) {
+            int v = c.valueBase(layer, t) + kvh * headSize;
+            for (int d = 0; d < headSize; d++) out[o + d] = Math.fma(w[t], c.values[v + d], out[o + d]);
+        }
+    }
+
+    /** Four accumulators over positions t mod 4 per run of lanes, so the multiply-adds overlap. */
+    private void weightedVector(StreamCache c, int layer, int kvh, int len, float[] w, float[] out, int o) {
+        VectorSpecies<Float> hsS = headSpecies;
+        int step = c.nKv * headSize;
+        for (int d = 0; d < headSize; d += hsS.length()) {
+            FloatVector a0 = FloatVector.zero(hsS), a1 = a0, a2 = a0, a3 = a0;
+            int v = c.valueBase(layer, 0) + kvh * headSize + d, t = 0;
+            for (; t + 4 <= len; t += 4, v += 4 * step) {
+                a0 = FloatVector.fromArray(hsS, c.values, v).fma(FloatVector.broadcast(hsS, w[t]), a0);
+                a1 = FloatVector.fromArray(hsS, c.values, v + step).fma(FloatVector.broadcast(hsS, w[t + 1]), a1);
+                a2 = FloatVector.fromArray(hsS, c.values, v + 2 * step).fma(FloatVector.broadcast(hsS, w[t + 2]), a2);
+                a3 = FloatVector.fromArray(hsS, c.values, v + 3 * step).fma(FloatVector.broadcast(hsS, w[t + 3]), a3);
+            }
+            for (; t < len; t++, v += step) a0 = FloatVector.fromArray(hsS, c.values, v).fma(FloatVector.broadcast(hsS, w[t]), a0);
+            a0.add(a1).add(a2.add(a3)).intoArray(out, o + d);
+        }
+    }
+}
