@@ -45,20 +45,27 @@ final class StreamDecoding {
         int b = prompts.length, v = decoder.vocabSize(), longest = 0;
         for (StreamCache c : caches) longest = Math.max(longest, c.capacity());
         DecodeScratch s = decoder.scratch(b, longest);
-        Sampler sampler = new Sampler(config, v);
-        float[] lp = new float[1];
-        for (int rows = gather(s); rows > 0; rows = gather(s)) {
-            decoder.step(s, rows);
-            for (int j = 0; j < rows; j++) {
+        Sampler[] samplers = new Sampler[Decoder.maxParts()];                    // one per part: they hold scratch
+        for (int p = 0; p < samplers.length; p++) samplers[p] = new Sampler(config, v);
+        int[] sampled = new int[b];                                              // per row: its new token, or −1
+        Decoder.RowsDone sample = (part, r0, r1) -> {
+            float[] lp = new float[1];
+            for (int j = r0; j < r1; j++) {
                 int r = rowStream[j];
+                sampled[j] = -1;
                 if (++fed[r] < prompts[r].length) continue;                      // still reading its prompt
-                int tok = sampler.next(s.logits, j * v, CounterRng.uniform(rowSeeds[r], produced[r]), lp);
+                int tok = samplers[part].next(s.logits, j * v, CounterRng.uniform(rowSeeds[r], produced[r]), lp);
+                sampled[j] = tok;
                 out[r][produced[r]] = tok;
                 outLogp[r][produced[r]++] = lp[0];
-                if (listener != null) listener.onToken(r, tok);
                 if (tok == config.stopToken() || produced[r] == config.maxNewTokens()) caches[r] = null;   // done
                 else next[r] = tok;
             }
+        };
+        for (int rows = gather(s); rows > 0; rows = gather(s)) {
+            decoder.step(s, rows, sample);
+            if (listener != null)
+                for (int j = 0; j < rows; j++) if (sampled[j] >= 0) listener.onToken(rowStream[j], sampled[j]);
         }
         int[][] tokens = new int[b][];
         float[][] logProbs = new float[b][];

@@ -3,14 +3,14 @@ package rlhf4j.transformer.infer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import rlhf4j.tensor.cpu.VectorMath;
+
 
 /**
  * Attention of one new token over its stream's cache, head by head (grouped-query: head h reads key head
  * h / (nHeads / nKv)): {@code out_h = Σ_t softmax_t(q_h · k_t / √hs) v_t} over positions t = 0..len−1.
  *
  * <p>Scores: each is {@code fma}-summed over the head's features in order, on both paths (so they agree to the
- * bit); the exponentials are {@link VectorMath}'s, whose vector and scalar forms agree too; only the sums differ
+ * bit); the exponentials are {@link DecodeMath}'s, whose vector and scalar forms agree too; only the sums differ
  * in order between the paths.
  */
 public final class CacheAttention {
@@ -19,7 +19,7 @@ public final class CacheAttention {
 
     final int nHeads, nKv, headSize;
     private final float scale;
-    private final VectorSpecies<Float> headSpecies;   // lanes dividing headSize, or null: scalar weighted sums
+    private final int headLanes;   // preferred lanes or 8 when they divide headSize, else 0: scalar weighted sums
 
     public CacheAttention(int nHeads, int nKv, int headSize) {
         if (nHeads % nKv != 0) throw new IllegalArgumentException(nHeads + " heads do not group over " + nKv + " key heads");
@@ -27,10 +27,10 @@ public final class CacheAttention {
         this.nKv = nKv;
         this.headSize = headSize;
         this.scale = (float) (1.0 / Math.sqrt(headSize));
-        VectorSpecies<Float> pick = null;
-        for (VectorSpecies<Float> s : java.util.List.of(S, FloatVector.SPECIES_256, FloatVector.SPECIES_128))
-            if (pick == null && s.length() <= S.length() && headSize % s.length() == 0) pick = s;
-        headSpecies = pick;
+        int lanes = 0;
+        for (int n : new int[]{S.length(), 8})
+            if (lanes == 0 && n <= S.length() && headSize % n == 0) lanes = n;
+        headLanes = lanes;
     }
 
     /**
@@ -45,7 +45,8 @@ public final class CacheAttention {
             if (vector) scoresVector(cache, layer, kvh, len, q, qh, scores); else scoresScalar(cache, layer, kvh, len, q, qh, scores);
             float sum = vector ? expVector(scores, len) : expScalar(scores, len);
             int o = outOff + h * headSize;
-            if (vector && headSpecies != null) weightedVector(cache, layer, kvh, len, scores, out, o);
+            if (vector && headLanes == L) weightedPreferred(cache, layer, kvh, len, scores, out, o);
+            else if (vector && headLanes == 8) weighted256(cache, layer, kvh, len, scores, out, o);
             else weightedScalar(cache, layer, kvh, len, scores, out, o);
             float inv = 1f / sum;
             for (int d = 0; d < headSize; d++) out[o + d] *= inv;
@@ -88,7 +89,7 @@ public final class CacheAttention {
     private static float expScalar(float[] s, int len) {
         float max = Float.NEGATIVE_INFINITY, sum = 0;
         for (int t = 0; t < len; t++) max = Math.max(max, s[t]);
-        for (int t = 0; t < len; t++) sum += s[t] = VectorMath.exp(s[t] - max);
+        for (int t = 0; t < len; t++) sum += s[t] = DecodeMath.exp(s[t] - max);
         return sum;
     }
 
@@ -100,12 +101,12 @@ public final class CacheAttention {
         for (; t < len; t++) max = Math.max(max, s[t]);
         FloatVector acc = FloatVector.zero(S);
         for (t = 0; t + L <= len; t += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, t).sub(max));
+            FloatVector e = DecodeMath.exp(FloatVector.fromArray(S, s, t).sub(max));
             e.intoArray(s, t);
             acc = acc.add(e);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; t < len; t++) sum += s[t] = VectorMath.exp(s[t] - max);
+        for (; t < len; t++) sum += s[t] = DecodeMath.exp(s[t] - max);
         return sum;
     }
 
@@ -117,20 +118,40 @@ public final class CacheAttention {
         }
     }
 
-    /** Four accumulators over positions t mod 4 per run of lanes, so the multiply-adds overlap. */
-    private void weightedVector(StreamCache c, int layer, int kvh, int len, float[] w, float[] out, int o) {
-        VectorSpecies<Float> hsS = headSpecies;
+    /**
+     * Four accumulators over positions t mod 4 per run of lanes, so the multiply-adds overlap. Two copies, one per
+     * species: the JIT compiles vector code only for a species it sees as a constant.
+     */
+    private void weightedPreferred(StreamCache c, int layer, int kvh, int len, float[] w, float[] out, int o) {
         int step = c.nKv * headSize;
-        for (int d = 0; d < headSize; d += hsS.length()) {
-            FloatVector a0 = FloatVector.zero(hsS), a1 = a0, a2 = a0, a3 = a0;
+        for (int d = 0; d < headSize; d += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             int v = c.valueBase(layer, 0) + kvh * headSize + d, t = 0;
             for (; t + 4 <= len; t += 4, v += 4 * step) {
-                a0 = FloatVector.fromArray(hsS, c.values, v).fma(FloatVector.broadcast(hsS, w[t]), a0);
-                a1 = FloatVector.fromArray(hsS, c.values, v + step).fma(FloatVector.broadcast(hsS, w[t + 1]), a1);
-                a2 = FloatVector.fromArray(hsS, c.values, v + 2 * step).fma(FloatVector.broadcast(hsS, w[t + 2]), a2);
-                a3 = FloatVector.fromArray(hsS, c.values, v + 3 * step).fma(FloatVector.broadcast(hsS, w[t + 3]), a3);
+                a0 = FloatVector.fromArray(S, c.values, v).fma(FloatVector.broadcast(S, w[t]), a0);
+                a1 = FloatVector.fromArray(S, c.values, v + step).fma(FloatVector.broadcast(S, w[t + 1]), a1);
+                a2 = FloatVector.fromArray(S, c.values, v + 2 * step).fma(FloatVector.broadcast(S, w[t + 2]), a2);
+                a3 = FloatVector.fromArray(S, c.values, v + 3 * step).fma(FloatVector.broadcast(S, w[t + 3]), a3);
             }
-            for (; t < len; t++, v += step) a0 = FloatVector.fromArray(hsS, c.values, v).fma(FloatVector.broadcast(hsS, w[t]), a0);
+            for (; t < len; t++, v += step) a0 = FloatVector.fromArray(S, c.values, v).fma(FloatVector.broadcast(S, w[t]), a0);
+            a0.add(a1).add(a2.add(a3)).intoArray(out, o + d);
+        }
+    }
+
+    /** {@link #weightedPreferred} with 8 lanes, for heads of 8·k features when the preferred vectors are wider. */
+    private void weighted256(StreamCache c, int layer, int kvh, int len, float[] w, float[] out, int o) {
+        VectorSpecies<Float> s8 = FloatVector.SPECIES_256;
+        int step = c.nKv * headSize;
+        for (int d = 0; d < headSize; d += 8) {
+            FloatVector a0 = FloatVector.zero(s8), a1 = a0, a2 = a0, a3 = a0;
+            int v = c.valueBase(layer, 0) + kvh * headSize + d, t = 0;
+            for (; t + 4 <= len; t += 4, v += 4 * step) {
+                a0 = FloatVector.fromArray(s8, c.values, v).fma(FloatVector.broadcast(s8, w[t]), a0);
+                a1 = FloatVector.fromArray(s8, c.values, v + step).fma(FloatVector.broadcast(s8, w[t + 1]), a1);
+                a2 = FloatVector.fromArray(s8, c.values, v + 2 * step).fma(FloatVector.broadcast(s8, w[t + 2]), a2);
+                a3 = FloatVector.fromArray(s8, c.values, v + 3 * step).fma(FloatVector.broadcast(s8, w[t + 3]), a3);
+            }
+            for (; t < len; t++, v += step) a0 = FloatVector.fromArray(s8, c.values, v).fma(FloatVector.broadcast(s8, w[t]), a0);
             a0.add(a1).add(a2.add(a3)).intoArray(out, o + d);
         }
     }

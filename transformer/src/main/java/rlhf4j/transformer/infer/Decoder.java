@@ -62,11 +62,29 @@ public final class Decoder {
     /** Buffers for steps of up to rows rows over streams of up to longest positions. */
     public DecodeScratch scratch(int rows, int longest) { return new DecodeScratch(this, rows, longest); }
 
-    /** Rows 0..rows−1 of s, split over the CPU pool by row: each row's logits go to s.logits. */
-    public void step(DecodeScratch s, int rows) {
-        int parts = Math.min(rows, Parallel.threads());
-        if (parts <= 1) forward(s, 0, rows, VECTOR);
-        else Parallel.forParts(parts, parts, (p0, p1) -> forward(s, (int) (rows * p0 / parts), (int) (rows * p1 / parts), VECTOR));
+    /** What to do with a part's rows once their logits are in (e.g. sample), on the thread that computed them. */
+    @FunctionalInterface
+    public interface RowsDone {
+        void run(int part, int r0, int r1);
+    }
+
+    /** Most parts a step splits into: {@code after} may keep per-part state for parts 0..maxParts()−1. */
+    public static int maxParts() { return Parallel.threads(); }
+
+    /**
+     * Rows 0..rows−1 of s, split over the CPU pool by row into at most {@link #maxParts()} parts: each row's
+     * logits go to s.logits, then {@code after} (or null) runs on each part's rows.
+     */
+    public void step(DecodeScratch s, int rows, RowsDone after) {
+        int parts = Math.min(rows, maxParts());
+        Parallel.Range part = (p0, p1) -> {
+            for (int p = (int) p0; p < p1; p++) {
+                int r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
+                forward(s, r0, r1, VECTOR);
+                if (after != null) after.run(p, r0, r1);
+            }
+        };
+        if (parts <= 1) part.run(0, parts); else Parallel.forParts(parts, parts, part);
     }
 
     /** Rows r0..r1−1 of s: their tokens at their positions through every layer, into s.logits. */

@@ -2,7 +2,7 @@ package rlhf4j.transformer.infer;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import rlhf4j.tensor.cpu.VectorMath;
+
 
 /**
  * Llama's feed-forward, fused: {@code [g | u] = x · [Wgate | Wup]} in one product, {@code a = silu(g) · u} with
@@ -33,12 +33,12 @@ public final class SwiGluMlp implements DecodeMlp {
             if (vector)
                 for (; i + S.length() <= h; i += S.length()) {
                     FloatVector gv = FloatVector.fromArray(S, hidden, g + i);
-                    FloatVector silu = gv.div(VectorMath.exp(gv.neg()).add(1f));
+                    FloatVector silu = gv.div(DecodeMath.exp(gv.neg()).add(1f));
                     silu.mul(FloatVector.fromArray(S, hidden, g + h + i)).intoArray(act, a + i);
                 }
             for (; i < h; i++) {
                 float gv = hidden[g + i];
-                act[a + i] = gv / (VectorMath.exp(-gv) + 1f) * hidden[g + h + i];
+                act[a + i] = gv / (DecodeMath.exp(-gv) + 1f) * hidden[g + h + i];
             }
         }
         down.apply(act, residual, r0, r1, true, vector);
