@@ -94,7 +94,7 @@ public final class Sampler {
             FloatVector x = FloatVector.fromArray(DecodeMath.S, logp, i);
             FloatVector e = DecodeMath.exp(x.sub(max)).blend(0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
             e.intoArray(prob, i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            sum += DecodeMath.sum(e);
         }
         for (; i < v; i++) {
             prob[i] = logp[i] == Float.NEGATIVE_INFINITY ? 0f : DecodeMath.exp(logp[i] - max);

@@ -105,7 +105,7 @@ public final class CacheAttention {
             e.intoArray(s, t);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = DecodeMath.sum(acc);
         for (; t < len; t++) sum += s[t] = DecodeMath.exp(s[t] - max);
         return sum;
     }

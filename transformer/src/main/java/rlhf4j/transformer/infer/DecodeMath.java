@@ -50,4 +50,15 @@ public final class DecodeMath {
         p = Math.fma(p, r, 1f);
         return p * Float.intBitsToFloat((Float.floatToRawIntBits(shifted) - BIAS) << 23);
     }
+
+    /**
+     * The lanes of a summed in lane order. {@code reduceLanes(ADD)} is not used: its order differs between the
+     * interpreter and compiled code, and a stream's bits must not depend on when the JIT got to it.
+     */
+    public static float sum(FloatVector a) {
+        float[] lanes = a.toArray();
+        float s = 0;
+        for (float f : lanes) s += f;
+        return s;
+    }
 }

@@ -64,7 +64,7 @@ public final class DecodeNorm {
         if (vector) {
             FloatVector a = FloatVector.zero(S);
             for (; i + S.length() <= n; i += S.length()) a = a.add(FloatVector.fromArray(S, x, off + i));
-            s = a.reduceLanes(VectorOperators.ADD);
+            s = DecodeMath.sum(a);
         }
         for (; i < n; i++) s += x[off + i];
         return s;
@@ -79,7 +79,7 @@ public final class DecodeNorm {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(m);
                 a = d.fma(d, a);
             }
-            s = a.reduceLanes(VectorOperators.ADD);
+            s = DecodeMath.sum(a);
         }
         for (; i < n; i++) s = Math.fma(x[off + i] - m, x[off + i] - m, s);
         return s;
