@@ -35,11 +35,15 @@ public final class CacheAttention {
 
     /**
      * out[outOff ..] (nHeads·hs) = attention of q[qOff ..] (nHeads·hs) over the first len positions of a layer;
-     * scores is scratch of at least len floats.
+     * scores is scratch of at least 2·len floats.
      */
     public void attend(StreamCache cache, int layer, int len, float[] q, int qOff, float[] scores, float[] out, int outOff,
                        boolean vector) {
         int group = nHeads / nKv;
+        if (vector && group % 2 == 0 && headLanes == L) {
+            for (int h = 0; h < nHeads; h += 2) attendPair(cache, layer, h / group, len, q, qOff + h * headSize, scores, out, outOff + h * headSize);
+            return;
+        }
         for (int h = 0; h < nHeads; h++) {
             int kvh = h / group, qh = qOff + h * headSize;
             if (vector) scoresVector(cache, layer, kvh, len, q, qh, scores); else scoresScalar(cache, layer, kvh, len, q, qh, scores);
@@ -50,6 +54,59 @@ public final class CacheAttention {
             else weightedScalar(cache, layer, kvh, len, scores, out, o);
             float inv = 1f / sum;
             for (int d = 0; d < headSize; d++) out[o + d] *= inv;
+        }
+    }
+
+    /**
+     * Heads h and h+1, which share key head kvh (grouped-query attention): each key and value vector is loaded once
+     * for both. Per head the sums are those of the one-head path but for the weighted sum's two (not four) chains.
+     */
+    private void attendPair(StreamCache c, int layer, int kvh, int len, float[] q, int qa, float[] scores, float[] out, int o) {
+        int qb = qa + headSize, sb = scores.length / 2;
+        scoresPair(c, layer, kvh, len, q, qa, qb, scores, sb);
+        float inva = 1f / expVector(scores, len);
+        float invb = 1f / expVectorAt(scores, sb, len);
+        int step = c.nKv * headSize;
+        for (int d = 0; d < headSize; d += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0;
+            int v = c.valueBase(layer, 0) + kvh * headSize + d, t = 0;
+            for (; t + 2 <= len; t += 2, v += 2 * step) {
+                FloatVector v0 = FloatVector.fromArray(S, c.values, v), v1 = FloatVector.fromArray(S, c.values, v + step);
+                a0 = v0.fma(FloatVector.broadcast(S, scores[t]), a0);
+                a1 = v1.fma(FloatVector.broadcast(S, scores[t + 1]), a1);
+                b0 = v0.fma(FloatVector.broadcast(S, scores[sb + t]), b0);
+                b1 = v1.fma(FloatVector.broadcast(S, scores[sb + t + 1]), b1);
+            }
+            if (t < len) {
+                FloatVector v0 = FloatVector.fromArray(S, c.values, v);
+                a0 = v0.fma(FloatVector.broadcast(S, scores[t]), a0);
+                b0 = v0.fma(FloatVector.broadcast(S, scores[sb + t]), b0);
+            }
+            a0.add(a1).mul(inva).intoArray(out, o + d);
+            b0.add(b1).mul(invb).intoArray(out, o + headSize + d);
+        }
+    }
+
+    private void scoresPair(StreamCache c, int layer, int kvh, int len, float[] q, int qa, int qb, float[] scores, int sb) {
+        int base = c.keyBase(layer, kvh), cap = c.capacity, t = 0;
+        for (; t + 2 * L <= len; t += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0;
+            for (int d = 0, k = base + t; d < headSize; d++, k += cap) {
+                FloatVector k0 = FloatVector.fromArray(S, c.keys, k), k1 = FloatVector.fromArray(S, c.keys, k + L);
+                FloatVector qad = FloatVector.broadcast(S, q[qa + d]), qbd = FloatVector.broadcast(S, q[qb + d]);
+                a0 = k0.fma(qad, a0);
+                a1 = k1.fma(qad, a1);
+                b0 = k0.fma(qbd, b0);
+                b1 = k1.fma(qbd, b1);
+            }
+            a0.mul(scale).intoArray(scores, t);
+            a1.mul(scale).intoArray(scores, t + L);
+            b0.mul(scale).intoArray(scores, sb + t);
+            b1.mul(scale).intoArray(scores, sb + t + L);
+        }
+        for (; t < len; t++) {
+            scores[t] = scoreOne(c, base, t, q, qa);
+            scores[sb + t] = scoreOne(c, base, t, q, qb);
         }
     }
 
@@ -93,20 +150,23 @@ public final class CacheAttention {
         return sum;
     }
 
-    private static float expVector(float[] s, int len) {
-        int t = 0;
+    private static float expVector(float[] s, int len) { return expVectorAt(s, 0, len); }
+
+    /** scores[from .. from+len) ← exp(· − max); returns their sum. */
+    private static float expVectorAt(float[] s, int from, int len) {
+        int t = from, end = from + len;
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (; t + L <= len; t += L) m = m.max(FloatVector.fromArray(S, s, t));
+        for (; t + L <= end; t += L) m = m.max(FloatVector.fromArray(S, s, t));
         float max = m.reduceLanes(VectorOperators.MAX);
-        for (; t < len; t++) max = Math.max(max, s[t]);
+        for (; t < end; t++) max = Math.max(max, s[t]);
         FloatVector acc = FloatVector.zero(S);
-        for (t = 0; t + L <= len; t += L) {
+        for (t = from; t + L <= end; t += L) {
             FloatVector e = DecodeMath.exp(FloatVector.fromArray(S, s, t).sub(max));
             e.intoArray(s, t);
             acc = acc.add(e);
         }
         float sum = DecodeMath.sum(acc);
-        for (; t < len; t++) sum += s[t] = DecodeMath.exp(s[t] - max);
+        for (; t < end; t++) sum += s[t] = DecodeMath.exp(s[t] - max);
         return sum;
     }
 

@@ -130,7 +130,7 @@ class DecodeKernelsTest {
                 cache.write(1, t, kv, 0, nkv * hs);
             }
             float[] got = new float[nh * hs];
-            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[len], got, 0, vector);
+            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[2 * len], got, 0, vector);
             try (var ng = Grad.off(); var s = MemoryScope.open()) {
                 Variable qv = v(q, 1, 1, nh, hs).transpose(1, 2);                       // (1, nh, 1, hs)
                 Variable kv = v(k, 1, len, nkv, hs).transpose(1, 2), vv = v(val, 1, len, nkv, hs).transpose(1, 2);
