@@ -29,6 +29,10 @@ import rlhf4j.transformer.llama.Llama;
  * its own length) and up to {@value #NEW_TOKENS} new tokens, each stream stopping at BOS (the end of its story).
  * The {@code tokens} counter reads as generated tokens per second over all streams (prompt tokens not counted).
  *
+ * <p>Without JMH, with CPU time too (on a shared machine tokens per CPU-second is what load changes least):
+ * {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar rlhf4j.bench.GenerationBench
+ * STREAMS ITERATIONS}.
+ *
  * <p>The checkpoint is {@code shared/data/stories260k/stories260K.bin}, found upward from the working directory
  * or at {@code -Drlhf4j.stories260k=PATH}.
  */
@@ -84,5 +88,33 @@ public class GenerationBench {
         Generation g = generator.generate(prompts, SamplingConfig.sample(1.0, NEW_TOKENS, streams == 1 ? -1 : BOS), seed++);
         for (int[] row : g.tokens()) count.tokens += row.length;
         return g;
+    }
+
+    /**
+     * STREAMS ITERATIONS: prints each iteration's tokens per wall second and per CPU second of the process (a coarse
+     * clock: read the summary over the second half, the warm iterations).
+     */
+    public static void main(String[] args) throws IOException {
+        GenerationBench b = new GenerationBench();
+        b.streams = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        b.setUp();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double tokens = 0, wallSum = 0, cpuSum = 0;
+        for (int i = 0; i < iterations; i++) {
+            Tokens count = new Tokens();
+            long cpu = os.getProcessCpuTime(), wall = System.nanoTime();
+            b.generate(count);
+            double wallS = (System.nanoTime() - wall) / 1e9, cpuS = (os.getProcessCpuTime() - cpu) / 1e9;
+            System.out.printf(java.util.Locale.ROOT, "streams %d: %.0f tokens in %.1f ms, %.0f tok/s%n", b.streams, count.tokens,
+                    wallS * 1e3, count.tokens / wallS);
+            if (i >= iterations / 2) {
+                tokens += count.tokens;
+                wallSum += wallS;
+                cpuSum += cpuS;
+            }
+        }
+        System.out.printf(java.util.Locale.ROOT, "streams %d, last %d iterations: %.0f tok/s, %.0f tok per CPU-second%n",
+                b.streams, iterations - iterations / 2, tokens / wallSum, tokens / cpuSum);
     }
 }
