@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-
 /**
  * Attention of one new token over its stream's cache, head by head (grouped-query: head h reads key head
  * h / (nHeads / nKv)): {@code out_h = Σ_t softmax_t(q_h · k_t / √hs) v_t} over positions t = 0..len−1.
