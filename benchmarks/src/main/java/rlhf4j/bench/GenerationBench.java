@@ -23,10 +23,15 @@ import rlhf4j.transformer.generate.SamplingConfig;
 import rlhf4j.transformer.llama.Llama;
 
 /**
- * Token generation with llama2.c's stories260K (dim 64, 5 layers, 8 heads, 4 KV heads, vocabulary 512): each
- * invocation samples {@value #NEW_TOKENS} tokens after BOS (temperature 1, no stop token) for {@code streams}
- * sequences at once with the KV cache. The {@code tokens} counter reads as generated tokens per second over all
- * streams; llama2.c's run.c does 16–18k tok/s single-stream on one thread of this machine.
+ * Token generation with llama2.c's stories260K (dim 64, 5 layers, 8 heads, 4 KV heads, vocabulary 512),
+ * temperature 1. One stream: {@value #NEW_TOKENS} tokens after BOS, no stop token (as llama2.c's
+ * {@code run.c -n 256}). Several streams: a rollout batch, prompts of 1 to 32 tokens of a story (each stream
+ * its own length) and up to {@value #NEW_TOKENS} new tokens, each stream stopping at BOS (the end of its story).
+ * The {@code tokens} counter reads as generated tokens per second over all streams (prompt tokens not counted).
+ *
+ * <p>Without JMH, with CPU time too (on a shared machine tokens per CPU-second is what load changes least):
+ * {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar rlhf4j.bench.GenerationBench
+ * STREAMS ITERATIONS}.
  *
  * <p>The checkpoint is {@code shared/data/stories260k/stories260K.bin}, found upward from the working directory
  * or at {@code -Drlhf4j.stories260k=PATH}.
@@ -60,7 +65,16 @@ public class GenerationBench {
     public void setUp() throws IOException {
         generator = new Generator(Llama.fromLlama2c(checkpoint()));
         prompts = new int[streams][];
-        for (int r = 0; r < streams; r++) prompts[r] = new int[]{BOS};
+        if (streams == 1) {
+            prompts[0] = new int[]{BOS};
+            return;
+        }
+        int[] story = generator.generate(new int[][]{{BOS}}, SamplingConfig.greedy(40, -1), 0).tokens()[0];
+        for (int r = 0; r < streams; r++) {
+            prompts[r] = new int[1 + r % 32];                     // BOS and the story's first r mod 32 tokens
+            prompts[r][0] = BOS;
+            System.arraycopy(story, 0, prompts[r], 1, prompts[r].length - 1);
+        }
     }
 
     static Path checkpoint() {
@@ -71,8 +85,36 @@ public class GenerationBench {
 
     @Benchmark
     public Generation generate(Tokens count) {
-        Generation g = generator.generate(prompts, SamplingConfig.sample(1.0, NEW_TOKENS, -1), seed++);
+        Generation g = generator.generate(prompts, SamplingConfig.sample(1.0, NEW_TOKENS, streams == 1 ? -1 : BOS), seed++);
         for (int[] row : g.tokens()) count.tokens += row.length;
         return g;
+    }
+
+    /**
+     * STREAMS ITERATIONS: prints each iteration's tokens per wall second and per CPU second of the process (a coarse
+     * clock: read the summary over the second half, the warm iterations).
+     */
+    public static void main(String[] args) throws IOException {
+        GenerationBench b = new GenerationBench();
+        b.streams = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        b.setUp();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double tokens = 0, wallSum = 0, cpuSum = 0;
+        for (int i = 0; i < iterations; i++) {
+            Tokens count = new Tokens();
+            long cpu = os.getProcessCpuTime(), wall = System.nanoTime();
+            b.generate(count);
+            double wallS = (System.nanoTime() - wall) / 1e9, cpuS = (os.getProcessCpuTime() - cpu) / 1e9;
+            System.out.printf(java.util.Locale.ROOT, "streams %d: %.0f tokens in %.1f ms, %.0f tok/s%n", b.streams, count.tokens,
+                    wallS * 1e3, count.tokens / wallS);
+            if (i >= iterations / 2) {
+                tokens += count.tokens;
+                wallSum += wallS;
+                cpuSum += cpuS;
+            }
+        }
+        System.out.printf(java.util.Locale.ROOT, "streams %d, last %d iterations: %.0f tok/s, %.0f tok per CPU-second%n",
+                b.streams, iterations - iterations / 2, tokens / wallSum, tokens / cpuSum);
     }
 }

@@ -28,9 +28,9 @@ import rlhf4j.transformer.gpt2.GptConfig;
  *
  * <p>Model FLOPs per step (nanoGPT's / PaLM's estimate): tokens × (6N + 12·L·C·T), N = 123.7M parameters without
  * the position table (the tied embedding counts once, as the LM head's matmul), so 256 × (742.0M + 7.1M) = 191.8
- * GFLOP. MFU divides the achieved rate by an assumed FP32 peak of {@value #PEAK_GFLOPS} GFLOP/s: the rate at which
- * this step would take the 0.56 s that the project takes as this 2-core machine's FP32 limit. The step time (s/op)
- * is JMH's result; after each iteration the forward/backward/optimizer split, GFLOP/s and MFU are printed.
+ * GFLOP. MFU divides the achieved rate by this run's own FP32 limit: raw OpenBLAS SGEMM of 2048² on all cores
+ * ({@link SgemmRate}), measured once at setup. The step time (s/op) is JMH's result; after each iteration the
+ * forward/backward/optimizer split, GFLOP/s and the fraction of the SGEMM rate are printed.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,7 +40,8 @@ import rlhf4j.transformer.gpt2.GptConfig;
 @State(Scope.Benchmark)
 public class Gpt2TrainStepBench {
     static final int BATCH = 4, TOKENS = 64;
-    static final double PEAK_GFLOPS = 342;
+    static final int SGEMM_N = 2048;
+    private double sgemmGflops;                  // this run's largest raw OpenBLAS SGEMM rate
 
     private Gpt2 model;
     private AdamW optimizer;
@@ -59,6 +60,9 @@ public class Gpt2TrainStepBench {
         }
         inputs = Tensor.ofInts(x, BATCH, TOKENS);
         targets = Tensor.ofInts(y, BATCH, TOKENS);
+        sgemmGflops = SgemmRate.measure(SGEMM_N, 5);
+        System.out.printf(Locale.ROOT, "%n  raw OpenBLAS SGEMM %d²: %.1f GFLOP/s, a step's FLOPs in %.3f s at that rate%n",
+                SGEMM_N, sgemmGflops, flopsPerStep(GptConfig.gpt2Small()) / 1e9 / sgemmGflops);
     }
 
     /** Model FLOPs of one step (see the class notes). */
@@ -94,8 +98,8 @@ public class Gpt2TrainStepBench {
     public void report() {
         double total = (forwardNanos + backwardNanos + optimizerNanos) / 1e9;
         double gflops = flopsPerStep(GptConfig.gpt2Small()) / 1e9 / total;
-        System.out.printf(Locale.ROOT, "%n  step %.3f s = forward %.3f + backward %.3f + AdamW %.3f; %.1f GFLOP/s, MFU %.1f%% of %.0f%n",
-                total, forwardNanos / 1e9, backwardNanos / 1e9, optimizerNanos / 1e9, gflops, 100 * gflops / PEAK_GFLOPS, PEAK_GFLOPS);
+        System.out.printf(Locale.ROOT, "%n  step %.3f s = forward %.3f + backward %.3f + AdamW %.3f; %.1f GFLOP/s, %.1f%% of the SGEMM rate %.1f%n",
+                total, forwardNanos / 1e9, backwardNanos / 1e9, optimizerNanos / 1e9, gflops, 100 * gflops / sgemmGflops, sgemmGflops);
         forwardNanos = backwardNanos = optimizerNanos = 0;
     }
 }

@@ -55,6 +55,13 @@ public abstract class TransformerModel extends Module {
     /** The language-model head: (B, T, C) → (B, T, V) logits. */
     public abstract Variable logits(Variable hidden);
 
+    /**
+     * A copy of the current weights laid out for token-by-token decoding on the CPU outside autograd
+     * ({@link rlhf4j.transformer.infer.Decoder}), or null when this model has none (then generation runs the
+     * autograd path). Taken anew on each call, so it reflects training so far.
+     */
+    public rlhf4j.transformer.infer.Decoder decoder() { return null; }
+
     /** The dropout probability applied in training (0 for families without dropout). */
     public double dropout() { return 0; }
 

@@ -29,6 +29,7 @@ public final class VectorMath {
     static final float LOG2E = 0x1.715476p0f;
     /** Adding 1.5·2²³ rounds a float of magnitude < 2²² to an integer (round half to even); subtracting it back is exact. */
     static final float ROUNDER = 0x1.8p23f;
+    static final int ROUNDER_BITS = 0x4B400000;   // Float.floatToRawIntBits(ROUNDER)
     /** Below EXP_MIN e^x rounds to 0, above EXP_MAX to ∞; clamping there keeps 2ⁿ inside the int bit trick. */
     static final float EXP_MIN = -104f, EXP_MAX = 89f;
     // e^r ≈ Σ r^k / k!, k ≤ 7, on |r| ≤ ln2/2: truncation error < 2.2e-9 relative, far below half an ulp.
@@ -47,11 +48,14 @@ public final class VectorMath {
      */
     public static FloatVector exp(FloatVector x) {
         x = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = x.fma(LOG2E, ROUNDER).sub(ROUNDER);           // round(x·log₂e)
+        FloatVector shifted = x.fma(LOG2E, ROUNDER);
+        FloatVector n = shifted.sub(ROUNDER);                          // round(x·log₂e)
         FloatVector r = n.fma(c(-LN2_HI), x);
         r = n.fma(c(-LN2_LO), r);                                      // x − n·ln2
         FloatVector p = r.fma(E7, E6).fma(r, c(E5)).fma(r, c(E4)).fma(r, c(E3)).fma(r, c(E2)).fma(r, c(1f)).fma(r, c(1f));
-        IntVector k = (IntVector) n.convert(VectorOperators.F2I, 0);
+        // the integer n read from shifted's low mantissa bits (shifted is in [2²³, 2²⁴)): the same k as (int) n, without
+        // a float-to-int conversion, which C2 on AVX2 recompiles into a slow path (30× slower) after warm-up
+        IntVector k = ((IntVector) shifted.reinterpretAsInts()).sub(ROUNDER_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
         return p.mul(pow2(k1)).mul(pow2(k2));
     }

@@ -13,6 +13,10 @@ import rlhf4j.transformer.TransformerModel;
 /**
  * Autoregressive generation with a KV cache, for a batch of prompts of different lengths in one call.
  *
+ * <p><b>Decoder.</b> A model with a {@link TransformerModel#decoder()} (Llama and GPT-2 on the CPU) generates
+ * through it ({@link StreamDecoding}): outside autograd, one row per live stream, each stream at its own length,
+ * finished streams out of the step. The rest of this note is the autograd path other models (e.g. on a GPU) take.
+ *
  * <p><b>Padding.</b> Prompts are left-padded to the longest one, P tokens, so every row's next token goes to
  * the same cache slot. Each row's tokens get their own positions 0, 1, 2, ... (the padding is skipped) and the
  * padding slots get {@link Masks#PAD_BIAS} in every attention score, so they are never attended: a row computes
@@ -31,8 +35,15 @@ public final class Generator {
     public static final int PAD_ID = 0;
 
     private final TransformerModel model;
+    private final boolean useDecoder;
 
-    public Generator(TransformerModel model) { this.model = model; }
+    public Generator(TransformerModel model) { this(model, true); }
+
+    /** useDecoder false always runs the autograd path (the reference the decoder is tested against). */
+    Generator(TransformerModel model, boolean useDecoder) {
+        this.model = model;
+        this.useDecoder = useDecoder;
+    }
 
     /** Called after each step with the row and its new token (e.g. to stream text). */
     @FunctionalInterface
@@ -62,6 +73,14 @@ public final class Generator {
             throw new IllegalArgumentException("a prompt of " + p + " tokens plus " + n + " new tokens needs "
                     + (p + n - 1) + " positions; the model's context length is " + model.contextLength());
 
+        rlhf4j.transformer.infer.Decoder decoder = useDecoder ? model.decoder() : null;
+        if (decoder != null) return StreamDecoding.run(decoder, prompts, config, rowSeeds, listener);
+        return generatePadded(prompts, config, rowSeeds, listener, p);
+    }
+
+    /** The autograd path (models without a {@link TransformerModel#decoder()}, e.g. on a GPU): left-padded batches. */
+    private Generation generatePadded(int[][] prompts, SamplingConfig config, long[] rowSeeds, TokenListener listener, int p) {
+        int b = prompts.length, v = model.vocabSize(), n = config.maxNewTokens();
         int[] pad = new int[b];                   // leading pad slots of each row
         int[] ids = new int[b * p], pos = new int[b * p];                                // (B, P) left-padded prompts
         int[] keyMask = new int[b * (p + n - 1)];                                        // (B, P+N−1) 1 = real slot

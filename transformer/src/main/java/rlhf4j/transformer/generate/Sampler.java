@@ -1,6 +1,9 @@
 package rlhf4j.transformer.generate;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import rlhf4j.transformer.infer.DecodeMath;
 
 /**
  * Turns one row of logits into the distribution the sampling settings define, and draws from it (on the host:
@@ -76,17 +79,29 @@ public final class Sampler {
 
     private static int idOf(long key) { return ~(int) key; }
 
-    /** logp −= logsumexp(logp) over the finite entries; prob = exp(logp). */
+    /**
+     * logp −= logsumexp(logp) over the finite entries; prob = exp(logp). The exponentials are
+     * {@link DecodeMath#exp}'s (vector lanes and scalar tail give the same bits), summed in double.
+     */
     private void normalize() {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float f : logp) max = Math.max(max, f);
+        int v = logp.length, i = 0, lanes = DecodeMath.S.length();
+        FloatVector m = FloatVector.broadcast(DecodeMath.S, Float.NEGATIVE_INFINITY);
+        for (; i + lanes <= v; i += lanes) m = m.max(FloatVector.fromArray(DecodeMath.S, logp, i));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; i < v; i++) max = Math.max(max, logp[i]);
         double sum = 0;
-        for (int i = 0; i < logp.length; i++) {
-            prob[i] = logp[i] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(logp[i] - max);
+        for (i = 0; i + lanes <= v; i += lanes) {
+            FloatVector x = FloatVector.fromArray(DecodeMath.S, logp, i);
+            FloatVector e = DecodeMath.exp(x.sub(max)).blend(0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            e.intoArray(prob, i);
+            sum += DecodeMath.sum(e);
+        }
+        for (; i < v; i++) {
+            prob[i] = logp[i] == Float.NEGATIVE_INFINITY ? 0f : DecodeMath.exp(logp[i] - max);
             sum += prob[i];
         }
         float lse = (float) (max + Math.log(sum));
-        for (int i = 0; i < logp.length; i++) {
+        for (i = 0; i < v; i++) {
             if (logp[i] != Float.NEGATIVE_INFINITY) logp[i] -= lse;
             prob[i] = (float) (prob[i] / sum);
         }

@@ -79,6 +79,10 @@ public final class Gpt2 extends TransformerModel {
     @Override public Device device() { return device; }
     @Override public String toString() { return "GPT-2 " + config; }
 
+    @Override public rlhf4j.transformer.infer.Decoder decoder() {
+        return device.isCpu() ? Gpt2Decoding.of(this) : null;
+    }
+
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
         Variable x = wte.forward(ids).add(wpe.forward(positions));              // (B, T, C)

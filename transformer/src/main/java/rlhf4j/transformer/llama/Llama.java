@@ -85,6 +85,10 @@ public final class Llama extends TransformerModel {
     @Override public Device device() { return device; }
     @Override public String toString() { return "Llama " + config; }
 
+    @Override public rlhf4j.transformer.infer.Decoder decoder() {
+        return device.isCpu() ? LlamaDecoding.of(this) : null;
+    }
+
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
         Variable x = model.embed_tokens.forward(ids);                           // (B, T, C)

@@ -1,0 +1,124 @@
+package rlhf4j.transformer.infer;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A linear map laid out once for decoding: {@code y[r] = x[r] · W + b} for a block of rows (one per stream), with W
+ * stored (in, out) row-major so the kernel broadcasts one input and multiplies it into a run of outputs, and a
+ * block of weights is loaded once for two rows.
+ *
+ * <p>Every output is {@code fma(x[in−1], W[in−1][o], … fma(x[0], W[0][o], 0))}, summed in input order, then + b,
+ * then + y when accumulating: the same bits whichever rows share the call and whether the vector or the scalar
+ * path computes it.
+ */
+public final class DecodeLinear {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    final float[] weight;   // (in, out)
+    final float[] bias;     // (out), or null
+    final int in, out;
+
+    public DecodeLinear(float[] weight, int in, int out, float[] bias) {
+        if (weight.length != (long) in * out || (bias != null && bias.length != out))
+            throw new IllegalArgumentException("weight " + weight.length + " / bias do not fit (" + in + ", " + out + ")");
+        this.weight = weight;
+        this.bias = bias;
+        this.in = in;
+        this.out = out;
+    }
+
+    /** W (out, in) row-major, as a PyTorch Linear stores it, laid out (in, out). */
+    public static DecodeLinear ofOutIn(float[] w, int out, int in, float[] bias) {
+        float[] t = new float[w.length];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) t[i * out + o] = w[o * in + i];
+        return new DecodeLinear(t, in, out, bias);
+    }
+
+    public int in() { return in; }
+
+    public int out() { return out; }
+
+    /** Rows r0..r1−1: y (rows, out) = or += x (rows, in) · W + b. */
+    public void apply(float[] x, float[] y, int r0, int r1, boolean accumulate, boolean vector) {
+        if (vector) vector(x, y, r0, r1, accumulate); else scalar(x, y, r0, r1, accumulate);
+    }
+
+    void scalar(float[] x, float[] y, int r0, int r1, boolean accumulate) {
+        for (int r = r0; r < r1; r++)
+            for (int o = 0; o < out; o++) scalarOne(x, y, r, o, accumulate);
+    }
+
+    private void scalarOne(float[] x, float[] y, int r, int o, boolean accumulate) {
+        float acc = 0;
+        for (int i = 0, xi = r * in, w = o; i < in; i++, w += out) acc = Math.fma(x[xi + i], weight[w], acc);
+        if (bias != null) acc += bias[o];
+        int yo = r * out + o;
+        y[yo] = accumulate ? acc + y[yo] : acc;
+    }
+
+    void vector(float[] x, float[] y, int r0, int r1, boolean accumulate) {
+        int o = 0;
+        for (; o + 4 * L <= out; o += 4 * L) {
+            int r = r0;
+            for (; r + 2 <= r1; r += 2) block4x2(x, y, r, o, accumulate);
+            for (; r < r1; r++) block4x1(x, y, r, o, accumulate);
+        }
+        for (; o + L <= out; o += L)
+            for (int r = r0; r < r1; r++) block1x1(x, y, r, o, accumulate);
+        for (; o < out; o++)
+            for (int r = r0; r < r1; r++) scalarOne(x, y, r, o, accumulate);
+    }
+
+    /** Two rows × four vectors of outputs: eight accumulators, each weight vector used twice. */
+    private void block4x2(float[] x, float[] y, int r, int o, boolean accumulate) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int xa = r * in, xb = xa + in;
+        for (int i = 0, w = o; i < in; i++, w += out) {
+            FloatVector w0 = FloatVector.fromArray(S, weight, w), w1 = FloatVector.fromArray(S, weight, w + L);
+            FloatVector w2 = FloatVector.fromArray(S, weight, w + 2 * L), w3 = FloatVector.fromArray(S, weight, w + 3 * L);
+            FloatVector xv = FloatVector.broadcast(S, x[xa + i]), xw = FloatVector.broadcast(S, x[xb + i]);
+            a0 = w0.fma(xv, a0); a1 = w1.fma(xv, a1); a2 = w2.fma(xv, a2); a3 = w3.fma(xv, a3);
+            b0 = w0.fma(xw, b0); b1 = w1.fma(xw, b1); b2 = w2.fma(xw, b2); b3 = w3.fma(xw, b3);
+        }
+        store4(a0, a1, a2, a3, y, r, o, accumulate);
+        store4(b0, b1, b2, b3, y, r + 1, o, accumulate);
+    }
+
+    private void block4x1(float[] x, float[] y, int r, int o, boolean accumulate) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int xa = r * in;
+        for (int i = 0, w = o; i < in; i++, w += out) {
+            FloatVector xv = FloatVector.broadcast(S, x[xa + i]);
+            a0 = FloatVector.fromArray(S, weight, w).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, weight, w + L).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, weight, w + 2 * L).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, weight, w + 3 * L).fma(xv, a3);
+        }
+        store4(a0, a1, a2, a3, y, r, o, accumulate);
+    }
+
+    private void block1x1(float[] x, float[] y, int r, int o, boolean accumulate) {
+        FloatVector a = FloatVector.zero(S);
+        int xa = r * in;
+        for (int i = 0, w = o; i < in; i++, w += out)
+            a = FloatVector.fromArray(S, weight, w).fma(FloatVector.broadcast(S, x[xa + i]), a);
+        store(a, y, r, o, accumulate);
+    }
+
+    private void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] y, int r, int o, boolean accumulate) {
+        store(a0, y, r, o, accumulate);
+        store(a1, y, r, o + L, accumulate);
+        store(a2, y, r, o + 2 * L, accumulate);
+        store(a3, y, r, o + 3 * L, accumulate);
+    }
+
+    private void store(FloatVector a, float[] y, int r, int o, boolean accumulate) {
+        if (bias != null) a = a.add(FloatVector.fromArray(S, bias, o));
+        int yo = r * out + o;
+        if (accumulate) a = a.add(FloatVector.fromArray(S, y, yo));
+        a.intoArray(y, yo);
+    }
+}
