@@ -22,7 +22,7 @@ class MpiCollectiveTest {
     @Test void everyCollectiveMatchesItsDefinitionOnTwoAndThreeRanks() throws Exception {
         requireMpi();
         for (int ranks : new int[]{2, 3}) {
-            MpiProcess p = MpiProcess.run(ranks, CollectiveCheck.class.getName(), List.of(), 120);
+            MpiRun.Result p = MpiRun.run(ranks, CollectiveCheck.class.getName(), List.of(), 120);
             assertFalse(p.timedOut(), p.output());
             assertEquals(0, p.exitCode(), p.output());
             for (int r = 0; r < ranks; r++) assertTrue(p.output().contains("rank " + r + " of " + ranks + ": ok"), p.output());
@@ -32,7 +32,7 @@ class MpiCollectiveTest {
     @Test void aRankThatThrowsEndsTheWholeJobWithItsMessage() throws Exception {
         requireMpi();
         long t0 = System.nanoTime();
-        MpiProcess p = MpiProcess.run(2, AbortCheck.class.getName(), List.of(), 60);
+        MpiRun.Result p = MpiRun.run(2, AbortCheck.class.getName(), List.of(), 60);
         assertFalse(p.timedOut(), "the job hung: " + p.output());
         assertNotEquals(0, p.exitCode(), p.output());
         assertTrue(p.output().contains("rank 1 of 2: rank-failure-marker: bad batch 7"), p.output());
