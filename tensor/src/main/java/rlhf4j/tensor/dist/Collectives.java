@@ -14,7 +14,7 @@ public final class Collectives {
 
     /** The world of this process (MPI_Init on the first call under a launcher). */
     public static synchronized Collective world() {
-        if (world == null) world = launchedRanks(System.getenv()) > 0 ? MpiCollective.initWorld() : SingleRank.INSTANCE;
+        if (world == null) world = launched() ? MpiCollective.initWorld() : SingleRank.INSTANCE;
         return world;
     }
 
@@ -22,6 +22,9 @@ public final class Collectives {
     public static synchronized void shutdown() {
         if (world != null) world.close();
     }
+
+    /** Whether an MPI launcher started this process (so {@link #world()} is MPI's). */
+    public static boolean launched() { return launchedRanks(System.getenv()) > 0; }
 
     /** Whether {@link #world()} has been asked for yet (so a failing process knows whether to abort the job). */
     public static synchronized boolean started() { return world != null; }
