@@ -126,6 +126,11 @@ public final class PpoTrainer {
     /** The data-parallel helper, or null on a single rank. */
     public DataParallel parallel() { return parallel; }
 
+    /** Seconds spent in collectives (rollout gathers, gradient all-reduces) since the last call; 0 on one rank. */
+    public double takeCommunicationSeconds() {
+        return parallel == null ? 0 : parallel.takeReduceSeconds() + shards.takeSeconds();
+    }
+
     /** Where the progress bar goes (null = none). Returns this. */
     public PpoTrainer progress(PrintStream out) {
         this.progressOut = world.isRoot() ? out : null;             // rank 0 reports for all

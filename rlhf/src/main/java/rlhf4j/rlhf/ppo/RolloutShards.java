@@ -19,8 +19,23 @@ import rlhf4j.transformer.generate.SamplingConfig;
  */
 final class RolloutShards {
     private final Collective world;
+    private long commNanos;                               // spent in gathers and sums since the last take
 
     RolloutShards(Collective world) { this.world = world; }
+
+    /** Seconds spent communicating since the last call. */
+    double takeSeconds() {
+        double s = commNanos / 1e9;
+        commNanos = 0;
+        return s;
+    }
+
+    private List<byte[]> gather(byte[] mine) {
+        long t0 = System.nanoTime();
+        List<byte[]> all = world.allGather(mine);
+        commNanos += System.nanoTime() - t0;
+        return all;
+    }
 
     /** This rank's rows of a batch of b. */
     DataParallel.Share share(int b) { return DataParallel.share(b, world.rank(), world.size()); }
@@ -38,7 +53,7 @@ final class RolloutShards {
         int[][] tokens = new int[prompts.length][];
         float[][] logProbs = new float[prompts.length][];
         int row = 0;
-        for (byte[] part : world.allGather(mine)) row = decode(part, tokens, logProbs, row);
+        for (byte[] part : gather(mine)) row = decode(part, tokens, logProbs, row);
         if (row != prompts.length) throw new IllegalStateException("gathered " + row + " rollout rows, expected " + prompts.length);
         return new Generation(prompts, tokens, logProbs);
     }
@@ -51,7 +66,7 @@ final class RolloutShards {
         for (float f : mine) buf.putFloat(f);
         float[] out = new float[b];
         int at = 0;
-        for (byte[] part : world.allGather(buf.array())) {
+        for (byte[] part : gather(buf.array())) {
             ByteBuffer in = ByteBuffer.wrap(part);
             while (in.hasRemaining()) out[at++] = in.getFloat();
         }
@@ -62,7 +77,9 @@ final class RolloutShards {
     void sumInPlace(List<float[]> arrays) {
         for (float[] a : arrays) {
             Tensor t = Tensor.of(a);
+            long t0 = System.nanoTime();
             world.allReduce(t, Collective.Op.SUM);
+            commNanos += System.nanoTime() - t0;
             System.arraycopy(t.toFloatArray(), 0, a, 0, a.length);
             t.free();
         }
