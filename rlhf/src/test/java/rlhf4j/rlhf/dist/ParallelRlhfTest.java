@@ -88,6 +88,32 @@ class ParallelRlhfTest {
         assertClose(tail, resumedOnTwo);
     }
 
+    /** mpirun -np 2 rlhf4j ppo, then --resume on 2 ranks: rank 0 writes one set of logs, checkpoints and the policy. */
+    @Test void thePpoCommandRunsAndResumesUnderMpirun(@TempDir Path dir) throws Exception {
+        requireMpi();
+        Path model = dir.resolve("tiny.bin"), run = dir.resolve("run");
+        new rlhf4j.transformer.llama.Llama(rlhf4j.transformer.io.LlamaConfig.llama2c(16, 32, 1, 2, 2, 512, 64, true), 3)
+                .saveLlama2c(model);
+        String tok = rlhf4j.transformer.data.DataSets.file("stories260k/tok512.bin").toString();
+        List<String> common = List.of("ppo", "--policy", model.toString(), "--tokenizer", tok, "--reward", "oracle:vader",
+                "--prompts", "tinystories", "--max-prompts", "8", "--out", run.toString(), "--batch-size", "4",
+                "--minibatches", "2", "--ppo-epochs", "1", "--max-new-tokens", "6", "--checkpoint-every", "1", "--quiet");
+        MpiRun.Result first = MpiRun.run(2, Main.class.getName(), concat(common, "--iterations", "2"), 240);
+        assertEquals(0, first.exitCode(), first.output());
+        assertEquals(2, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+        MpiRun.Result resumed = MpiRun.run(2, Main.class.getName(), concat(common, "--iterations", "3", "--resume"), 240);
+        assertEquals(0, resumed.exitCode(), resumed.output());
+        assertEquals(3, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+        assertTrue(Files.isDirectory(run.resolve("policy")));
+        assertTrue(Files.exists(run.resolve("report.html")));
+    }
+
+    private static List<String> concat(List<String> a, String... b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(List.of(b));
+        return out;
+    }
+
     @Test void theCliUnderMpirunReportsMpiOnceAndFailsFastOnEveryRank(@TempDir Path dir) throws Exception {
         requireMpi();
         MpiRun.Result devices = MpiRun.run(2, Main.class.getName(), List.of("devices"), 120);
