@@ -76,6 +76,10 @@ public final class Main implements Callable<Integer> {
         return cl;
     }
 
+    /** The commands that split their work over the ranks of an MPI job (any other refuses to run on several). */
+    static final java.util.List<String> DATA_PARALLEL = java.util.List.of("rlhf4j pretrain", "rlhf4j sft",
+            "rlhf4j reward train", "rlhf4j ppo", "rlhf4j devices");
+
     /** Applies --data-dir (given at any level) before running the subcommand. */
     private static int execute(ParseResult parseResult) {
         ParseResult leaf = parseResult;
@@ -84,6 +88,10 @@ public final class Main implements Callable<Integer> {
             leaf = p;
             if (p.hasMatchedOption("--data-dir")) dir = p.matchedOptionValue("--data-dir", null);
         }
+        String command = leaf.commandSpec().qualifiedName(" ");
+        if (Collectives.launched() && Collectives.world().size() > 1 && !DATA_PARALLEL.contains(command))
+            throw new ParameterException(leaf.commandSpec().commandLine(), command + " does not run data-parallel; run it"
+                    + " without mpirun/srun (data-parallel commands: " + String.join(", ", DATA_PARALLEL) + ")");
         try {
             DataSets.useDataDir(dir);
         } catch (IllegalArgumentException e) {

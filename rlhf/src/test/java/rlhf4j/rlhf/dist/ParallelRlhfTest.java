@@ -122,6 +122,10 @@ class ParallelRlhfTest {
         assertTrue(devices.output().contains("rank 0 of 2"), devices.output());
         assertFalse(devices.output().contains("rank 1 of 2"), "only rank 0 prints: " + devices.output());
 
+        MpiRun.Result notParallel = MpiRun.run(2, Main.class.getName(), List.of("labels", "--help"), 120);
+        assertNotEquals(0, notParallel.exitCode(), notParallel.output());
+        assertTrue(notParallel.output().contains("rlhf4j labels does not run data-parallel"), notParallel.output());
+
         Path missing = dir.resolve("no-such-corpus.txt");
         MpiRun.Result bad = MpiRun.run(2, Main.class.getName(), List.of("pretrain", "--data", missing.toString(), "--out",
                 dir.resolve("out").toString()), 120);
