@@ -22,4 +22,10 @@ public final class Parameter extends Variable {
                     + " from a tensor of shape " + java.util.Arrays.toString(source.shape()));
         value().copyFrom(source);
     }
+
+    /**
+     * Makes {@code buffer} (contiguous F32 of this shape, long-lived) this parameter's gradient, keeping its contents:
+     * backward adds into it in place. Data parallelism points every gradient into one flat all-reduce bucket so.
+     */
+    public void useGradBuffer(Tensor buffer) { super.useGradBuffer(buffer); }
 }

@@ -125,6 +125,14 @@ public sealed class Variable permits Parameter {
     /** Drops this leaf's gradient buffer entirely (frees it on the next GC or explicit close). */
     public void clearGrad() { grad = null; }
 
+    /** Makes a long-lived buffer of this leaf's shape its gradient; backward then accumulates into it in place. */
+    void useGradBuffer(Tensor buffer) {
+        if (!leaf) throw new IllegalStateException("only a leaf keeps a gradient buffer");
+        if (!java.util.Arrays.equals(buffer.shape(), value.shape()) || buffer.dtype() != DType.F32 || !buffer.isContiguous())
+            throw new IllegalArgumentException("gradient buffer " + buffer + " does not fit " + this);
+        grad = buffer;
+    }
+
     @Override public String toString() {
         return "Variable" + Shapes.str(value.shape()) + (requiresGrad ? " op=" + op : "");
     }

@@ -94,28 +94,41 @@ public class PpoIterationBench {
         return new PpoTrainer(pc, PpoModels.withValueHead(policy, reference), rm, tok, LlamaTokenizer.BOS, prompts, runDir);
     }
 
-    /** Runs one warm-up and then N iterations (default 5) and prints the mean seconds of each phase and tokens/s. */
+    /**
+     * Runs one warm-up and then N iterations (default 5) and prints the mean seconds of each phase and tokens/s.
+     * Under mpirun the run is data-parallel: rank 0 prints, and the time spent in collectives is shown apart
+     * (compare {@code -Drlhf4j.cpu.threads=2} in one process with two one-thread ranks; see docs/scaling.md).
+     */
     public static void main(String[] args) throws IOException {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        rlhf4j.tensor.dist.Collective world = rlhf4j.tensor.dist.Collectives.world();
         PpoIterationBench b = new PpoIterationBench();
         PpoTrainer t = b.demoTrainer(Files.createTempDirectory("ppo-bench"));
         t.step();                                                          // warm-up: JIT, first allocations
-        double[] sum = new double[7];
+        t.takeCommunicationSeconds();
+        double[] sum = new double[8];
         for (int i = 0; i < n; i++) {
             IterationStats s = t.step();
             IterationStats.Timings time = s.time();
             double[] x = {time.generation(), time.scoring(), time.policyForward(), time.reference(), time.learning(), time.total(),
-                    s.completions().length() * b.batch};
+                    s.completions().length() * b.batch, t.takeCommunicationSeconds()};
             for (int k = 0; k < x.length; k++) sum[k] += x[k];
         }
+        if (!world.isRoot()) {
+            world.close();
+            return;
+        }
         String[] names = {"generation", "scoring (reward model)", "rollout forward (log π_old, V)", "reference log-probs", "learning (PPO epochs)"};
-        System.out.printf(Locale.ROOT, "PPO iteration, demo config (batch %d, up to %d new tokens), mean of %d iterations:%n",
+        System.out.printf(Locale.ROOT, "PPO iteration, demo config (batch %d, up to %d new tokens), mean of %d iterations, %s:%n",
                 b.batch, PipelineConfig.parse(JsonParser.parseString(Pipeline.demoConfigText("sentiment"))
-                        .getAsJsonObject(), "demo", null).ppo().sampling().maxNewTokens(), n);
+                        .getAsJsonObject(), "demo", null).ppo().sampling().maxNewTokens(), n, world.describe());
         for (int k = 0; k < names.length; k++)
             System.out.printf(Locale.ROOT, "  %-32s %7.3f s  %5.1f%%%n", names[k], sum[k] / n, 100 * sum[k] / sum[5]);
         System.out.printf(Locale.ROOT, "  %-32s %7.3f s%n", "total", sum[5] / n);
+        System.out.printf(Locale.ROOT, "  %-32s %7.3f s  %5.1f%% (inside the phases above)%n", "of which collectives (rank 0)",
+                sum[7] / n, 100 * sum[7] / sum[5]);
         System.out.printf(Locale.ROOT, "  completion tokens per iteration %.1f; %.1f tokens/s over the whole iteration, %.1f tokens/s generation%n",
                 sum[6] / n, sum[6] / sum[5], sum[6] / sum[0]);
+        world.close();
     }
 }

@@ -3,6 +3,7 @@ package rlhf4j.rlhf.ppo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,12 +14,15 @@ import java.util.Locale;
 import java.util.Map;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.dist.DataParallel;
 import rlhf4j.autograd.optim.AdamW;
 import rlhf4j.autograd.optim.GradClip;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
 import rlhf4j.tensor.io.Safetensors;
 import rlhf4j.rlhf.ppo.RolloutSampling.Sampled;
 import rlhf4j.transformer.heads.HeadedModel;
@@ -52,6 +56,12 @@ import rlhf4j.transformer.train.TrainingDivergedException;
  * checkpoint is written. All randomness is counter-based on (seed, iteration), so a resumed run continues bit for bit.
  * Every pass over a rollout cuts it into the same {@link Minibatch}es (those of the first epoch for the rollout's own
  * passes), so the first update recomputes exactly the rollout's log π_old: ρ = 1 before any step.
+ *
+ * <p>Under an MPI launcher the run is data-parallel ({@link RolloutShards}): each rank generates, scores and
+ * evaluates its share of the rollouts, every rank gathers the whole batch, so batch statistics are those of all B
+ * rows, and each minibatch update sums the ranks' gradients of their share of its rows (every loss divided by the
+ * minibatch's token count over all ranks). The weights therefore stay identical on all ranks; rank 0 alone writes
+ * logs and checkpoints.
  */
 public final class PpoTrainer {
     // independent random streams derived from the run's seed
@@ -78,6 +88,9 @@ public final class PpoTrainer {
     private int savedAt = -1;                 // iterations of the newest checkpoint written or resumed
     private Path lastGood;                    // that checkpoint
     private double startEntropy = Double.NaN; // the policy's entropy in iteration 0
+    private final Collective world;
+    private final DataParallel parallel;      // null on a single rank
+    private final RolloutShards shards;       // null on a single rank
 
     /**
      * @param tokenizer decodes completions for the reward function and the logs
@@ -100,11 +113,23 @@ public final class PpoTrainer {
         this.optimizer = new AdamW(models.trainedParameters(), o.learningRate(), 0.9, 0.999, 1e-8, o.weightDecay());
         PpoConfig.KlControl k = cfg.kl();
         this.kl = new KlController(k.initBeta(), k.adaptive(), k.target(), k.horizon());
+        this.world = Collectives.world();
+        this.parallel = world.size() > 1 ? new DataParallel(world, models.trainedParameters()) : null;
+        this.shards = parallel == null ? null : new RolloutShards(world);
+        if (parallel != null) parallel.broadcastParameters();
+    }
+
+    /** The data-parallel helper, or null on a single rank. */
+    public DataParallel parallel() { return parallel; }
+
+    /** Seconds spent in collectives (rollout gathers, gradient all-reduces) since the last call; 0 on one rank. */
+    public double takeCommunicationSeconds() {
+        return parallel == null ? 0 : parallel.takeReduceSeconds() + shards.takeSeconds();
     }
 
     /** Where the progress bar goes (null = none). Returns this. */
     public PpoTrainer progress(PrintStream out) {
-        this.progressOut = out;
+        this.progressOut = world.isRoot() ? out : null;             // rank 0 reports for all
         return this;
     }
 
@@ -224,6 +249,7 @@ public final class PpoTrainer {
     private void saveVetted(Rollout r) {
         checkpointDue = false;
         Path saved = saveCheckpoint();
+        if (!world.isRoot()) return;
         double score = Masked.meanStd(r.rewards().scores())[0];
         try {
             if (score > checkpoints.bestScore()) checkpoints.saveBest(saved, score);
@@ -262,6 +288,7 @@ public final class PpoTrainer {
     }
 
     private void writeLogs(IterationStats s, Rollout r) {
+        if (!world.isRoot()) return;
         log.appendMetrics(s);
         log.appendScores(s.iteration(), r.rewards().scores());
         List<RunLog.Sample> samples = new ArrayList<>();
@@ -314,11 +341,16 @@ public final class PpoTrainer {
     private Sampled sample(int it) {
         PpoConfig.Sampling sc = cfg.sampling();
         return RolloutSampling.sample(models.policy().trunk, tokenizer, stopToken, prompts, promptIndices(it), sc.temperature(),
-                sc.maxNewTokens(), CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it));
+                sc.maxNewTokens(), CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it),
+                shards == null ? RolloutSampling.ONE_PROCESS : shards::generate);
     }
 
-    /** Step 2: s = R(prompt, completion) for each row, as the reward function returns it. */
-    private float[] score(Sampled s) { return RolloutSampling.score(reward, tokenizer, s); }
+    /** Step 2: s = R(prompt, completion) for each row, as the reward function returns it (each rank scores its share). */
+    private float[] score(Sampled s) {
+        int b = s.promptIds().length;
+        return shards == null ? RolloutSampling.score(reward, tokenizer, s, 0, b)
+                : shards.score(b, (from, to) -> RolloutSampling.score(reward, tokenizer, s, from, to));
+    }
 
     /**
      * Step 3: log π_old(y_t), V_old,t and H_t from one forward pass of the policy per minibatch (the value head reads
@@ -332,7 +364,7 @@ public final class PpoTrainer {
         List<int[]> minibatches = minibatches(it, 0);
         try (Grad.NoGrad ng = Grad.off()) {
             long t0 = System.nanoTime();
-            for (int[] rows : minibatches)
+            for (int[] rows : myRows(minibatches))
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Minibatch x = Minibatch.of(tokens, rows);
                     Forward f = forward(x, true);
@@ -342,15 +374,33 @@ public final class PpoTrainer {
                 }
             time.policyForward = secondsSince(t0);
             long t1 = System.nanoTime();
-            for (int[] rows : minibatches)
+            for (int[] rows : myRows(minibatches))
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Minibatch x = Minibatch.of(tokens, rows);
                     x.scatter(CompletionLogProbs.of(models.reference(), x, cfg.sampling().temperature()).value(), refLogProbs);
                 }
             time.reference = secondsSince(t1);
         }
+        if (shards != null) shards.sumInPlace(List.of(logProbs, values, entropy, refLogProbs));   // each row from one rank
         for (float[] a : List.of(logProbs, refLogProbs, values, entropy)) zeroPadding(a, tokens.mask());
         return new Rollout.Outputs(logProbs, refLogProbs, values, entropy);
+    }
+
+    /** This rank's share of each minibatch's rows (all of them on a single rank); empty shares are left out. */
+    private List<int[]> myRows(List<int[]> minibatches) {
+        if (shards == null) return minibatches;
+        List<int[]> out = new ArrayList<>();
+        for (int[] rows : minibatches) {
+            int[] mine = myShare(rows);
+            if (mine.length > 0) out.add(mine);
+        }
+        return out;
+    }
+
+    private int[] myShare(int[] rows) {
+        if (shards == null) return rows;
+        DataParallel.Share s = shards.share(rows.length);
+        return Arrays.copyOfRange(rows, s.start(), s.end());
     }
 
     // ================================================================================================ phase 2: learning
@@ -408,31 +458,56 @@ public final class PpoTrainer {
         return ls;
     }
 
-    /** One AdamW step on L ({@link PpoLoss}) over one minibatch of rollouts; nothing is updated with a NaN. */
+    /**
+     * One AdamW step on L ({@link PpoLoss}) over one minibatch of rollouts; nothing is updated with a NaN. On several
+     * ranks each takes its share of the rows, with every mean taken over the whole minibatch's tokens, so the sums
+     * of the ranks' losses and gradients are the minibatch's.
+     */
     private MinibatchStats update(Rollout r, int[] rows, int it, int epoch, int k) {
         try (MemoryScope scope = MemoryScope.open()) {
-            Minibatch x = Minibatch.of(r.tokens(), rows);
             double tokens = 0;
             for (int row : rows) tokens += r.tokens().lengths()[row];
-            PpoLoss.Targets targets = new PpoLoss.Targets(onDevice(x.gather(r.tokens().mask())), onDevice(x.gather(r.outputs().logProbs())),
-                    onDevice(x.gather(r.outputs().values())), onDevice(x.gather(r.targets().advantages())),
-                    onDevice(x.gather(r.targets().returns())), tokens);
-            Forward f = forward(x, cfg.loss().entropyCoef() != 0);
-            PpoLoss.Terms loss = PpoLoss.compute(f.logProbs, f.values, f.entropy, targets, cfg.loss());
-
-            double pl = loss.policy().item(), vl = loss.value().item(), h = loss.entropy().item(), total = loss.total().item();
-            checkFinite("policy loss", pl, it, epoch, k, r);
-            checkFinite("value loss", vl, it, epoch, k, r);
-            checkFinite("entropy", h, it, epoch, k, r);
-            checkFinite("total loss", total, it, epoch, k, r);
+            int[] mine = myShare(rows);
+            double[] terms = new double[4];                              // policy, value, entropy, total
+            MinibatchStats.Ratios ratios = new MinibatchStats.Ratios(Double.POSITIVE_INFINITY, 0, Double.NEGATIVE_INFINITY, 0, 0);
             optimizer.zeroGrad();
-            loss.total().backward();
+            if (mine.length > 0) {
+                Minibatch x = Minibatch.of(r.tokens(), mine);
+                PpoLoss.Targets targets = new PpoLoss.Targets(onDevice(x.gather(r.tokens().mask())), onDevice(x.gather(r.outputs().logProbs())),
+                        onDevice(x.gather(r.outputs().values())), onDevice(x.gather(r.targets().advantages())),
+                        onDevice(x.gather(r.targets().returns())), tokens);
+                Forward f = forward(x, cfg.loss().entropyCoef() != 0);
+                PpoLoss.Terms loss = PpoLoss.compute(f.logProbs, f.values, f.entropy, targets, cfg.loss());
+                terms = new double[]{loss.policy().item(), loss.value().item(), loss.entropy().item(), loss.total().item()};
+                if (parallel == null) checkTerms(terms, it, epoch, k, r);
+                loss.total().backward();
+                ratios = PpoLoss.ratioStats(loss.ratio().value(), targets.mask(), tokens, cfg.loss().clipRange());
+            }
+            if (parallel != null) {
+                parallel.reduceGradients(Collective.Op.SUM);
+                terms = parallel.sum(terms);
+                ratios = acrossRanks(ratios);
+                checkTerms(terms, it, epoch, k, r);
+            }
             double gradNorm = GradClip.clipGradNorm(optimizer.parameters().values(), cfg.optimisation().maxGradNorm());
             checkFinite("gradient norm", gradNorm, it, epoch, k, r);
             optimizer.step();
-            MinibatchStats.Ratios ratios = PpoLoss.ratioStats(loss.ratio().value(), targets.mask(), tokens, cfg.loss().clipRange());
-            return new MinibatchStats(epoch, k, tokens, pl, vl, h, ratios, gradNorm);
+            return new MinibatchStats(epoch, k, tokens, terms[0], terms[1], terms[2], ratios, gradNorm);
         }
+    }
+
+    private void checkTerms(double[] terms, int it, int epoch, int k, Rollout r) {
+        checkFinite("policy loss", terms[0], it, epoch, k, r);
+        checkFinite("value loss", terms[1], it, epoch, k, r);
+        checkFinite("entropy", terms[2], it, epoch, k, r);
+        checkFinite("total loss", terms[3], it, epoch, k, r);
+    }
+
+    /** The ranks' ratio statistics combined: means are already over the whole minibatch's tokens, so they add. */
+    private MinibatchStats.Ratios acrossRanks(MinibatchStats.Ratios mine) {
+        double[] sums = parallel.sum(mine.mean(), mine.clipFraction(), mine.approxKl());
+        double[] max = world.allReduce(new double[]{mine.max(), -mine.min()}, Collective.Op.MAX);
+        return new MinibatchStats.Ratios(-max[1], sums[0], max[0], sums[1], sums[2]);
     }
 
     private void checkFinite(String quantity, double value, int it, int epoch, int k, Rollout r) {
@@ -498,6 +573,10 @@ public final class PpoTrainer {
 
     /** Writes a checkpoint of the current state (unvetted: {@link #train} vets first); returns its directory. */
     public Path saveCheckpoint() {
+        if (!world.isRoot()) {                                       // rank 0 writes the state every rank holds
+            savedAt = iterations;
+            return lastGood = checkpoints.root().resolve(Checkpoints.name(iterations));
+        }
         try {
             Checkpoints.State state = new Checkpoints.State(iterations, kl.beta(), new ArrayList<>(recentScores), cfg.seed());
             lastGood = checkpoints.save(state, models.policy().stateDict(),
@@ -516,18 +595,32 @@ public final class PpoTrainer {
      * log lines of later iterations. With no checkpoint the logs start afresh. Returns the checkpoint, or null.
      */
     public Path resume() throws IOException {
+        if (!world.isRoot()) return resumeAsOtherRank(world.broadcast((byte[]) null, 0));
+        Path ckpt;
         try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
             for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
-            Path ckpt = checkpoints.newestValid(this::note);
+            ckpt = checkpoints.newestValid(this::note);
             if (ckpt == null) {
                 log.truncate(0);
                 history.clear();
-                return null;
+            } else {
+                restore(ckpt);
+                for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
             }
-            restore(ckpt);
-            for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
-            return ckpt;
         }
+        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
+        return ckpt;
+    }
+
+    /** The other ranks' resume: the checkpoint rank 0 chose (after its checks and cleanup), read from the same files. */
+    private Path resumeAsOtherRank(byte[] chosen) throws IOException {
+        String path = new String(chosen, StandardCharsets.UTF_8);
+        if (path.isEmpty()) {
+            history.clear();
+            return null;
+        }
+        restore(Path.of(path));
+        return Path.of(path);
     }
 
     private void restore(Path ckpt) throws IOException {
@@ -545,7 +638,7 @@ public final class PpoTrainer {
         kl.setBeta(state.beta());
         recentScores.clear();
         recentScores.addAll(state.recentScores());
-        log.truncate(iterations);
+        if (world.isRoot()) log.truncate(iterations);                 // the others read the log rank 0 truncated
         history.clear();
         history.addAll(log.metrics());
         if (!history.isEmpty() && history.getFirst().iteration() == 0) startEntropy = history.getFirst().completions().entropy();

@@ -45,10 +45,25 @@ public final class RolloutSampling {
      */
     public static Sampled sample(TransformerModel model, Tokenizer tokenizer, int stopToken, List<int[]> prompts, int[] promptIndex,
                                  double temperature, int maxNewTokens, long seed) {
+        return sample(model, tokenizer, stopToken, prompts, promptIndex, temperature, maxNewTokens, seed, ONE_PROCESS);
+    }
+
+    /** How a batch of prompts is generated: all in this process, or split over the ranks of a data-parallel job. */
+    @FunctionalInterface
+    public interface BatchGeneration {
+        Generation generate(Generator generator, int[][] prompts, SamplingConfig sampling, long seed);
+    }
+
+    /** The whole batch in this process. */
+    public static final BatchGeneration ONE_PROCESS = Generator::generate;
+
+    /** As {@link #sample(TransformerModel, Tokenizer, int, List, int[], double, int, long)}, generating through {@code how}. */
+    public static Sampled sample(TransformerModel model, Tokenizer tokenizer, int stopToken, List<int[]> prompts, int[] promptIndex,
+                                 double temperature, int maxNewTokens, long seed, BatchGeneration how) {
         int[][] promptIds = new int[promptIndex.length][];
         for (int r = 0; r < promptIds.length; r++) promptIds[r] = prompts.get(promptIndex[r]);
         SamplingConfig sampling = new SamplingConfig(temperature, 0, 1, maxNewTokens, stopToken);
-        Generation gen = new Generator(model).generate(promptIds, sampling, seed);
+        Generation gen = how.generate(new Generator(model), promptIds, sampling, seed);
         Rollout.Tokens tokens = layout(promptIds, gen, stopToken);
         String[] completions = new String[promptIds.length];
         for (int r = 0; r < completions.length; r++) {
@@ -81,9 +96,14 @@ public final class RolloutSampling {
 
     /** s = R(prompt, completion) for each row, as the reward function returns it. */
     public static float[] score(RewardFunction reward, Tokenizer tokenizer, Sampled s) {
-        int b = s.promptIds().length;
+        return score(reward, tokenizer, s, 0, s.promptIds().length);
+    }
+
+    /** The scores of rows [from, to). */
+    public static float[] score(RewardFunction reward, Tokenizer tokenizer, Sampled s, int from, int to) {
+        int b = to - from;
         List<RewardFunction.Sample> batch = new ArrayList<>();
-        for (int r = 0; r < b; r++)
+        for (int r = from; r < to; r++)
             batch.add(new RewardFunction.Sample(tokenizer.decode(s.promptIds()[r]), s.completions()[r], s.promptIds()[r],
                     s.generation().tokens()[r]));
         float[] scores = reward.score(batch);

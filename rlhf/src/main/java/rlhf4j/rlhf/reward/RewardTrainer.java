@@ -4,17 +4,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.dist.DataParallel;
 import rlhf4j.autograd.optim.AdamW;
 import rlhf4j.autograd.optim.GradClip;
 import rlhf4j.rlhf.consensus.PreferenceGroup;
 import rlhf4j.rlhf.feedback.Completion;
 import rlhf4j.tensor.MemoryScope;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
 
 /**
  * Trains a {@link RewardModel} on ranked groups, InstructGPT style: a batch holds G whole groups, each of the K
  * completions of a group is forwarded once, and the Bradley–Terry loss is averaged over the group's C(K, 2)
  * pairs (and then over the groups), so a ranking counts once however many pairs it gives and a completion's
  * gradient is not repeated in K−1 separate examples. AdamW updates trunk and head together; dropout stays off.
+ *
+ * <p>Under an MPI launcher each rank takes a contiguous share of every batch's groups; its loss is scaled by its
+ * share of the groups and the gradients are summed over ranks, so each step is the single-process step up to
+ * float rounding.
  */
 public final class RewardTrainer {
 
@@ -68,14 +75,20 @@ public final class RewardTrainer {
     private final RewardModel model;
     private final Config config;
     private final AdamW optimizer;
+    private final DataParallel parallel;                  // null on a single rank
 
-    public RewardTrainer(RewardModel model, Config config) {
+    public RewardTrainer(RewardModel model, Config config) { this(model, config, Collectives.world()); }
+
+    /** A trainer over the ranks of {@code world}; rank 0's weights are copied to every rank first. */
+    public RewardTrainer(RewardModel model, Config config, Collective world) {
         this.model = model;
         this.config = config;
         // decay only matrices, not biases or norm scales, as GPT-2 training does
         var params = model.scoring.module.namedParameters();
         this.optimizer = new AdamW(params, config.lr(), 0.9, 0.999, 1e-8, config.weightDecay())
                 .decayOnly(name -> params.get(name).dim() >= 2);
+        this.parallel = world.size() > 1 ? new DataParallel(world, params) : null;
+        if (parallel != null) parallel.broadcastParameters();
     }
 
     /** Trains for config.epochs, evaluating on heldOut after each; returns one record per epoch. */
@@ -93,13 +106,9 @@ public final class RewardTrainer {
             java.util.Collections.shuffle(order, rng);
             double lossSum = 0;
             for (int s = 0; s < steps; s++) {
-                List<PreferenceGroup> batchGroups = new ArrayList<>();
-                List<int[]> rows = new ArrayList<>();
-                for (int i = s * config.groupsPerBatch(); i < Math.min(groups.size(), (s + 1) * config.groupsPerBatch()); i++) {
-                    batchGroups.add(groups.get(order.get(i)));
-                    rows.addAll(List.of(encoded.get(order.get(i))));
-                }
-                double loss = step(TokenBatch.of(rows, TokenBatch.Side.RIGHT), PairwiseLoss.Pairs.ofGroups(batchGroups));
+                int from = s * config.groupsPerBatch(), to = Math.min(groups.size(), (s + 1) * config.groupsPerBatch());
+                double loss = parallel == null ? step(batchOf(groups, encoded, order.subList(from, to)))
+                        : parallelStep(groups, encoded, order.subList(from, to));
                 lossSum += loss;
                 if (listener != null) listener.onStep(epoch, s + 1, steps, loss);
             }
@@ -110,6 +119,44 @@ public final class RewardTrainer {
             if (listener != null) listener.onEpoch(e);
         }
         return history;
+    }
+
+    /** The rows and pairs of the groups at these indices. */
+    private record GroupBatch(TokenBatch batch, PairwiseLoss.Pairs pairs) {}
+
+    private static GroupBatch batchOf(List<PreferenceGroup> groups, List<int[][]> encoded, List<Integer> indices) {
+        List<PreferenceGroup> batchGroups = new ArrayList<>();
+        List<int[]> rows = new ArrayList<>();
+        for (int i : indices) {
+            batchGroups.add(groups.get(i));
+            rows.addAll(List.of(encoded.get(i)));
+        }
+        return new GroupBatch(TokenBatch.of(rows, TokenBatch.Side.RIGHT), PairwiseLoss.Pairs.ofGroups(batchGroups));
+    }
+
+    private double step(GroupBatch b) { return step(b.batch(), b.pairs()); }
+
+    /**
+     * One data-parallel step: this rank backpropagates (g_r / G)·L_r, L_r the mean loss of its g_r of the batch's G
+     * groups, and the summed gradients are the whole batch's. Returns the batch's loss before the step.
+     */
+    private double parallelStep(List<PreferenceGroup> groups, List<int[][]> encoded, List<Integer> batch) {
+        DataParallel.Share share = parallel.share(batch.size());
+        double mine = 0;
+        try (MemoryScope step = MemoryScope.open()) {
+            optimizer.zeroGrad();
+            if (share.count() > 0) {
+                GroupBatch b = batchOf(groups, encoded, batch.subList(share.start(), share.end()));
+                Variable loss = PairwiseLoss.loss(model.rewards(b.batch()), b.pairs(), config.margin()).mul(
+                        (double) share.count() / batch.size());                              // ()
+                mine = loss.item();
+                loss.backward();
+            }
+            parallel.reduceGradients(Collective.Op.SUM);
+            if (config.clipNorm() > 0) GradClip.clipGradNorm(optimizer.parameters().values(), config.clipNorm());
+            optimizer.step();
+        }
+        return parallel.sum(mine);
     }
 
     /** One optimiser step on a batch and its pairs; returns the loss before the step. */

@@ -56,19 +56,21 @@ public final class PpoStage {
         Device device = ctx.device();
         boolean resuming = in.resume() && new Checkpoints(out).latest() != null;
         if (in.resume() && !resuming) ctx.err().printf("no checkpoint in %s; starting afresh%n", out);
-        if (!resuming) Outputs.prepare(out, ctx.output(), ctx.err());
+        boolean root = rlhf4j.tensor.dist.Collectives.world().isRoot();                // rank 0 alone writes
+        if (!resuming && root) Outputs.prepare(out, ctx.output(), ctx.err());
         Policy policy = in.policy().load(device);
         TransformerModel reference = in.policy().load(device).model();
         RewardFunction reward = in.reward().load(device);
         List<int[]> prompts = policy.encodePrompts(in.prompts(), cfg.sampling().maxNewTokens());
         Files.createDirectories(out);
-        if (!resuming) StageFiles.writeJson(out.resolve(CONFIG_FILE), shownConfig(in, cfg));
+        if (!resuming && root) StageFiles.writeJson(out.resolve(CONFIG_FILE), shownConfig(in, cfg));
 
         PpoTrainer trainer = new PpoTrainer(cfg, models(policy.model(), reference, in.valueModel(), cfg.seed(), device), reward,
                 policy.tokenizer(), policy.stopToken(), prompts, out).progress(ctx.err());
         if (resuming) ctx.err().printf("resumed from %s after %d iterations%n", trainer.resume(), trainer.iterations());
         trainer.train();
         Path policyDir = out.resolve(POLICY_DIR);
+        if (!root) return new Result(out, policyDir, trainer.history());
         policy.save(policyDir);
         Reports.write(out, out, "PPO run " + out.getFileName(), flatten(shownConfig(in, cfg)), null, null);
         List<IterationStats> h = trainer.history();

@@ -154,7 +154,8 @@ public final class RewardModelStage {
             throw new IllegalArgumentException("no training groups left after holding out " + cfg.data().heldOutPercent() + "% of " + groups.size());
         Path ref = cfg.data().referenceCompletions();
         if (ref != null && !Files.isRegularFile(ref)) throw new NoSuchFileException(ref.toString(), null, "no such reference completions file");
-        Outputs.prepare(out, ctx.output(), ctx.err());
+        boolean root = rlhf4j.tensor.dist.Collectives.world().isRoot();                // rank 0 alone writes
+        if (root) Outputs.prepare(out, ctx.output(), ctx.err());
         ctx.err().printf(Locale.ROOT, "%d training groups (%d pairs), %d held out (%d pairs)%n", train.size(), pairs(train), held.size(), pairs(held));
 
         List<String> corpus = new ArrayList<>();                                   // a scratch trunk's BPE and pretraining texts
@@ -172,6 +173,7 @@ public final class RewardModelStage {
         }
 
         RewardTrainer.Epoch last = history.getLast();
+        if (!root) return new Result(out, train.size(), held.size(), last.trainLoss(), last.heldOutAccuracy());
         Files.createDirectories(out);
         model.save(out, modelInfo(trunk.description(), train.size(), held.size(), t, history));
         Map<String, Object> m = new LinkedHashMap<>();

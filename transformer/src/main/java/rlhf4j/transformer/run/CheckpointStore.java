@@ -63,6 +63,7 @@ public final class CheckpointStore {
 
     /** Removes temporary directories of crashed saves (call while holding the run's lock). */
     public List<Path> cleanTemporaries() throws IOException {
+        if (!rlhf4j.tensor.dist.Collectives.world().isRoot()) return List.of();   // rank 0's saves are its own
         List<Path> out = new ArrayList<>(CheckpointWriter.cleanTemporaries(root, single != null ? single.getFileName().toString() : STEP_PREFIX));
         if (single == null) out.addAll(CheckpointWriter.cleanTemporaries(root, BEST));
         return out;

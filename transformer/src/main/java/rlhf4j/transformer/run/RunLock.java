@@ -16,6 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (pretraining, SFT, reward models, classifiers). The holder's PID is written into the file. The OS drops the lock
  * when the process dies, so a lock file left by a killed run blocks nothing; the file itself stays (deleting it would
  * let two processes lock two different files under one name).
+ *
+ * <p>In a data-parallel job only rank 0 writes, so only rank 0 locks; the other ranks get a handle that holds
+ * nothing (they would otherwise find rank 0's lock and stop).
  */
 public final class RunLock implements AutoCloseable {
     public static final String FILE = ".lock";
@@ -59,6 +62,7 @@ public final class RunLock implements AutoCloseable {
      * is opened: closing a second channel on the file would drop the first one's POSIX lock.
      */
     static RunLock acquire(Path lockFile, Path what) throws IOException {
+        if (!rlhf4j.tensor.dist.Collectives.world().isRoot()) return new RunLock(lockFile, null, null);
         if (!HELD.add(lockFile)) throw inUse(what, lockFile, Long.toString(ProcessHandle.current().pid()));
         try {
             return lock(lockFile, what);

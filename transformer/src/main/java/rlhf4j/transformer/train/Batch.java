@@ -30,6 +30,14 @@ public record Batch(int[][] inputs, int[][] targets) {
 
     public int length() { return inputs[0].length; }
 
+    /** Rows [start, start + count) as a batch of their own (the rows are shared, not copied). */
+    public Batch rows(int start, int count) {
+        if (start < 0 || count <= 0 || start + count > rows())
+            throw new IllegalArgumentException("rows " + start + " … " + (start + count) + " of a " + rows() + "-row batch");
+        return new Batch(java.util.Arrays.copyOfRange(inputs, start, start + count),
+                java.util.Arrays.copyOfRange(targets, start, start + count));
+    }
+
     /** Number of targets that are scored (not IGNORE). */
     public long scoredTokens() {
         long n = 0;

@@ -6,6 +6,7 @@ import rlhf4j.autograd.Functional;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Parameter;
 import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.dist.DataParallel;
 import rlhf4j.autograd.nn.Dropout;
 import rlhf4j.autograd.nn.Module;
 import rlhf4j.autograd.optim.AdamW;
@@ -13,6 +14,8 @@ import rlhf4j.autograd.optim.CosineSchedule;
 import rlhf4j.autograd.optim.GradClip;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
 import rlhf4j.transformer.TransformerModel;
 
 /**
@@ -31,6 +34,11 @@ import rlhf4j.transformer.TransformerModel;
  * Everything that decides the next step — weights, AdamW moments, the step number (which fixes the learning rate
  * and the batches drawn) and the dropout counters — is in {@link TrainingCheckpoint}, so a resumed run repeats a
  * straight one bit for bit.
+ *
+ * <p>Under an MPI launcher the trainer is data-parallel: every rank takes its share of the rows of every
+ * micro-batch, weights its mean loss by its share of the micro-batch's scored tokens, and the gradients are summed
+ * over ranks before clipping, so each step equals the single-process step up to float rounding. The checkpoint is
+ * the same as a single process's, so a run resumes on any number of ranks.
  */
 public final class CausalLmTrainer {
     private final TransformerModel model;
@@ -40,6 +48,8 @@ public final class CausalLmTrainer {
     private final AdamW optimizer;
     private final CosineSchedule schedule;
     private final Map<String, Dropout> dropouts;
+    private final Collective world;
+    private final DataParallel parallel;                  // null on a single rank
     private int step;                                     // optimizer steps taken
     private double bestValLoss = Double.POSITIVE_INFINITY;
 
@@ -51,6 +61,12 @@ public final class CausalLmTrainer {
      * @param evalSplits named sources for {@link #evaluate} (e.g. "train", "val"), drawn from their own streams
      */
     public CausalLmTrainer(TransformerModel model, TrainConfig config, BatchSource train, Map<String, BatchSource> evalSplits) {
+        this(model, config, train, evalSplits, Collectives.world());
+    }
+
+    /** A trainer over the ranks of {@code world} (rank 0's weights are copied to every rank first). */
+    public CausalLmTrainer(TransformerModel model, TrainConfig config, BatchSource train, Map<String, BatchSource> evalSplits,
+                           Collective world) {
         this.model = model;
         this.config = config;
         this.train = train;
@@ -60,8 +76,17 @@ public final class CausalLmTrainer {
                 .decayOnly(name -> params.get(name).dim() >= 2);     // nanoGPT: matrices and embeddings decay, biases and norms not
         this.schedule = config.schedule();
         this.dropouts = dropouts(model);
+        this.world = world;
+        this.parallel = world.size() > 1 ? new DataParallel(world, params) : null;
+        if (parallel != null) parallel.broadcastParameters();
         model.train(true);
     }
+
+    /** The ranks this trainer runs on. */
+    public Collective world() { return world; }
+
+    /** The data-parallel helper, or null on a single rank. */
+    public DataParallel parallel() { return parallel; }
 
     public TransformerModel model() { return model; }
 
@@ -88,11 +113,19 @@ public final class CausalLmTrainer {
         for (int micro = 0; micro < config.gradAccum(); micro++) {
             try (MemoryScope scope = MemoryScope.open()) {                // this micro-batch's activations and graph
                 Batch batch = train.batch(batchesDrawn() + micro);
-                Variable loss = loss(batch);                                // ()
-                loss.div(config.gradAccum()).backward();                    // gradients add up over micro-batches
-                lossSum += loss.item();
+                if (parallel == null) {
+                    Variable loss = loss(batch);                            // ()
+                    loss.div(config.gradAccum()).backward();                // gradients add up over micro-batches
+                    lossSum += loss.item();
+                } else {
+                    lossSum += shareOfLoss(batch);
+                }
                 tokens += (long) batch.rows() * batch.length();
             }
+        }
+        if (parallel != null) {
+            parallel.reduceGradients(Collective.Op.SUM);
+            lossSum = parallel.sum(lossSum);
         }
         try (MemoryScope scope = MemoryScope.open()) {
             if (config.gradClip() > 0) norm = GradClip.clipGradNorm(optimizer.parameters().values(), config.gradClip());
@@ -100,6 +133,23 @@ public final class CausalLmTrainer {
         }
         step++;
         return new StepResult(step, lossSum / config.gradAccum(), lr, norm, tokens, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * This rank's part of a micro-batch: backward of (n_r / n)·mean_r / gradAccum, where mean_r is the mean loss of
+     * its rows and n_r of the n scored tokens are its own, so the ranks' gradients sum to the whole batch's. Returns
+     * (n_r / n)·mean_r, the rank's part of the batch's mean loss.
+     */
+    private double shareOfLoss(Batch batch) {
+        DataParallel.Share share = parallel.share(batch.rows());
+        if (share.count() == 0) return 0;
+        Batch mine = batch.rows(share.start(), share.count());
+        long scored = mine.scoredTokens(), total = batch.scoredTokens();
+        if (scored == 0) return 0;
+        double weight = (double) scored / total;
+        Variable loss = loss(mine);                                         // ()
+        loss.mul(weight / config.gradAccum()).backward();
+        return loss.item() * weight;
     }
 
     /** Mean cross-entropy (nats per token) of the batch's scored targets: a graph to call backward on. */
@@ -121,10 +171,12 @@ public final class CausalLmTrainer {
             for (var split : evalSplits.entrySet()) {
                 double sum = 0;
                 for (int i = 0; i < config.evalIters(); i++) {
+                    if (i % world.size() != world.rank()) continue;       // ranks split the batches
                     try (MemoryScope scope = MemoryScope.open()) {
                         sum += loss(split.getValue().batch((long) step * config.evalIters() + i)).item();
                     }
                 }
+                if (parallel != null) sum = parallel.sum(sum);
                 out.put(split.getKey(), sum / config.evalIters());
             }
         } finally {

@@ -33,7 +33,8 @@ public final class TrainingRun {
         this.out = out;
         this.tokenizer = tokenizer;
         this.runInfo = Map.copyOf(runInfo);
-        this.bar = bar;
+        this.bar = trainer.world().isRoot() ? bar : ProgressBar.on(new java.io.PrintStream(
+                java.io.OutputStream.nullOutputStream()), trainer.config().iters());      // rank 0 reports for all
     }
 
     /** Sets how far above its running best a loss may go before the run counts as diverged. Returns this. */
@@ -80,8 +81,15 @@ public final class TrainingRun {
         return last;
     }
 
-    /** Saves the latest checkpoint and, when its validation loss is the lowest so far, makes it the best one too. */
+    /**
+     * Saves the latest checkpoint and, when its validation loss is the lowest so far, makes it the best one too.
+     * Only rank 0 writes (every rank holds the same state); the others just name the directory.
+     */
     private void save(boolean improved) throws IOException {
+        if (!trainer.world().isRoot()) {
+            lastGood = out;
+            return;
+        }
         lastGood = TrainingCheckpoint.save(out, trainer, tokenizer, runInfo);
         if (improved) {
             CheckpointStore store = TrainingCheckpoint.store(out);

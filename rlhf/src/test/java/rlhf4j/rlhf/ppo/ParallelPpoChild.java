@@ -1,0 +1,47 @@
+package rlhf4j.rlhf.ppo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import rlhf4j.autograd.dist.DataParallel;
+import rlhf4j.rlhf.dist.RunOutcome;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
+
+/**
+ * {@code ParallelPpoChild RUN_DIR RESULT ITERATIONS [resume]}: the toy PPO run on however many ranks mpirun started
+ * (see ParallelRlhfTest). Rank 0 writes each iteration's score, policy and value loss and the final policy weights
+ * to RESULT; every rank prints whether the ranks' weights are identical.
+ */
+public final class ParallelPpoChild {
+    public static void main(String[] args) throws Exception {
+        Collective world = Collectives.world();
+        PpoTrainer t = trainer(Path.of(args[0]), Integer.parseInt(args[2]));
+        if (args.length > 3 && t.resume() == null) throw new IllegalStateException("nothing to resume in " + args[0]);
+        RunOutcome o = run(t);
+        boolean same = t.parallel() == null || t.parallel().parametersIdentical();
+        System.out.println("rank " + world.rank() + " of " + world.size() + " identical weights: " + same);
+        if (world.isRoot()) o.write(Path.of(args[1]));
+        world.close();
+    }
+
+    public static PpoTrainer trainer(Path dir, int iterations) {
+        return Toy.trainer(Toy.config(iterations).withMaxIterations(iterations), 3, Toy.TARGET_FRACTION, dir);
+    }
+
+    /** Trains to the configured iterations; the curve is score, policy loss and value loss of each iteration run. */
+    public static RunOutcome run(PpoTrainer t) {
+        List<Double> curve = new ArrayList<>();
+        for (IterationStats s : t.train()) {
+            curve.add(s.score().mean());
+            curve.add(s.losses().policy());
+            curve.add(s.losses().value());
+        }
+        Map<String, float[]> w = new LinkedHashMap<>();
+        t.models().policy().stateDict().forEach((k, v) -> w.put(k, v.toFloatArray()));
+        return new RunOutcome(curve, w);
+    }
+
+}
