@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 import rlhf4j.rlhf.grpo.Baseline;
 import rlhf4j.rlhf.grpo.GrpoConfig;
 import rlhf4j.rlhf.grpo.GrpoConfig.Defaults;
+import rlhf4j.rlhf.ppo.CollapseLimits;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.reward.RewardSource;
 import rlhf4j.rlhf.stage.GrpoStage;
@@ -48,6 +49,7 @@ abstract class CriticFreeCommand implements Callable<Integer> {
     @Option(names = "--beta", defaultValue = "" + Defaults.BETA, description = "weight β of the k3 KL to the reference in the loss, 0 = none (default: ${DEFAULT-VALUE})") double beta;
     @Option(names = "--reward-threshold", description = "stop when the moving-average score reaches this (default: never)") Double rewardThreshold;
     @Option(names = "--reward-window", defaultValue = "" + PpoConfig.Defaults.REWARD_WINDOW, description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
+    @Option(names = "--max-kl", defaultValue = "" + CollapseLimits.MAX_KL, description = "stop as collapsed, saving nothing of that state, once the mean KL to the reference passes this many nats per completion (default: ${DEFAULT-VALUE})") double maxKl;
     @Option(names = "--checkpoint-every", defaultValue = "" + PpoConfig.Defaults.CHECKPOINT_EVERY, description = "0 = only at the end (default: ${DEFAULT-VALUE})") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "" + PpoConfig.Defaults.KEEP_CHECKPOINTS, description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
     @Option(names = "--seed", defaultValue = "" + PpoConfig.Defaults.SEED, description = "(default: ${DEFAULT-VALUE})") long seed;
@@ -63,7 +65,7 @@ abstract class CriticFreeCommand implements Callable<Integer> {
         return new GrpoConfig(new GrpoConfig.Sampling(promptsPerIteration, groupSize, maxNewTokens, temperature),
                 new PpoConfig.Optimisation(lr, weightDecay, maxGradNorm, epochs, minibatches),
                 new GrpoConfig.Objective(baseline(), clipRange, beta, epsilon()),
-                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow),
+                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow).withMaxKl(maxKl),
                 new PpoConfig.Checkpointing(checkpointEvery, keepCheckpoints), seed);
     }
 

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import rlhf4j.rlhf.ppo.CollapseLimits;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig.Defaults;
 import rlhf4j.transformer.train.TrainingDivergedException;
@@ -64,6 +65,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--whiten-rewards", defaultValue = "" + Defaults.WHITEN_REWARDS, description = "whiten per-token rewards in each batch (default: ${DEFAULT-VALUE})") boolean whitenRewards;
     @Option(names = "--reward-threshold", description = "stop when the moving-average score reaches this (default: never)") Double rewardThreshold;
     @Option(names = "--reward-window", defaultValue = "" + Defaults.REWARD_WINDOW, description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
+    @Option(names = "--max-kl", defaultValue = "" + CollapseLimits.MAX_KL, description = "stop as collapsed, saving nothing of that state, once the mean KL to the reference passes this many nats per completion (default: ${DEFAULT-VALUE})") double maxKl;
     @Option(names = "--checkpoint-every", defaultValue = "" + Defaults.CHECKPOINT_EVERY, description = "0 = only at the end (default: ${DEFAULT-VALUE})") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "" + Defaults.KEEP_CHECKPOINTS, description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
     @Option(names = "--seed", defaultValue = "" + Defaults.SEED, description = "(default: ${DEFAULT-VALUE})") long seed;
@@ -77,7 +79,7 @@ public final class PpoCommand implements Callable<Integer> {
                 new PpoConfig.Loss(clipRange, clipRangeValue, vfCoef, entropyCoef),
                 new PpoConfig.Advantage(gamma, lambda, whitenRewards, rewardClip, missingEosPenalty),
                 new PpoConfig.KlControl(initKl, klControl.equals("adaptive"), targetKl, klHorizon, approxKlLimit),
-                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow),
+                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow).withMaxKl(maxKl),
                 new PpoConfig.Checkpointing(checkpointEvery, keepCheckpoints), seed);
     }
 

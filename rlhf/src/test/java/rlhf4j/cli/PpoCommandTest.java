@@ -59,6 +59,26 @@ class PpoCommandTest {
         assertEquals(result.getAsJsonObject("trained").getAsJsonObject("gold").get("mean").getAsDouble(), s.get("gold_after").getAsDouble(), 0);
     }
 
+    @Test void maxKlStopsARunThatDriftsTooFar() throws Exception {
+        Path model = dir.resolve("tiny.bin"), run = dir.resolve("run");
+        new Llama(LlamaConfig.llama2c(16, 32, 1, 2, 2, 512, 64, true), 3).saveLlama2c(model);
+        String[] args = {"ppo", "--policy", model.toString(), "--tokenizer", DataSets.file("stories260k/tok512.bin").toString(),
+                "--reward", "oracle:vader", "--prompts", "tinystories", "--max-prompts", "8", "--out", run.toString(),
+                "--batch-size", "4", "--minibatches", "1", "--ppo-epochs", "4", "--lr", "0.05", "--max-new-tokens", "6",
+                "--iterations", "4", "--max-kl", "0.2", "--quiet"};
+        assertEquals(3, run(args), () -> err + " " + readOrEmpty(run.resolve("metrics.jsonl")));   // training stopped
+        assertFalse(Files.exists(run.resolve("policy")), "a collapsed run saves no policy");
+        // the same run under the default limit (100 nats) trains to the end: the flag is what stopped it
+        args[java.util.Arrays.asList(args).indexOf("--max-kl") + 1] = "100";
+        args[java.util.Arrays.asList(args).indexOf("--out") + 1] = dir.resolve("run2").toString();
+        assertEquals(0, run(args), err::toString);
+        assertTrue(Files.exists(dir.resolve("run2/policy")));
+    }
+
+    private static String readOrEmpty(Path p) {
+        try { return Files.readString(p); } catch (java.io.IOException e) { return ""; }
+    }
+
     private static JsonObject summary(Path dir) throws Exception {
         return JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject();
     }

@@ -73,7 +73,7 @@ public final class GrpoTrainer {
     private final Deque<Double> recentScores = new ArrayDeque<>();
     private final List<IterationStats> history = new ArrayList<>();
     private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
-    private CollapseLimits limits = CollapseLimits.defaults();
+    private CollapseLimits limits;                          // cfg.stopping().limits() unless set
     private PrintStream progressOut;
     private int iterations;
     private boolean checkpointDue;
@@ -94,6 +94,7 @@ public final class GrpoTrainer {
         if (policy.vocabSize() != reference.vocabSize())
             throw new IllegalArgumentException("policy vocabulary " + policy.vocabSize() + " differs from the reference's " + reference.vocabSize());
         this.cfg = cfg;
+        this.limits = cfg.stopping().limits();
         this.policy = new HeadedModel(policy, true, null, null);
         this.reference = reference;
         this.policy.eval();                  // no dropout: rollout and learner log-probs must come from the same function

@@ -193,12 +193,23 @@ public record PpoConfig(Sampling sampling, Optimisation optimisation, Loss loss,
      * @param rewardThreshold the moving-average score that ends the run (NaN = never)
      * @param rewardWindow    iterations in that moving average
      */
-    public record Stopping(int maxIterations, double rewardThreshold, int rewardWindow) {
+    public record Stopping(int maxIterations, double rewardThreshold, int rewardWindow, CollapseLimits limits) {
         public Stopping {
             if (maxIterations < 1) throw new IllegalArgumentException("iterations " + maxIterations + " must be >= 1");
             if (Double.isInfinite(rewardThreshold))
                 throw new IllegalArgumentException("reward threshold " + rewardThreshold + " must be finite (or NaN for none)");
             if (rewardWindow < 1) throw new IllegalArgumentException("reward window " + rewardWindow + " must be >= 1");
+            if (limits == null) limits = CollapseLimits.defaults();
+        }
+
+        /** With the default collapse limits. */
+        public Stopping(int maxIterations, double rewardThreshold, int rewardWindow) {
+            this(maxIterations, rewardThreshold, rewardWindow, CollapseLimits.defaults());
+        }
+
+        /** The same, stopping (as collapsed) once the mean KL per completion passes {@code maxKl} nats. */
+        public Stopping withMaxKl(double maxKl) {
+            return new Stopping(maxIterations, rewardThreshold, rewardWindow, limits.withMaxKl(maxKl));
         }
     }
 

@@ -83,7 +83,7 @@ public final class PpoTrainer {
     private PrintStream progressOut;
     private final List<IterationStats> history = new ArrayList<>();
     private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
-    private CollapseLimits limits = CollapseLimits.defaults();
+    private CollapseLimits limits;                          // cfg.stopping().limits() unless set
     private boolean checkpointDue;            // the current state is to be saved once its own rollout has passed the checks
     private int savedAt = -1;                 // iterations of the newest checkpoint written or resumed
     private Path lastGood;                    // that checkpoint
@@ -102,6 +102,7 @@ public final class PpoTrainer {
                       List<int[]> prompts, Path runDir) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("PPO needs at least one prompt");
         this.cfg = cfg;
+        this.limits = cfg.stopping().limits();
         this.models = models;
         this.reward = reward;
         this.tokenizer = tokenizer;
