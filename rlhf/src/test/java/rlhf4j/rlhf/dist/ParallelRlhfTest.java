@@ -9,14 +9,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.cli.Main;
+import rlhf4j.rlhf.grpo.ParallelGrpoChild;
 import rlhf4j.rlhf.ppo.ParallelPpoChild;
 import rlhf4j.rlhf.reward.ParallelRewardChild;
 import rlhf4j.tensor.dist.MpiRun;
 import rlhf4j.tensor.dist.SingleRank;
 
 /**
- * The reward model and PPO on two ranks under mpirun against one process with the same global batch, PPO
- * checkpoints crossing between 1 and 2 ranks, and the CLI under mpirun. Skipped where Open MPI is not installed.
+ * The reward model, PPO and GRPO on two ranks under mpirun against one process with the same global batch, PPO
+ * and GRPO checkpoints crossing between 1 and 2 ranks, and the CLI under mpirun. Skipped where Open MPI is not installed.
  */
 class ParallelRlhfTest {
     static final double CURVE_TOL = 1e-4, WEIGHT_TOL = 2e-4;
@@ -86,6 +87,28 @@ class ParallelRlhfTest {
         RunOutcome tail = new RunOutcome(straight.curve().subList(9, 15), straight.weights());
         assertClose(tail, resumedOnOne);
         assertClose(tail, resumedOnTwo);
+    }
+
+    @Test void grpoOnTwoRanksFollowsTheSingleProcessRun(@TempDir Path dir) throws Exception {
+        requireMpi();
+        RunOutcome one = ParallelGrpoChild.run(ParallelGrpoChild.trainer(dir.resolve("one"), 4));
+        assertEquals(12, one.curve().size());
+        RunOutcome two = twoRanks(ParallelGrpoChild.class, dir.resolve("g.txt"), dir.resolve("two").toString(),
+                dir.resolve("g.txt").toString(), "4");
+        assertClose(one, two);
+        assertTrue(Files.isDirectory(dir.resolve("two/checkpoints")), "rank 0 wrote the checkpoint");
+        assertEquals(4, Files.readAllLines(dir.resolve("two/metrics.jsonl")).size(), "one metrics line per iteration");
+    }
+
+    @Test void grpoCheckpointsOfTwoRanksResumeOnOne(@TempDir Path dir) throws Exception {
+        requireMpi();
+        RunOutcome straight = ParallelGrpoChild.run(ParallelGrpoChild.trainer(dir.resolve("straight"), 4));
+        twoRanks(ParallelGrpoChild.class, dir.resolve("a.txt"), dir.resolve("a").toString(), dir.resolve("a.txt").toString(), "2");
+        var onOne = ParallelGrpoChild.trainer(dir.resolve("a"), 4);
+        assertNotNull(onOne.resume());
+        assertEquals(2, onOne.iterations());
+        RunOutcome resumedOnOne = ParallelGrpoChild.run(onOne);
+        assertClose(new RunOutcome(straight.curve().subList(6, 12), straight.weights()), resumedOnOne);
     }
 
     /** mpirun -np 2 rlhf4j ppo, then --resume on 2 ranks: rank 0 writes one set of logs, checkpoints and the policy. */
