@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rlhf4j.cli.Main;
+import rlhf4j.rlhf.dpo.ParallelDpoChild;
 import rlhf4j.rlhf.grpo.ParallelGrpoChild;
 import rlhf4j.rlhf.ppo.ParallelPpoChild;
 import rlhf4j.rlhf.reward.ParallelRewardChild;
@@ -16,8 +17,8 @@ import rlhf4j.tensor.dist.MpiRun;
 import rlhf4j.tensor.dist.SingleRank;
 
 /**
- * The reward model, PPO and GRPO on two ranks under mpirun against one process with the same global batch, PPO
- * and GRPO checkpoints crossing between 1 and 2 ranks, and the CLI under mpirun. Skipped where Open MPI is not installed.
+ * The reward model, PPO, GRPO and DPO on two ranks under mpirun against one process with the same global batch, PPO
+ * GRPO and DPO checkpoints crossing between 1 and 2 ranks, and the CLI under mpirun. Skipped where Open MPI is not installed.
  */
 class ParallelRlhfTest {
     static final double CURVE_TOL = 1e-4, WEIGHT_TOL = 2e-4;
@@ -108,6 +109,31 @@ class ParallelRlhfTest {
         assertNotNull(onOne.resume());
         assertEquals(2, onOne.iterations());
         RunOutcome resumedOnOne = ParallelGrpoChild.run(onOne);
+        assertClose(new RunOutcome(straight.curve().subList(6, 12), straight.weights()), resumedOnOne);
+    }
+
+    @Test void dpoOnTwoRanksFollowsTheSingleProcessRun(@TempDir Path dir) throws Exception {
+        requireMpi();
+        RunOutcome one = ParallelDpoChild.run(ParallelDpoChild.trainer(dir.resolve("one")), 0);
+        assertEquals(12, one.curve().size());
+        assertEquals(Math.log(2), one.curve().get(0), 1e-6);
+        RunOutcome two = twoRanks(ParallelDpoChild.class, dir.resolve("d.txt"), dir.resolve("two").toString(),
+                dir.resolve("d.txt").toString(), "0");
+        assertClose(one, two);
+        assertEquals(0.0, two.curve().get(1), "π = π_ref bit for bit on each rank's share at step 0");
+        assertEquals(6, Files.readAllLines(dir.resolve("two/metrics.jsonl")).size(), "one metrics line per step");
+        assertEquals(2, Files.readAllLines(dir.resolve("two/eval.jsonl")).size(), "one evaluation per epoch");
+        assertTrue(Files.isDirectory(dir.resolve("two/reference")), "rank 0 wrote the reference cache");
+    }
+
+    @Test void dpoCheckpointsOfTwoRanksResumeOnOne(@TempDir Path dir) throws Exception {
+        requireMpi();
+        RunOutcome straight = ParallelDpoChild.run(ParallelDpoChild.trainer(dir.resolve("straight")), 0);
+        twoRanks(ParallelDpoChild.class, dir.resolve("a.txt"), dir.resolve("a").toString(), dir.resolve("a.txt").toString(), "3");
+        var onOne = ParallelDpoChild.trainer(dir.resolve("a"));
+        assertNotNull(onOne.resume());
+        assertEquals(3, onOne.steps());
+        RunOutcome resumedOnOne = ParallelDpoChild.run(onOne, 0);
         assertClose(new RunOutcome(straight.curve().subList(6, 12), straight.weights()), resumedOnOne);
     }
 
