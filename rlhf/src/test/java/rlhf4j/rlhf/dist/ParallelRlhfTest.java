@@ -157,6 +157,43 @@ class ParallelRlhfTest {
         assertTrue(Files.exists(run.resolve("report.html")));
     }
 
+    /** mpirun -np 2 rlhf4j rloo (then --resume) and rlhf4j dpo: one set of logs, checkpoints and the policy from rank 0. */
+    @Test void theRlooAndDpoCommandsRunUnderMpirun(@TempDir Path dir) throws Exception {
+        requireMpi();
+        Path model = dir.resolve("tiny.bin"), rloo = dir.resolve("rloo"), dpo = dir.resolve("dpo"), groups = dir.resolve("groups.jsonl");
+        new rlhf4j.transformer.llama.Llama(rlhf4j.transformer.io.LlamaConfig.llama2c(16, 32, 1, 2, 2, 512, 64, true), 3)
+                .saveLlama2c(model);
+        String tok = rlhf4j.transformer.data.DataSets.file("stories260k/tok512.bin").toString();
+        List<String> common = List.of("rloo", "--policy", model.toString(), "--tokenizer", tok, "--reward", "oracle:vader",
+                "--prompts", "tinystories", "--max-prompts", "8", "--out", rloo.toString(), "--prompts-per-iteration", "3",
+                "--group-size", "2", "--minibatches", "2", "--epochs", "1", "--max-new-tokens", "6", "--checkpoint-every", "1", "--quiet");
+        MpiRun.Result first = MpiRun.run(2, Main.class.getName(), concat(common, "--iterations", "2"), 240);
+        assertEquals(0, first.exitCode(), first.output());
+        assertEquals(2, Files.readAllLines(rloo.resolve("metrics.jsonl")).size());
+        MpiRun.Result resumed = MpiRun.run(2, Main.class.getName(), concat(common, "--iterations", "3", "--resume"), 240);
+        assertEquals(0, resumed.exitCode(), resumed.output());
+        assertEquals(3, Files.readAllLines(rloo.resolve("metrics.jsonl")).size());
+        assertTrue(Files.isDirectory(rloo.resolve("policy")));
+
+        List<rlhf4j.rlhf.consensus.PreferenceGroup> gs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            var p = new rlhf4j.rlhf.feedback.Prompt("p" + i, "Once upon a time " + i);
+            gs.add(new rlhf4j.rlhf.consensus.PreferenceGroup("test", "sentiment", p, List.of(
+                    new rlhf4j.rlhf.feedback.Completion("p" + i + "-a", p.id(), " she was happy."),
+                    new rlhf4j.rlhf.feedback.Completion("p" + i + "-b", p.id(), " he was sad and cried.")),
+                    List.of(new rlhf4j.rlhf.consensus.PreferenceGroup.IndexPair(0, 1))));
+        }
+        rlhf4j.rlhf.feedback.JsonlWriter.writeAll(groups, rlhf4j.rlhf.consensus.PreferenceGroup.JSON, gs);
+        MpiRun.Result d = MpiRun.run(2, Main.class.getName(), List.of("dpo", "--policy", model.toString(), "--tokenizer", tok,
+                "--pairs", groups.toString(), "--out", dpo.toString(), "--groups-per-batch", "3", "--lr", "1e-2", "--quiet"), 240);
+        assertEquals(0, d.exitCode(), d.output());
+        List<String> metrics = Files.readAllLines(dpo.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), "one line per step, from rank 0 alone");
+        double loss = com.google.gson.JsonParser.parseString(metrics.getFirst()).getAsJsonObject().get("loss").getAsDouble();
+        assertEquals(Math.log(2), loss, 1e-6);
+        assertTrue(Files.isDirectory(dpo.resolve("policy")));
+    }
+
     private static List<String> concat(List<String> a, String... b) {
         List<String> out = new java.util.ArrayList<>(a);
         out.addAll(List.of(b));
