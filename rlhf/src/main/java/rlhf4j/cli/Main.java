@@ -79,7 +79,8 @@ public final class Main implements Callable<Integer> {
 
     /** The commands that split their work over the ranks of an MPI job (any other refuses to run on several). */
     static final java.util.List<String> DATA_PARALLEL = java.util.List.of("rlhf4j pretrain", "rlhf4j sft",
-            "rlhf4j reward train", "rlhf4j ppo", "rlhf4j devices");
+            "rlhf4j reward train", "rlhf4j ppo", "rlhf4j grpo", "rlhf4j rloo", "rlhf4j dpo",
+            "rlhf4j devices");
 
     /** Applies --data-dir (given at any level) before running the subcommand. */
     private static int execute(ParseResult parseResult) {

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.dist.DataParallel;
 import rlhf4j.autograd.optim.AdamW;
 import rlhf4j.autograd.optim.GradClip;
 import rlhf4j.rlhf.ppo.Checkpoints;
@@ -24,6 +26,8 @@ import rlhf4j.rlhf.ppo.CompletionLogProbs;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
 import rlhf4j.tensor.io.Safetensors;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.run.CheckpointWriter;
@@ -47,6 +51,11 @@ import rlhf4j.transformer.train.TrainingDivergedException;
  * as the uninterrupted run would have. Checkpoints are {@link Checkpoints} ({@code checkpoints/step-NNNNNN}, the
  * policy under {@code trunk.*}, so eval and other commands open them as PPO's), written by the shared writer. The
  * run directory is locked while training. A NaN or ∞ loss or gradient norm stops the run before the update.
+ *
+ * <p>Under an MPI launcher each rank takes a contiguous share of every batch's groups (as the reward model does): its
+ * loss is scaled by its share of the groups and the gradients are summed over ranks, so each step is the
+ * single-process step up to rounding. The reference log-probs are computed the same way, each rank its share of each
+ * first-epoch batch, then summed into every rank's cache. Rank 0 alone writes logs, the cache and checkpoints.
  */
 public final class DpoTrainer {
     public static final String METRICS = "metrics.jsonl", EVAL = "eval.jsonl", REFERENCE_DIR = "reference",
@@ -68,6 +77,8 @@ public final class DpoTrainer {
     private int savedAt = -1;
     private Path lastGood;
     private PrintStream progressOut;
+    private final Collective world;
+    private final DataParallel parallel;                  // null on a single rank
 
     /**
      * @param reference a frozen copy of the starting policy (only read before the first step)
@@ -92,10 +103,16 @@ public final class DpoTrainer {
         }
         this.metricsLog = new JsonlLog(runDir.resolve(METRICS), this::note);
         this.evalLog = new JsonlLog(runDir.resolve(EVAL), this::note);
+        this.world = Collectives.world();
+        this.parallel = world.size() > 1 ? new DataParallel(world, policy.namedParameters()) : null;
+        if (parallel != null) parallel.broadcastParameters();
     }
 
+    /** The data-parallel helper, or null on a single rank. */
+    public DataParallel parallel() { return parallel; }
+
     public DpoTrainer progress(PrintStream out) {
-        this.progressOut = out;
+        this.progressOut = world.isRoot() ? out : null;             // rank 0 reports for all
         return this;
     }
 
@@ -141,23 +158,57 @@ public final class DpoTrainer {
         if (refTrain == null) cacheReference();
         long t0 = System.nanoTime();
         int epoch = steps / stepsPerEpoch(), k = steps % stepsPerEpoch();
-        PairBatch b = train.batch(batchGroups(epoch, k));
+        int[] groups = batchGroups(epoch, k);
         try (MemoryScope scope = MemoryScope.open()) {
-            DpoLoss.Terms t = DpoLoss.compute(logProbs(policy, b), gather(refTrain, b.rows()), b.pairs(), cfg.loss());
-            double loss = t.loss().item();
-            if (!Double.isFinite(loss)) throw diverged("the loss", "loss = " + loss + " on groups " + java.util.Arrays.toString(batchGroups(epoch, k)));
-            optimizer.zeroGrad();
-            t.loss().backward();
+            BatchTerms t = parallel == null ? wholeBatch(groups) : sharedBatch(groups);
             double max = cfg.optimisation().maxGradNorm();
             double norm = max > 0 ? GradClip.clipGradNorm(optimizer.parameters().values(), max) : Double.NaN;
             if (max > 0 && !Double.isFinite(norm)) throw diverged("the gradient norm", "gradient norm = " + norm);
             optimizer.step();
-            DpoStats s = new DpoStats(steps, epoch, loss, t.metrics(), norm, b.pairs().size(), train.tokens(b.rows()), (System.nanoTime() - t0) / 1e9);
+            DpoStats s = new DpoStats(steps, epoch, t.loss, t.metrics, norm, t.pairs, t.tokens, (System.nanoTime() - t0) / 1e9);
             steps++;
             history.add(s);
-            metricsLog.append(GSON.toJson(s.toJson()));
+            if (world.isRoot()) metricsLog.append(GSON.toJson(s.toJson()));
             return s;
         }
+    }
+
+    /** A step's loss, metrics, pairs and tokens over the whole batch, its gradients in the parameters. */
+    private record BatchTerms(double loss, DpoLoss.Metrics metrics, int pairs, long tokens) {}
+
+    /** The single-process step: the batch's loss backpropagated. */
+    private BatchTerms wholeBatch(int[] groups) {
+        PairBatch b = train.batch(groups);
+        DpoLoss.Terms t = DpoLoss.compute(logProbs(policy, b), gather(refTrain, b.rows()), b.pairs(), cfg.loss());
+        double loss = t.loss().item();
+        if (!Double.isFinite(loss)) throw diverged("the loss", "loss = " + loss + " on groups " + java.util.Arrays.toString(groups));
+        optimizer.zeroGrad();
+        t.loss().backward();
+        return new BatchTerms(loss, t.metrics(), b.pairs().size(), train.tokens(b.rows()));
+    }
+
+    /**
+     * One rank's part of a data-parallel step: (g_r / G)·L_r backpropagated, L_r the loss of its g_r of the batch's G
+     * groups, then gradients, losses and metrics summed over ranks (each pair weighs 1/(G·pairs of its group) in both).
+     */
+    private BatchTerms sharedBatch(int[] groups) {
+        DataParallel.Share share = parallel.share(groups.length);
+        double frac = (double) share.count() / groups.length;
+        double[] mine = new double[6];                                // loss, chosen, rejected, accuracy, pairs, tokens
+        optimizer.zeroGrad();
+        if (share.count() > 0) {
+            PairBatch b = train.batch(java.util.Arrays.copyOfRange(groups, share.start(), share.end()));
+            DpoLoss.Terms t = DpoLoss.compute(logProbs(policy, b), gather(refTrain, b.rows()), b.pairs(), cfg.loss());
+            Variable scaled = t.loss().mul(frac);
+            DpoLoss.Metrics m = t.metrics();
+            mine = new double[]{scaled.item(), frac * m.chosen(), frac * m.rejected(), frac * m.accuracy(), b.pairs().size(),
+                    train.tokens(b.rows())};
+            scaled.backward();
+        }
+        parallel.reduceGradients(Collective.Op.SUM);
+        double[] all = parallel.sum(mine);
+        if (!Double.isFinite(all[0])) throw diverged("the loss", "loss = " + all[0] + " on groups " + java.util.Arrays.toString(groups));
+        return new BatchTerms(all[0], new DpoLoss.Metrics(all[1], all[2], all[3], all[1] - all[2]), (int) all[4], (long) all[5]);
     }
 
     /** The groups of step k of an epoch: a shuffle of all groups seeded by (seed, epoch), cut into consecutive batches. */
@@ -205,9 +256,11 @@ public final class DpoTrainer {
                 Map<String, Tensor> t = new LinkedHashMap<>();
                 t.put("train", Tensor.of(refTrain, refTrain.length));
                 if (refHeldOut != null) t.put("held_out", Tensor.of(refHeldOut, refHeldOut.length));
-                if (Files.exists(dir)) rlhf4j.transformer.run.AtomicFiles.deleteTree(dir);
-                CheckpointWriter.write(dir, 0, Map.of(), (1 << 20) + 4L * (refTrain.length + train.rowCount()),
-                        tmp -> Safetensors.write(tmp.resolve(REFERENCE_FILE), t));
+                if (world.isRoot()) {                                     // rank 0 writes the cache all ranks computed
+                    if (Files.exists(dir)) rlhf4j.transformer.run.AtomicFiles.deleteTree(dir);
+                    CheckpointWriter.write(dir, 0, Map.of(), (1 << 20) + 4L * (refTrain.length + train.rowCount()),
+                            tmp -> Safetensors.write(tmp.resolve(REFERENCE_FILE), t));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -232,16 +285,29 @@ public final class DpoTrainer {
         return out;
     }
 
-    /** log π_ref(y) of every row of the data, computed batch by batch in the batches given. */
+    /**
+     * log π_ref(y) of every row of the data, computed batch by batch in the batches given; on several ranks each
+     * computes its share of each batch's groups (the rows its policy forwards in training) and the ranks' rows are summed.
+     */
     private float[] referenceLogProbs(PairData data, List<int[]> batches) {
         float[] out = new float[data.rowCount()];
         try (Grad.NoGrad ng = Grad.off()) {
-            for (int[] groups : batches)
+            for (int[] all : batches) {
+                DataParallel.Share share = parallel == null ? new DataParallel.Share(0, all.length) : parallel.share(all.length);
+                if (share.count() == 0) continue;
+                int[] groups = java.util.Arrays.copyOfRange(all, share.start(), share.end());
                 try (MemoryScope scope = MemoryScope.open()) {
                     PairBatch b = data.batch(groups);
                     float[] lp = logProbs(reference, b).value().toFloatArray();
                     for (int i = 0; i < lp.length; i++) out[b.rows()[i]] = lp[i];
                 }
+            }
+        }
+        if (parallel != null) {                                       // each row from one rank, zeros elsewhere
+            Tensor t = Tensor.of(out, out.length);
+            world.allReduce(t, Collective.Op.SUM);
+            out = t.toFloatArray();
+            t.free();
         }
         return out;
     }
@@ -279,6 +345,7 @@ public final class DpoTrainer {
 
     private void logEvaluation() {
         DpoStats e = evaluate();
+        if (!world.isRoot()) return;
         evalLog.append(GSON.toJson(e.toJson()));
         note(String.format(Locale.ROOT, "  epoch %d held-out: loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f", e.epoch(), e.loss(),
                 e.rewards().accuracy(), e.rewards().margin()));
@@ -288,6 +355,10 @@ public final class DpoTrainer {
 
     /** Writes a checkpoint of the current state: the policy under trunk.*, AdamW's state, the steps done and β. */
     public Path saveCheckpoint() {
+        if (!world.isRoot()) {                                       // rank 0 writes the state every rank holds
+            savedAt = steps;
+            return lastGood = checkpoints.root().resolve(Checkpoints.name(steps));
+        }
         try {
             Map<String, Tensor> weights = new LinkedHashMap<>();
             policy.stateDict().forEach((k, v) -> weights.put("trunk." + k, v));
@@ -305,32 +376,53 @@ public final class DpoTrainer {
      * set aside) and drops log lines of later steps; without one the logs start afresh. Returns it, or null.
      */
     public Path resume() throws IOException {
+        if (!world.isRoot()) return resumeAsOtherRank(world.broadcast((byte[]) null, 0));
+        Path ckpt;
         try (RunLock lock = RunLock.runDirectoryReentrant(runDir)) {
             for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
-            Path ckpt = checkpoints.newestValid(this::note);
+            ckpt = checkpoints.newestValid(this::note);
             if (ckpt == null) {
                 JsonlLog.truncate(List.of(metricsLog, evalLog), "step", 0);
                 history.clear();
-                return null;
+            } else {
+                restore(ckpt);
+                for (Path p : checkpoints.setAsideNewerThan(steps)) note("set aside " + p + " (it did not check out)");
             }
-            Checkpoints.State state = Checkpoints.readState(ckpt);
-            if (state.seed() != cfg.seed())
-                throw new IllegalArgumentException("checkpoint " + ckpt + " was written with seed " + state.seed() + ", this run has "
-                        + cfg.seed() + "; resuming would not continue the same run");
-            try (MemoryScope scope = MemoryScope.open()) {
-                Checkpoints.loadPolicyTrunk(ckpt, policy);
-                optimizer.loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.OPTIMIZER)).tensors());
-            }
-            steps = state.iterations();
+        }
+        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
+        return ckpt;
+    }
+
+    /** The other ranks' resume: the checkpoint rank 0 chose (after its checks and cleanup), read from the same files. */
+    private Path resumeAsOtherRank(byte[] chosen) throws IOException {
+        String path = new String(chosen, StandardCharsets.UTF_8);
+        if (path.isEmpty()) {
+            history.clear();
+            return null;
+        }
+        restore(Path.of(path));
+        return Path.of(path);
+    }
+
+    /** Policy, AdamW and steps from a checkpoint; rank 0 drops log lines of later steps, then every rank reads the log. */
+    private void restore(Path ckpt) throws IOException {
+        Checkpoints.State state = Checkpoints.readState(ckpt);
+        if (state.seed() != cfg.seed())
+            throw new IllegalArgumentException("checkpoint " + ckpt + " was written with seed " + state.seed() + ", this run has "
+                    + cfg.seed() + "; resuming would not continue the same run");
+        try (MemoryScope scope = MemoryScope.open()) {
+            Checkpoints.loadPolicyTrunk(ckpt, policy);
+            optimizer.loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.OPTIMIZER)).tensors());
+        }
+        steps = state.iterations();
+        if (world.isRoot()) {
             JsonlLog.truncate(List.of(metricsLog), "step", steps);         // step k's line: the k-th step, 0-based
             JsonlLog.truncate(List.of(evalLog), "step", steps + 1);         // an evaluation after k steps says k
-            history.clear();
-            for (JsonObject o : metricsLog.read()) history.add(DpoStats.fromJson(o));
-            for (Path p : checkpoints.setAsideNewerThan(steps)) note("set aside " + p + " (it did not check out)");
-            savedAt = steps;
-            lastGood = ckpt;
-            return ckpt;
         }
+        history.clear();
+        for (JsonObject o : metricsLog.read()) history.add(DpoStats.fromJson(o));
+        savedAt = steps;
+        lastGood = ckpt;
     }
 
     private TrainingDivergedException diverged(String quantity, String why) {

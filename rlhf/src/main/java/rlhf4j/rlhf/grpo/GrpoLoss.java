@@ -61,9 +61,13 @@ final class GrpoLoss {
      * @param n       N, the padded width
      */
     static float[] weights(int[] lengths, int n, boolean lengthNormalised, int maxNewTokens) {
-        int b = lengths.length;
-        float[] w = new float[b * n];
-        for (int r = 0; r < b; r++) {
+        return weights(lengths, n, lengthNormalised, maxNewTokens, lengths.length);
+    }
+
+    /** As above for a rank's share of a minibatch of b rows: the weights of the whole minibatch's averaging. */
+    static float[] weights(int[] lengths, int n, boolean lengthNormalised, int maxNewTokens, int b) {
+        float[] w = new float[lengths.length * n];
+        for (int r = 0; r < lengths.length; r++) {
             if (lengths[r] == 0) continue;
             float v = (float) (1.0 / ((double) b * (lengthNormalised ? lengths[r] : maxNewTokens)));
             for (int t = 0; t < lengths[r]; t++) w[r * n + t] = v;

@@ -3,6 +3,7 @@ package rlhf4j.rlhf.grpo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Map;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Parameter;
 import rlhf4j.autograd.Variable;
+import rlhf4j.autograd.dist.DataParallel;
 import rlhf4j.autograd.optim.AdamW;
 import rlhf4j.autograd.optim.GradClip;
 import rlhf4j.rlhf.ppo.Checkpoints;
@@ -26,11 +28,14 @@ import rlhf4j.rlhf.ppo.Minibatch;
 import rlhf4j.rlhf.ppo.MinibatchStats;
 import rlhf4j.rlhf.ppo.Rollout;
 import rlhf4j.rlhf.ppo.RolloutSampling;
+import rlhf4j.rlhf.ppo.RolloutShards;
 import rlhf4j.rlhf.ppo.RunLog;
 import rlhf4j.rlhf.reward.RewardFunction;
 import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.MemoryScope;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.dist.Collective;
+import rlhf4j.tensor.dist.Collectives;
 import rlhf4j.tensor.io.Safetensors;
 import rlhf4j.transformer.TransformerModel;
 import rlhf4j.transformer.heads.HeadedModel;
@@ -54,6 +59,11 @@ import rlhf4j.transformer.train.TrainingDivergedException;
  * Everything else is PPO's: sampling, the logs ({@link RunLog}, one {@link IterationStats} per iteration, value
  * figures NaN), collapse checks ({@link CollapseLimits}), vetted atomic checkpoints ({@link Checkpoints}, the policy
  * under {@code trunk.*}) and counter-based randomness on (seed, iteration), so that a resumed run continues bit for bit.
+ *
+ * <p>Under an MPI launcher the run is data-parallel as PPO's ({@link RolloutShards}): each rank generates, scores and
+ * evaluates its share of the rows, every rank gathers the whole batch before the group statistics, so each group's
+ * mean and std cover all G completions, and each minibatch update sums the ranks' gradients of their share of its
+ * rows (token weights of the whole minibatch). The weights stay identical on all ranks; rank 0 alone writes.
  */
 public final class GrpoTrainer {
     // independent random streams derived from the run's seed
@@ -70,6 +80,9 @@ public final class GrpoTrainer {
     private final RunLog log;
     private final Checkpoints checkpoints;
     private final AdamW optimizer;
+    private final Collective world;
+    private final DataParallel parallel;      // null on a single rank
+    private final RolloutShards shards;       // null on a single rank
     private final Deque<Double> recentScores = new ArrayDeque<>();
     private final List<IterationStats> history = new ArrayList<>();
     private final List<MinibatchStats> lastMinibatches = new ArrayList<>();
@@ -108,11 +121,23 @@ public final class GrpoTrainer {
         Map<String, Parameter> params = new LinkedHashMap<>();
         this.policy.namedParameters().forEach((k, v) -> params.put("policy." + k, v));
         this.optimizer = new AdamW(params, cfg.optimisation().learningRate(), 0.9, 0.999, 1e-8, cfg.optimisation().weightDecay());
+        this.world = Collectives.world();
+        this.parallel = world.size() > 1 ? new DataParallel(world, params) : null;
+        this.shards = parallel == null ? null : new RolloutShards(world);
+        if (parallel != null) parallel.broadcastParameters();
+    }
+
+    /** The data-parallel helper, or null on a single rank. */
+    public DataParallel parallel() { return parallel; }
+
+    /** Seconds spent in collectives (rollout gathers, gradient all-reduces) since the last call; 0 on one rank. */
+    public double takeCommunicationSeconds() {
+        return parallel == null ? 0 : parallel.takeReduceSeconds() + shards.takeSeconds();
     }
 
     /** Where the progress bar goes (null = none). Returns this. */
     public GrpoTrainer progress(PrintStream out) {
-        this.progressOut = out;
+        this.progressOut = world.isRoot() ? out : null;             // rank 0 reports for all
         return this;
     }
 
@@ -220,6 +245,7 @@ public final class GrpoTrainer {
     private void saveVetted(GroupRollout r) {
         checkpointDue = false;
         Path saved = saveCheckpoint();
+        if (!world.isRoot()) return;
         double score = Masked.meanStd(r.scores())[0];
         try {
             if (score > checkpoints.bestScore()) checkpoints.saveBest(saved, score);
@@ -251,6 +277,7 @@ public final class GrpoTrainer {
     }
 
     private void writeLogs(IterationStats s, GroupRollout r) {
+        if (!world.isRoot()) return;
         log.appendMetrics(s);
         log.appendScores(s.iteration(), r.scores());
         List<RunLog.Sample> samples = new ArrayList<>();
@@ -276,10 +303,11 @@ public final class GrpoTrainer {
         for (int r = 0; r < promptIndex.length; r++) promptIndex[r] = distinct[r / sc.groupSize()];
         long t0 = System.nanoTime();
         RolloutSampling.Sampled s = RolloutSampling.sample(policy.trunk, tokenizer, stopToken, prompts, promptIndex, sc.temperature(),
-                sc.maxNewTokens(), CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it));
+                sc.maxNewTokens(), CounterRng.bits(cfg.seed() ^ SAMPLE_STREAM, it), shards == null ? RolloutSampling.ONE_PROCESS : shards::generate);
         time[0] = secondsSince(t0);
         long t1 = System.nanoTime();
-        float[] scores = RolloutSampling.score(reward, tokenizer, s);
+        float[] scores = shards == null ? RolloutSampling.score(reward, tokenizer, s)
+                : shards.score(promptIndex.length, (from, to) -> RolloutSampling.score(reward, tokenizer, s, from, to));
         time[1] = secondsSince(t1);
         Rollout.Tokens tokens = s.tokens();
         int size = tokens.size() * tokens.n();
@@ -287,7 +315,7 @@ public final class GrpoTrainer {
         List<int[]> minibatches = minibatches(it, 0);       // the first epoch's: its first update recomputes these exactly (ρ = 1)
         try (Grad.NoGrad ng = Grad.off()) {
             long t2 = System.nanoTime();
-            for (int[] rows : minibatches)
+            for (int[] rows : myRows(minibatches))
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Minibatch x = Minibatch.of(tokens, rows);
                     Variable logp = logSoftmax(x);
@@ -296,18 +324,22 @@ public final class GrpoTrainer {
                 }
             time[2] = secondsSince(t2);
             long t3 = System.nanoTime();
-            for (int[] rows : minibatches)
+            for (int[] rows : myRows(minibatches))
                 try (MemoryScope chunk = MemoryScope.open()) {
                     Minibatch x = Minibatch.of(tokens, rows);
                     x.scatter(CompletionLogProbs.of(reference, x, sc.temperature()).value(), refLogProbs);
                 }
             time[3] = secondsSince(t3);
         }
+        if (shards != null) shards.sumInPlace(List.of(logProbs, entropy, refLogProbs));   // each row from one rank
         for (float[] a : List.of(logProbs, refLogProbs, entropy)) zeroPadding(a, tokens.mask());
         float[] advantages = GroupAdvantages.compute(scores, sc.groupSize(), cfg.objective().baseline(), cfg.objective().epsilon());
         return new GroupRollout(s, new Rollout.Outputs(logProbs, refLogProbs, null, entropy), scores, advantages,
                 RolloutSampling.logProbGap(s.generation(), tokens, logProbs));
     }
+
+    /** This rank's share of each minibatch's rows (all of them on a single rank); empty shares are left out. */
+    private List<int[]> myRows(List<int[]> minibatches) { return shards == null ? minibatches : shards.mine(minibatches); }
 
     /** log softmax(z/τ) (b, N, V) of the policy at the columns that predict the completion. */
     private Variable logSoftmax(Minibatch x) {
@@ -363,36 +395,60 @@ public final class GrpoTrainer {
         return ls;
     }
 
-    /** One AdamW step on L ({@link GrpoLoss}) over one minibatch; nothing is updated with a NaN. */
+    /**
+     * One AdamW step on L ({@link GrpoLoss}) over one minibatch; nothing is updated with a NaN. On several ranks each
+     * takes its share of the rows with the whole minibatch's token weights, so the sums of the ranks' losses and
+     * gradients are the minibatch's.
+     */
     private MinibatchStats update(GroupRollout r, int[] rows, int it, int epoch, int k) {
         try (MemoryScope scope = MemoryScope.open()) {
-            Rollout.Tokens tok = r.tokens();
-            Minibatch x = Minibatch.of(tok, rows);
-            int[] lengths = new int[rows.length];
-            float[] adv = new float[rows.length * tok.n()];
             double tokens = 0;
-            for (int j = 0; j < rows.length; j++) {
-                lengths[j] = tok.lengths()[rows[j]];
-                tokens += lengths[j];
-                for (int t = 0; t < lengths[j]; t++) adv[j * tok.n() + t] = r.advantages()[rows[j]];
+            for (int row : rows) tokens += r.tokens().lengths()[row];
+            int[] mine = shards == null ? rows : shards.mine(rows);
+            double[] terms = new double[3];                              // surrogate, KL, total
+            MinibatchStats.Ratios ratios = new MinibatchStats.Ratios(Double.POSITIVE_INFINITY, 0, Double.NEGATIVE_INFINITY, 0, 0);
+            if (mine.length > 0) {
+                Minibatch x = Minibatch.of(r.tokens(), mine);
+                GrpoLoss.Targets targets = targets(r, x, mine, rows.length);
+                Variable logProbs = CompletionLogProbs.gather(logSoftmax(x), x.completionIds());                       // (b, N)
+                GrpoLoss.Terms loss = GrpoLoss.compute(logProbs, targets, cfg.objective());
+                terms = new double[]{loss.surrogate().item(), loss.kl().item(), loss.total().item()};
+                if (parallel == null) checkTerms(terms, it, epoch, k, r);
+                optimizer.zeroGrad();
+                loss.total().backward();
+                ratios = MinibatchStats.Ratios.of(loss.ratio().value(), targets.mask(), tokens, cfg.objective().clipRange());
+            } else optimizer.zeroGrad();
+            if (parallel != null) {
+                parallel.reduceGradients(Collective.Op.SUM);
+                terms = shards.sum(terms);
+                ratios = shards.acrossRanks(ratios);
+                checkTerms(terms, it, epoch, k, r);
             }
-            float[] w = GrpoLoss.weights(lengths, tok.n(), cfg.objective().baseline().lengthNormalised(), cfg.sampling().maxNewTokens());
-            GrpoLoss.Targets targets = new GrpoLoss.Targets(onDevice(x.gather(tok.mask())), onDevice(Tensor.of(w, rows.length, tok.n())),
-                    onDevice(x.gather(r.logProbs())), onDevice(x.gather(r.refLogProbs())), onDevice(Tensor.of(adv, rows.length, tok.n())));
-            Variable logProbs = CompletionLogProbs.gather(logSoftmax(x), x.completionIds());                           // (b, N)
-            GrpoLoss.Terms loss = GrpoLoss.compute(logProbs, targets, cfg.objective());
-            double surrogate = loss.surrogate().item(), kl = loss.kl().item(), total = loss.total().item();
-            checkFinite("surrogate loss", surrogate, it, epoch, k, r);
-            checkFinite("KL term", kl, it, epoch, k, r);
-            checkFinite("total loss", total, it, epoch, k, r);
-            optimizer.zeroGrad();
-            loss.total().backward();
             double gradNorm = GradClip.clipGradNorm(optimizer.parameters().values(), cfg.optimisation().maxGradNorm());
             checkFinite("gradient norm", gradNorm, it, epoch, k, r);
             optimizer.step();
-            MinibatchStats.Ratios ratios = MinibatchStats.Ratios.of(loss.ratio().value(), targets.mask(), tokens, cfg.objective().clipRange());
-            return new MinibatchStats(epoch, k, tokens, surrogate, kl, Double.NaN, ratios, gradNorm);
+            return new MinibatchStats(epoch, k, tokens, terms[0], terms[1], Double.NaN, ratios, gradNorm);
         }
+    }
+
+    /** The loss's inputs for rows {@code mine} of a minibatch of {@code b} rows: mask, token weights, log π_old, log π_ref, A. */
+    private GrpoLoss.Targets targets(GroupRollout r, Minibatch x, int[] mine, int b) {
+        Rollout.Tokens tok = r.tokens();
+        int[] lengths = new int[mine.length];
+        float[] adv = new float[mine.length * tok.n()];
+        for (int j = 0; j < mine.length; j++) {
+            lengths[j] = tok.lengths()[mine[j]];
+            for (int t = 0; t < lengths[j]; t++) adv[j * tok.n() + t] = r.advantages()[mine[j]];
+        }
+        float[] w = GrpoLoss.weights(lengths, tok.n(), cfg.objective().baseline().lengthNormalised(), cfg.sampling().maxNewTokens(), b);
+        return new GrpoLoss.Targets(onDevice(x.gather(tok.mask())), onDevice(Tensor.of(w, mine.length, tok.n())),
+                onDevice(x.gather(r.logProbs())), onDevice(x.gather(r.refLogProbs())), onDevice(Tensor.of(adv, mine.length, tok.n())));
+    }
+
+    private void checkTerms(double[] terms, int it, int epoch, int k, GroupRollout r) {
+        checkFinite("surrogate loss", terms[0], it, epoch, k, r);
+        checkFinite("KL term", terms[1], it, epoch, k, r);
+        checkFinite("total loss", terms[2], it, epoch, k, r);
     }
 
     private void checkFinite(String quantity, double value, int it, int epoch, int k, GroupRollout r) {
@@ -415,6 +471,10 @@ public final class GrpoTrainer {
 
     /** Writes a checkpoint of the current state (β fixed, no critic); returns its directory. */
     public Path saveCheckpoint() {
+        if (!world.isRoot()) {                                       // rank 0 writes the state every rank holds
+            savedAt = iterations;
+            return lastGood = checkpoints.root().resolve(Checkpoints.name(iterations));
+        }
         try {
             Checkpoints.State state = new Checkpoints.State(iterations, cfg.objective().beta(), new ArrayList<>(recentScores), cfg.seed());
             lastGood = checkpoints.save(state, policy.stateDict(), null, optimizer.stateDict(), cfg.checkpointing().keep());
@@ -430,18 +490,32 @@ public final class GrpoTrainer {
      * drops log lines of later iterations; with none the logs start afresh. Returns the checkpoint, or null.
      */
     public Path resume() throws IOException {
+        if (!world.isRoot()) return resumeAsOtherRank(world.broadcast((byte[]) null, 0));
+        Path ckpt;
         try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
             for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
-            Path ckpt = checkpoints.newestValid(this::note);
+            ckpt = checkpoints.newestValid(this::note);
             if (ckpt == null) {
                 log.truncate(0);
                 history.clear();
-                return null;
+            } else {
+                restore(ckpt);
+                for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
             }
-            restore(ckpt);
-            for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
-            return ckpt;
         }
+        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
+        return ckpt;
+    }
+
+    /** The other ranks' resume: the checkpoint rank 0 chose (after its checks and cleanup), read from the same files. */
+    private Path resumeAsOtherRank(byte[] chosen) throws IOException {
+        String path = new String(chosen, StandardCharsets.UTF_8);
+        if (path.isEmpty()) {
+            history.clear();
+            return null;
+        }
+        restore(Path.of(path));
+        return Path.of(path);
     }
 
     private void restore(Path ckpt) throws IOException {
@@ -456,7 +530,7 @@ public final class GrpoTrainer {
         iterations = state.iterations();
         recentScores.clear();
         recentScores.addAll(state.recentScores());
-        log.truncate(iterations);
+        if (world.isRoot()) log.truncate(iterations);                 // the others read the log rank 0 truncated
         history.clear();
         history.addAll(log.metrics());
         if (!history.isEmpty() && history.getFirst().iteration() == 0) startEntropy = history.getFirst().completions().entropy();

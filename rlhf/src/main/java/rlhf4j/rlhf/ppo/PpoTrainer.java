@@ -388,21 +388,9 @@ public final class PpoTrainer {
     }
 
     /** This rank's share of each minibatch's rows (all of them on a single rank); empty shares are left out. */
-    private List<int[]> myRows(List<int[]> minibatches) {
-        if (shards == null) return minibatches;
-        List<int[]> out = new ArrayList<>();
-        for (int[] rows : minibatches) {
-            int[] mine = myShare(rows);
-            if (mine.length > 0) out.add(mine);
-        }
-        return out;
-    }
+    private List<int[]> myRows(List<int[]> minibatches) { return shards == null ? minibatches : shards.mine(minibatches); }
 
-    private int[] myShare(int[] rows) {
-        if (shards == null) return rows;
-        DataParallel.Share s = shards.share(rows.length);
-        return Arrays.copyOfRange(rows, s.start(), s.end());
-    }
+    private int[] myShare(int[] rows) { return shards == null ? rows : shards.mine(rows); }
 
     // ================================================================================================ phase 2: learning
 
@@ -487,7 +475,7 @@ public final class PpoTrainer {
             if (parallel != null) {
                 parallel.reduceGradients(Collective.Op.SUM);
                 terms = parallel.sum(terms);
-                ratios = acrossRanks(ratios);
+                ratios = shards.acrossRanks(ratios);
                 checkTerms(terms, it, epoch, k, r);
             }
             double gradNorm = GradClip.clipGradNorm(optimizer.parameters().values(), cfg.optimisation().maxGradNorm());
@@ -502,13 +490,6 @@ public final class PpoTrainer {
         checkFinite("value loss", terms[1], it, epoch, k, r);
         checkFinite("entropy", terms[2], it, epoch, k, r);
         checkFinite("total loss", terms[3], it, epoch, k, r);
-    }
-
-    /** The ranks' ratio statistics combined: means are already over the whole minibatch's tokens, so they add. */
-    private MinibatchStats.Ratios acrossRanks(MinibatchStats.Ratios mine) {
-        double[] sums = parallel.sum(mine.mean(), mine.clipFraction(), mine.approxKl());
-        double[] max = world.allReduce(new double[]{mine.max(), -mine.min()}, Collective.Op.MAX);
-        return new MinibatchStats.Ratios(-max[1], sums[0], max[0], sums[1], sums[2]);
     }
 
     private void checkFinite(String quantity, double value, int it, int epoch, int k, Rollout r) {

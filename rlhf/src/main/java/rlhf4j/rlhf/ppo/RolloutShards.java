@@ -15,16 +15,17 @@ import rlhf4j.transformer.generate.SamplingConfig;
  * PPO's rollout phase over the ranks of a data-parallel job. Each rank generates and scores a contiguous share of
  * the iteration's B prompts, with the random stream row r would have in a single process, then every rank gathers
  * the whole batch (ids, log-probs, scores: small beside the weights). The batch-wide statistics — GAE's inputs,
- * advantage whitening, score means, KL — are thus computed over all B rows exactly as one process computes them.
+ * advantage whitening, score means, KL, GRPO's group statistics — are thus computed over all B rows exactly as one
+ * process computes them. Shared by PPO and the critic-free methods (GRPO, RLOO).
  */
-final class RolloutShards {
+public final class RolloutShards {
     private final Collective world;
     private long commNanos;                               // spent in gathers and sums since the last take
 
-    RolloutShards(Collective world) { this.world = world; }
+    public RolloutShards(Collective world) { this.world = world; }
 
     /** Seconds spent communicating since the last call. */
-    double takeSeconds() {
+    public double takeSeconds() {
         double s = commNanos / 1e9;
         commNanos = 0;
         return s;
@@ -38,10 +39,10 @@ final class RolloutShards {
     }
 
     /** This rank's rows of a batch of b. */
-    DataParallel.Share share(int b) { return DataParallel.share(b, world.rank(), world.size()); }
+    public DataParallel.Share share(int b) { return DataParallel.share(b, world.rank(), world.size()); }
 
     /** Generates this rank's rows (row r drawing from CounterRng.bits(seed, r), as a single process does) and gathers all. */
-    Generation generate(Generator generator, int[][] prompts, SamplingConfig sampling, long seed) {
+    public Generation generate(Generator generator, int[][] prompts, SamplingConfig sampling, long seed) {
         DataParallel.Share s = share(prompts.length);
         byte[] mine = new byte[0];
         if (s.count() > 0) {
@@ -59,7 +60,7 @@ final class RolloutShards {
     }
 
     /** Scores this rank's rows with {@code scoreRows} (given [start, end)) and gathers the B scores in row order. */
-    float[] score(int b, java.util.function.BiFunction<Integer, Integer, float[]> scoreRows) {
+    public float[] score(int b, java.util.function.BiFunction<Integer, Integer, float[]> scoreRows) {
         DataParallel.Share s = share(b);
         float[] mine = s.count() > 0 ? scoreRows.apply(s.start(), s.end()) : new float[0];
         ByteBuffer buf = ByteBuffer.allocate(4 * mine.length);
@@ -74,7 +75,7 @@ final class RolloutShards {
     }
 
     /** Element-wise sums over ranks of arrays that each rank filled at its own positions (zeros elsewhere). */
-    void sumInPlace(List<float[]> arrays) {
+    public void sumInPlace(List<float[]> arrays) {
         for (float[] a : arrays) {
             Tensor t = Tensor.of(a);
             long t0 = System.nanoTime();
@@ -83,6 +84,39 @@ final class RolloutShards {
             System.arraycopy(t.toFloatArray(), 0, a, 0, a.length);
             t.free();
         }
+    }
+
+    /** This rank's contiguous share of a minibatch's rows. */
+    public int[] mine(int[] rows) {
+        DataParallel.Share s = share(rows.length);
+        return Arrays.copyOfRange(rows, s.start(), s.end());
+    }
+
+    /** This rank's share of each minibatch's rows; empty shares are left out. */
+    public List<int[]> mine(List<int[]> minibatches) {
+        List<int[]> out = new java.util.ArrayList<>();
+        for (int[] rows : minibatches) {
+            int[] m = mine(rows);
+            if (m.length > 0) out.add(m);
+        }
+        return out;
+    }
+
+    /** Sums over ranks of a few numbers (losses whose means were taken over the whole minibatch). */
+    public double[] sum(double... values) {
+        long t0 = System.nanoTime();
+        double[] out = world.allReduce(values, Collective.Op.SUM);
+        commNanos += System.nanoTime() - t0;
+        return out;
+    }
+
+    /** The ranks' ratio statistics combined: means are already over the whole minibatch's tokens, so they add. */
+    public MinibatchStats.Ratios acrossRanks(MinibatchStats.Ratios mine) {
+        double[] sums = sum(mine.mean(), mine.clipFraction(), mine.approxKl());
+        long t0 = System.nanoTime();
+        double[] max = world.allReduce(new double[]{mine.max(), -mine.min()}, Collective.Op.MAX);
+        commNanos += System.nanoTime() - t0;
+        return new MinibatchStats.Ratios(-max[1], sums[0], max[0], sums[1], sums[2]);
     }
 
     private static byte[] encode(int[][] tokens, float[][] logProbs) {

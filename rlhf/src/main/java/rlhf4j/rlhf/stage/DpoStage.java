@@ -93,7 +93,8 @@ public final class DpoStage {
         if (cfg.data().maxGroups() > 0 && train.size() > cfg.data().maxGroups()) train = train.subList(0, cfg.data().maxGroups());
         if (train.isEmpty())
             throw new IllegalArgumentException("no training groups left after holding out " + cfg.data().heldOutPercent() + "% of " + in.groups().size());
-        if (!resuming) Outputs.prepare(out, ctx.output(), ctx.err());
+        boolean root = rlhf4j.tensor.dist.Collectives.world().isRoot();                // rank 0 alone writes
+        if (!resuming && root) Outputs.prepare(out, ctx.output(), ctx.err());
         Policy policy = in.policy().load(ctx.device());
         int maxTokens = Math.min(cfg.data().maxCompletionTokens(), policy.model().contextLength() - 1);
         PairData trainData = PairData.encode(train, policy, maxTokens);
@@ -101,15 +102,16 @@ public final class DpoStage {
         ctx.err().printf(Locale.ROOT, "%d training groups (%d pairs), %d held out%n", train.size(),
                 train.stream().mapToInt(g -> g.pairs().size()).sum(), split.heldOut().size());
         Files.createDirectories(out);
-        if (!resuming) StageFiles.writeJson(out.resolve(CONFIG_FILE), shownConfig(in, train.size(), split.heldOut().size()));
+        if (!resuming && root) StageFiles.writeJson(out.resolve(CONFIG_FILE), shownConfig(in, train.size(), split.heldOut().size()));
 
         DpoTrainer trainer = new DpoTrainer(cfg.training(), policy.model(), in.policy().load(ctx.device()).model(), trainData, heldData, out)
                 .progress(ctx.err());
         if (resuming) ctx.err().printf("resumed from %s after %d steps%n", trainer.resume(), trainer.steps());
         trainer.train();
         Path policyDir = out.resolve(POLICY_DIR);
-        policy.save(policyDir);
         DpoStats held = trainer.evaluate();
+        if (!root) return new Result(out, policyDir, trainer.history(), held);
+        policy.save(policyDir);
         List<DpoStats> h = trainer.history();
         StageFiles.writeJson(out.resolve(SUMMARY_FILE), summary(h, held, trainer.stepsPerEpoch()));
         DpoStats last = h.getLast();

@@ -51,16 +51,18 @@ public final class GrpoStage {
         Device device = ctx.device();
         boolean resuming = in.resume() && new Checkpoints(out).latest() != null;
         if (in.resume() && !resuming) ctx.err().printf("no checkpoint in %s; starting afresh%n", out);
-        if (!resuming) Outputs.prepare(out, ctx.output(), ctx.err());
+        boolean root = rlhf4j.tensor.dist.Collectives.world().isRoot();                // rank 0 alone writes
+        if (!resuming && root) Outputs.prepare(out, ctx.output(), ctx.err());
         Policy policy = in.policy().load(device);
         GrpoTrainer trainer = new GrpoTrainer(cfg, policy.model(), in.policy().load(device).model(), in.reward().load(device),
                 policy.tokenizer(), policy.stopToken(), policy.encodePrompts(in.prompts(), cfg.sampling().maxNewTokens()), out)
                 .progress(ctx.err());
         Files.createDirectories(out);
-        if (!resuming) StageFiles.writeJson(out.resolve(PpoStage.CONFIG_FILE), shownConfig(in, cfg));
+        if (!resuming && root) StageFiles.writeJson(out.resolve(PpoStage.CONFIG_FILE), shownConfig(in, cfg));
         if (resuming) ctx.err().printf("resumed from %s after %d iterations%n", trainer.resume(), trainer.iterations());
         trainer.train();
         Path policyDir = out.resolve(PpoStage.POLICY_DIR);
+        if (!root) return new Result(out, policyDir, trainer.history());
         policy.save(policyDir);
         String name = cfg.objective().baseline().id().toUpperCase(Locale.ROOT);
         Map<String, Object> rows = new LinkedHashMap<>();
