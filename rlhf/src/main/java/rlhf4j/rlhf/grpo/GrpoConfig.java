@@ -1,7 +1,5 @@
 package rlhf4j.rlhf.grpo;
 
-import java.lang.reflect.RecordComponent;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import rlhf4j.rlhf.ppo.PpoConfig;
 
@@ -112,22 +110,5 @@ public record GrpoConfig(Sampling sampling, PpoConfig.Optimisation optimisation,
     public int minibatchSize() { return sampling.batchSize() / optimisation.minibatches(); }
 
     /** Every setting under a dotted name ("sampling.prompts", …, "seed"), in declaration order: for config files and reports. */
-    public Map<String, Object> settings() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (RecordComponent group : GrpoConfig.class.getRecordComponents()) {
-            Object value = valueOf(group, this);
-            if (value instanceof Record r)
-                for (RecordComponent c : r.getClass().getRecordComponents()) out.put(group.getName() + "." + c.getName(), valueOf(c, r));
-            else out.put(group.getName(), value);
-        }
-        return out;
-    }
-
-    private static Object valueOf(RecordComponent c, Object record) {
-        try {
-            return c.getAccessor().invoke(record);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    public Map<String, Object> settings() { return PpoConfig.settingsOf(this); }
 }

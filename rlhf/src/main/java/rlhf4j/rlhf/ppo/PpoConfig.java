@@ -253,14 +253,23 @@ public record PpoConfig(Sampling sampling, Optimisation optimisation, Loss loss,
 
     /** Every setting under a dotted name ("sampling.batchSize", …, "seed"), in declaration order: for config files and reports. */
     public Map<String, Object> settings() {
+        return settingsOf(this);
+    }
+
+    /** Every component of a config record under a dotted name, nested records flattened (PPO's, GRPO's …). */
+    public static Map<String, Object> settingsOf(Record config) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (RecordComponent group : PpoConfig.class.getRecordComponents()) {
-            Object value = valueOf(group, this);
-            if (value instanceof Record r)
-                for (RecordComponent c : r.getClass().getRecordComponents()) out.put(group.getName() + "." + c.getName(), valueOf(c, r));
-            else out.put(group.getName(), value);
-        }
+        putSettings("", config, out);
         return out;
+    }
+
+    /** The components of {@code record} under {@code prefix}, nested records flattened ("stopping.limits.maxKl"). */
+    private static void putSettings(String prefix, Record record, Map<String, Object> out) {
+        for (RecordComponent c : record.getClass().getRecordComponents()) {
+            Object value = valueOf(c, record);
+            if (value instanceof Record r) putSettings(prefix + c.getName() + ".", r, out);
+            else out.put(prefix + c.getName(), value);
+        }
     }
 
     private static Object valueOf(RecordComponent c, Object record) {

@@ -43,6 +43,7 @@ class PpoConfigTest {
         assertEquals(PpoConfig.Defaults.LEARNING_RATE, s.get("optimisation.learningRate"));
         assertEquals(PpoConfig.Defaults.ADAPTIVE_KL, s.get("kl.adaptive"));
         assertEquals(PpoConfig.Defaults.SEED, s.get("seed"));
-        assertEquals(3 + 5 + 4 + 5 + 5 + 3 + 2 + 1, s.size());
+        assertEquals(CollapseLimits.MAX_KL, s.get("stopping.limits.maxKl"));          // nested groups flattened too
+        assertEquals(3 + 5 + 4 + 5 + 5 + (3 + 3) + 2 + 1, s.size());
     }
 }
