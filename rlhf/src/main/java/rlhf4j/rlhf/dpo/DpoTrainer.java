@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -376,40 +375,19 @@ public final class DpoTrainer {
      * set aside) and drops log lines of later steps; without one the logs start afresh. Returns it, or null.
      */
     public Path resume() throws IOException {
-        if (!world.isRoot()) return resumeAsOtherRank(world.broadcast((byte[]) null, 0));
-        Path ckpt;
-        try (RunLock lock = RunLock.runDirectoryReentrant(runDir)) {
-            for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
-            ckpt = checkpoints.newestValid(this::note);
-            if (ckpt == null) {
-                JsonlLog.truncate(List.of(metricsLog, evalLog), "step", 0);
-                history.clear();
-            } else {
-                restore(ckpt);
-                for (Path p : checkpoints.setAsideNewerThan(steps)) note("set aside " + p + " (it did not check out)");
-            }
-        }
-        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
-        return ckpt;
-    }
+        return checkpoints.resume(world, runDir, new Checkpoints.Resumable() {
+            @Override public int restore(Path checkpoint) throws IOException { return restoreFrom(checkpoint); }
 
-    /** The other ranks' resume: the checkpoint rank 0 chose (after its checks and cleanup), read from the same files. */
-    private Path resumeAsOtherRank(byte[] chosen) throws IOException {
-        String path = new String(chosen, StandardCharsets.UTF_8);
-        if (path.isEmpty()) {
-            history.clear();
-            return null;
-        }
-        restore(Path.of(path));
-        return Path.of(path);
+            @Override public void startAfresh(boolean root) throws IOException {
+                if (root) JsonlLog.truncate(List.of(metricsLog, evalLog), "step", 0);
+                history.clear();
+            }
+        }, this::note);
     }
 
     /** Policy, AdamW and steps from a checkpoint; rank 0 drops log lines of later steps, then every rank reads the log. */
-    private void restore(Path ckpt) throws IOException {
-        Checkpoints.State state = Checkpoints.readState(ckpt);
-        if (state.seed() != cfg.seed())
-            throw new IllegalArgumentException("checkpoint " + ckpt + " was written with seed " + state.seed() + ", this run has "
-                    + cfg.seed() + "; resuming would not continue the same run");
+    private int restoreFrom(Path ckpt) throws IOException {
+        Checkpoints.State state = Checkpoints.readState(ckpt, cfg.seed());
         try (MemoryScope scope = MemoryScope.open()) {
             Checkpoints.loadPolicyTrunk(ckpt, policy);
             optimizer.loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.OPTIMIZER)).tensors());
@@ -423,6 +401,7 @@ public final class DpoTrainer {
         for (JsonObject o : metricsLog.read()) history.add(DpoStats.fromJson(o));
         savedAt = steps;
         lastGood = ckpt;
+        return steps;
     }
 
     private TrainingDivergedException diverged(String quantity, String why) {

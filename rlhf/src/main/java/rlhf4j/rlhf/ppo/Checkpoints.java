@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import rlhf4j.tensor.Tensor;
+import rlhf4j.tensor.dist.Collective;
 import rlhf4j.tensor.io.Safetensors;
 import rlhf4j.transformer.run.CheckpointStore;
 import rlhf4j.transformer.run.Manifest;
+import rlhf4j.transformer.run.RunLock;
 
 /**
  * A run's checkpoints: {@code RUN/checkpoints/step-000040/} after 40 iterations, holding
@@ -93,6 +95,50 @@ public final class Checkpoints {
 
     public static State readState(Path checkpoint) throws IOException {
         return RunLog.GSON.fromJson(Files.readString(checkpoint.resolve(STATE), StandardCharsets.UTF_8), State.class);
+    }
+
+    /** The state of a checkpoint this run (its {@code seed}) may continue; another seed's checkpoint is refused. */
+    public static State readState(Path checkpoint, long seed) throws IOException {
+        State state = readState(checkpoint);
+        if (state.seed() != seed)
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " was written with seed " + state.seed() + ", this run has "
+                    + seed + "; resuming would not continue the same run");
+        return state;
+    }
+
+    /** A trainer as {@link #resume} restores it. */
+    public interface Resumable {
+        /** Loads weights, optimizer state, counters and logs from {@code checkpoint}; returns the iterations it holds. */
+        int restore(Path checkpoint) throws IOException;
+
+        /** No checkpoint to resume: forget what was read; on rank 0 ({@code root}) also empty the logs. */
+        void startAfresh(boolean root) throws IOException;
+    }
+
+    /**
+     * Resumes a run on every rank. Rank 0, holding the run directory's lock, removes interrupted saves, restores the
+     * newest valid checkpoint (or starts afresh) and sets aside newer ones that did not check out; it then tells the
+     * other ranks its choice, and they restore the same files. Returns that checkpoint, or null.
+     */
+    public Path resume(Collective world, Path runDir, Resumable run, Consumer<String> notes) throws IOException {
+        if (!world.isRoot()) {
+            String chosen = new String(world.broadcast((byte[]) null, 0), StandardCharsets.UTF_8);
+            if (chosen.isEmpty()) run.startAfresh(false);
+            else run.restore(Path.of(chosen));
+            return chosen.isEmpty() ? null : Path.of(chosen);
+        }
+        Path ckpt;
+        try (RunLock lock = RunLock.runDirectoryReentrant(runDir)) {
+            for (Path p : cleanTemporaries()) notes.accept("removed " + p + " (left by an interrupted save)");
+            ckpt = newestValid(notes);
+            if (ckpt == null) run.startAfresh(true);
+            else {
+                int restored = run.restore(ckpt);
+                for (Path p : setAsideNewerThan(restored)) notes.accept("set aside " + p + " (it did not check out)");
+            }
+        }
+        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
+        return ckpt;
     }
 
     /**

@@ -3,7 +3,6 @@ package rlhf4j.rlhf.ppo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -577,39 +576,18 @@ public final class PpoTrainer {
      * log lines of later iterations. With no checkpoint the logs start afresh. Returns the checkpoint, or null.
      */
     public Path resume() throws IOException {
-        if (!world.isRoot()) return resumeAsOtherRank(world.broadcast((byte[]) null, 0));
-        Path ckpt;
-        try (RunLock lock = RunLock.runDirectoryReentrant(log.dir())) {
-            for (Path p : checkpoints.cleanTemporaries()) note("removed " + p + " (left by an interrupted save)");
-            ckpt = checkpoints.newestValid(this::note);
-            if (ckpt == null) {
-                log.truncate(0);
+        return checkpoints.resume(world, log.dir(), new Checkpoints.Resumable() {
+            @Override public int restore(Path checkpoint) throws IOException { return restoreFrom(checkpoint); }
+
+            @Override public void startAfresh(boolean root) throws IOException {
+                if (root) log.truncate(0);
                 history.clear();
-            } else {
-                restore(ckpt);
-                for (Path p : checkpoints.setAsideNewerThan(iterations)) note("set aside " + p + " (it did not check out)");
             }
-        }
-        if (world.size() > 1) world.broadcast((ckpt == null ? "" : ckpt.toString()).getBytes(StandardCharsets.UTF_8), 0);
-        return ckpt;
+        }, this::note);
     }
 
-    /** The other ranks' resume: the checkpoint rank 0 chose (after its checks and cleanup), read from the same files. */
-    private Path resumeAsOtherRank(byte[] chosen) throws IOException {
-        String path = new String(chosen, StandardCharsets.UTF_8);
-        if (path.isEmpty()) {
-            history.clear();
-            return null;
-        }
-        restore(Path.of(path));
-        return Path.of(path);
-    }
-
-    private void restore(Path ckpt) throws IOException {
-        Checkpoints.State state = Checkpoints.readState(ckpt);
-        if (state.seed() != cfg.seed())
-            throw new IllegalArgumentException("checkpoint " + ckpt + " was written with seed " + state.seed() + ", this run has "
-                    + cfg.seed() + "; resuming would not continue the same run");
+    private int restoreFrom(Path ckpt) throws IOException {
+        Checkpoints.State state = Checkpoints.readState(ckpt, cfg.seed());
         try (MemoryScope scope = MemoryScope.open()) {
             models.policy().loadStateDict(Safetensors.read(ckpt.resolve(Checkpoints.POLICY)).tensors(), true);
             if (models.valueModel() != null)
@@ -626,6 +604,7 @@ public final class PpoTrainer {
         if (!history.isEmpty() && history.getFirst().iteration() == 0) startEntropy = history.getFirst().completions().entropy();
         savedAt = iterations;
         lastGood = ckpt;
+        return iterations;
     }
 
     /** About what one checkpoint takes: the policy (and critic) weights and AdamW's two moments, float32. */
