@@ -5,12 +5,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import rlhf4j.rlhf.ppo.CollapseLimits;
 import rlhf4j.rlhf.ppo.PpoConfig;
 import rlhf4j.rlhf.ppo.PpoConfig.Defaults;
-import rlhf4j.transformer.train.TrainingDivergedException;
-import rlhf4j.rlhf.reward.RewardSource;
-import rlhf4j.rlhf.stage.PolicySource;
 import rlhf4j.rlhf.stage.PpoStage;
 
 /**
@@ -21,21 +17,7 @@ import rlhf4j.rlhf.stage.PpoStage;
 @Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune a policy with PPO against a reward model, classifier or oracle.")
 public final class PpoCommand implements Callable<Integer> {
-    @Option(names = "--policy", required = true, description = "starting checkpoint: llama2.c .bin, or a GPT-2 / Llama directory")
-    Path policy;
-    @Option(names = "--tokenizer", description = "its tokenizer (default: the one in the directory, or the lone tok*.bin beside a .bin)")
-    Path tokenizer;
-    @Option(names = "--full-length", description = "never stop at the end-of-text token: every completion has --max-new-tokens tokens")
-    boolean fullLength;
-    @Option(names = "--reward", required = true, description = RewardSource.USAGE)
-    String reward;
-    @Mixin PromptOptions prompts = new PromptOptions();
-    @Option(names = "--max-prompts", defaultValue = "0", description = "use at most this many prompts, 0 = all (default: ${DEFAULT-VALUE})")
-    int maxPrompts;
-    @Option(names = "--out", required = true, description = "run directory")
-    Path out;
-    @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
-    boolean resume;
+    @Mixin OnlineRunInputs run = new OnlineRunInputs();
     @Option(names = "--value-model", description = "initialise a separate critic from this checkpoint's trunk (or a reward model directory's)")
     Path valueModel;
 
@@ -63,12 +45,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--missing-eos-penalty", defaultValue = "" + Defaults.MISSING_EOS_PENALTY, description = "(default: ${DEFAULT-VALUE})") double missingEosPenalty;
     @Option(names = "--reward-clip", defaultValue = "" + Defaults.REWARD_CLIP, description = "0 = off (default: ${DEFAULT-VALUE})") double rewardClip;
     @Option(names = "--whiten-rewards", defaultValue = "" + Defaults.WHITEN_REWARDS, description = "whiten per-token rewards in each batch (default: ${DEFAULT-VALUE})") boolean whitenRewards;
-    @Option(names = "--reward-threshold", description = "stop when the moving-average score reaches this (default: never)") Double rewardThreshold;
-    @Option(names = "--reward-window", defaultValue = "" + Defaults.REWARD_WINDOW, description = "iterations in that moving average (default: ${DEFAULT-VALUE})") int rewardWindow;
-    @Option(names = "--max-kl", defaultValue = "" + CollapseLimits.MAX_KL, description = "stop as collapsed, saving nothing of that state, once the mean KL to the reference passes this many nats per completion (default: ${DEFAULT-VALUE})") double maxKl;
-    @Option(names = "--checkpoint-every", defaultValue = "" + Defaults.CHECKPOINT_EVERY, description = "0 = only at the end (default: ${DEFAULT-VALUE})") int checkpointEvery;
-    @Option(names = "--keep-checkpoints", defaultValue = "" + Defaults.KEEP_CHECKPOINTS, description = "(default: ${DEFAULT-VALUE})") int keepCheckpoints;
-    @Option(names = "--seed", defaultValue = "" + Defaults.SEED, description = "(default: ${DEFAULT-VALUE})") long seed;
+    @Mixin OnlineRunControl control = new OnlineRunControl();
     @Mixin StageOptions stage = new StageOptions();
 
     PpoConfig config() {
@@ -79,21 +56,12 @@ public final class PpoCommand implements Callable<Integer> {
                 new PpoConfig.Loss(clipRange, clipRangeValue, vfCoef, entropyCoef),
                 new PpoConfig.Advantage(gamma, lambda, whitenRewards, rewardClip, missingEosPenalty),
                 new PpoConfig.KlControl(initKl, klControl.equals("adaptive"), targetKl, klHorizon, approxKlLimit),
-                new PpoConfig.Stopping(iterations, rewardThreshold == null ? Double.NaN : rewardThreshold, rewardWindow).withMaxKl(maxKl),
-                new PpoConfig.Checkpointing(checkpointEvery, keepCheckpoints), seed);
+                control.stopping(iterations), control.checkpointing(), control.seed);
     }
 
     @Override public Integer call() throws Exception {
         PpoConfig cfg = config();                                          // checks the settings before anything loads
-        var inputs = new PpoStage.Inputs(new PolicySource(policy, tokenizer, !fullLength), RewardSource.parse(reward),
-                prompts.texts(maxPrompts), valueModel, resume);
-        try (var lock = rlhf4j.transformer.run.RunLock.runDirectory(out)) {        // one run per --out
-            new PpoStage(cfg, stage.context()).run(inputs, out);
-        } catch (TrainingDivergedException e) {
-            System.err.println();
-            System.err.println("training stopped: " + e.getMessage());
-            return 3;
-        }
-        return 0;
+        var inputs = new PpoStage.Inputs(run.policySource(), run.rewardSource(), run.promptTexts(), valueModel, run.resume);
+        return run.train(out -> new PpoStage(cfg, stage.context()).run(inputs, out));
     }
 }
