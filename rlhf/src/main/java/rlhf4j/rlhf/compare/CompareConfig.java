@@ -8,7 +8,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,15 +60,7 @@ public record CompareConfig(String name, String note, Source pipeline, List<Swee
     public record Sweep(String algorithm, List<Double> betas) {}
 
     public static CompareConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such compare config");
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (JsonParseException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (!root.isJsonObject()) throw new ConfigException(file + ": expected a JSON object at the top level");
-        return parse(root.getAsJsonObject(), file.toString(), file.toAbsolutePath().getParent());
+        return parse(PipelineConfig.readObject(file, "compare config"), file.toString(), file.toAbsolutePath().getParent());
     }
 
     public static CompareConfig parse(JsonObject o, String source, Path base) {

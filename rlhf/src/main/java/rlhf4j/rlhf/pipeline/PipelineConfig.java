@@ -193,7 +193,12 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
     }
 
     public static PipelineConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such pipeline config");
+        return parse(readObject(file, "pipeline config"), file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** A config file's top-level JSON object; a missing file, bad JSON or another top level is an error naming the file. */
+    public static JsonObject readObject(Path file, String kind) throws IOException {
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such " + kind);
         JsonElement root;
         try {
             root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
@@ -201,7 +206,7 @@ public record PipelineConfig(Run run, Policy policy, Prompts prompts, Sampling s
             throw new ConfigException(file + ": not valid JSON: " + e.getMessage(), e);
         }
         if (!root.isJsonObject()) throw new ConfigException(file + ": expected a JSON object at the top level");
-        return parse(root.getAsJsonObject(), file.toString(), file.toAbsolutePath().getParent());
+        return root.getAsJsonObject();
     }
 
     /** Parses a config object; {@code source} names it in errors, {@code base} resolves relative paths. */
