@@ -10,20 +10,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import rlhf4j.tensor.Backends;
-import rlhf4j.tensor.CounterRng;
 import rlhf4j.tensor.Device;
 import rlhf4j.transformer.Policy;
-import rlhf4j.transformer.TransformerModel;
-import rlhf4j.transformer.generate.Generation;
-import rlhf4j.transformer.generate.Generator;
-import rlhf4j.transformer.generate.TokenPrinter;
 import rlhf4j.transformer.generate.SamplingConfig;
+import rlhf4j.transformer.generate.TextGeneration;
 
 /**
- * Text generation from a checkpoint, in the manner of llama2.c's {@code run}: the text alone goes to stdout (the
- * prompt, then what the model writes), statistics go to stderr. For a llama2.c checkpoint the output is exactly
- * run.c's: BOS and the encoded prompt are fed, each next token is printed as run.c's {@code safe_printf} prints its
- * piece, and generation ends at BOS (id 1) or after {@code --steps} positions.
+ * Text generation from a checkpoint ({@link TextGeneration}, in the manner of llama2.c's {@code run}): the text alone
+ * goes to stdout (the prompt, then what the model writes), statistics go to stderr.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a llama2.c .bin checkpoint or a Hugging Face GPT-2 / Llama directory.")
@@ -73,42 +67,21 @@ public final class GenerateCommand implements Callable<Integer> {
         Device dev = Device.parse(device);
         Backends.forDevice(dev);                                   // a clear error when the device cannot run here
         if (steps < 0) throw new IllegalArgumentException("--steps " + steps + " must be >= 0");
+        var sampling = new SamplingConfig(temperature, topK, topP, 1, -1);   // length and stop token come from the policy
+        var config = new TextGeneration.Config(prompt, sampling, seed != null ? seed : System.currentTimeMillis(), steps);
         long t0 = System.nanoTime();
         Policy policy = Policy.load(checkpoint, tokenizer, dev);    // the tokenizer beside a .bin is found
-        TransformerModel model = policy.model();
         long t1 = System.nanoTime();
-        int context = model.contextLength();
-        int positions = steps == 0 || steps > context ? context : steps;     // run.c clamps steps to seq_len the same way
-        TokenPrinter decoder = TokenPrinter.of(policy);
-        int[] promptIds = decoder.encode(prompt);
-        if (promptIds.length > context)
-            throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, longer than the context length "
-                    + context + " of " + checkpoint);
-        if (promptIds.length > positions)
-            throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, more than --steps " + positions);
-        int maxNew = positions - promptIds.length + 1;              // the last new token is printed, never fed
-        SamplingConfig cfg = new SamplingConfig(temperature, topK, topP, maxNew, decoder.stopToken());
-        long rowSeed = CounterRng.bits(seed != null ? seed : System.currentTimeMillis(), 0);
-
-        int[] prev = {decoder.printPrompt(promptIds, out)};
-        long[] firstToken = {0};                                    // as run.c, the rate is timed from the first new token
-        out.flush();
-        Generation g = new Generator(model).generate(new int[][]{promptIds}, cfg, new long[]{rowSeed}, (row, token) -> {
-            if (firstToken[0] == 0) firstToken[0] = System.nanoTime();
-            try {
-                if (token != decoder.stopToken()) prev[0] = decoder.print(prev[0], token, out);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        TextGeneration.Result r;
+        try {
+            r = TextGeneration.run(policy, config, out);
+        } catch (IllegalArgumentException e) {                      // the prompt does not fit: name the model it is for
+            throw new IllegalArgumentException(checkpoint + ": " + e.getMessage(), e);
+        }
         long t2 = System.nanoTime();
-        out.write('\n');
-        out.flush();
-        int generated = g.tokens()[0].length;
-        double seconds = (t2 - t1) / 1e9, decoding = (t2 - firstToken[0]) / 1e9;
         err.printf(Locale.ROOT, "loaded %s in %.2f s; %d prompt + %d generated tokens in %.3f s%n",
-                checkpoint, (t1 - t0) / 1e9, promptIds.length, generated, seconds);
-        if (generated > 1) err.printf(Locale.ROOT, "achieved tok/s: %f%n", (generated - 1) / decoding);
+                checkpoint, (t1 - t0) / 1e9, r.promptTokens(), r.generatedTokens(), (t2 - t1) / 1e9);
+        if (r.generatedTokens() > 1) err.printf(Locale.ROOT, "achieved tok/s: %f%n", r.tokensPerSecond());
         return 0;
     }
 
