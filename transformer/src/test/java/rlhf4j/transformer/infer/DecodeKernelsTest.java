@@ -118,7 +118,7 @@ class DecodeKernelsTest {
 
     @ParameterizedTest @ValueSource(booleans = {true, false})
     void cacheAttentionEqualsCausalSelfAttentionForTheLastPosition(boolean vector) {
-        for (int[] shape : new int[][]{{8, 4, 8, 37}, {4, 4, 16, 5}, {6, 2, 4, 19}}) {   // heads, kv heads, head size, positions
+        for (int[] shape : new int[][]{{8, 4, 8, 37}, {4, 4, 16, 5}, {6, 2, 4, 19}, {8, 4, 8, 64}, {3, 1, 16, 33}, {4, 4, 8, 1}}) {   // heads, kv heads, head size, positions
             int nh = shape[0], nkv = shape[1], hs = shape[2], len = shape[3];
             SplittableRandom rng = new SplittableRandom(len);
             float[] q = random(rng, nh * hs, 1), k = random(rng, len * nkv * hs, 1), val = random(rng, len * nkv * hs, 1);
@@ -130,7 +130,7 @@ class DecodeKernelsTest {
                 cache.write(1, t, kv, 0, nkv * hs);
             }
             float[] got = new float[nh * hs];
-            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[2 * len], got, 0, vector);
+            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[CacheAttention.scratchLength(len)], got, 0, vector);
             try (var ng = Grad.off(); var s = MemoryScope.open()) {
                 Variable qv = v(q, 1, 1, nh, hs).transpose(1, 2);                       // (1, nh, 1, hs)
                 Variable kv = v(k, 1, len, nkv, hs).transpose(1, 2), vv = v(val, 1, len, nkv, hs).transpose(1, 2);
