@@ -86,8 +86,18 @@ public final class DecodeLinear {
             a0 = w0.fma(xv, a0); a1 = w1.fma(xv, a1); a2 = w2.fma(xv, a2); a3 = w3.fma(xv, a3);
             b0 = w0.fma(xw, b0); b1 = w1.fma(xw, b1); b2 = w2.fma(xw, b2); b3 = w3.fma(xw, b3);
         }
-        store4(a0, a1, a2, a3, y, r, o, accumulate);
-        store4(b0, b1, b2, b3, y, r + 1, o, accumulate);
+        int ya = r * out + o, yb = ya + out;
+        if (bias != null) {
+            FloatVector c0 = bias(o), c1 = bias(o + L), c2 = bias(o + 2 * L), c3 = bias(o + 3 * L);
+            a0 = a0.add(c0); a1 = a1.add(c1); a2 = a2.add(c2); a3 = a3.add(c3);
+            b0 = b0.add(c0); b1 = b1.add(c1); b2 = b2.add(c2); b3 = b3.add(c3);
+        }
+        if (accumulate) {
+            a0 = a0.add(at(y, ya)); a1 = a1.add(at(y, ya + L)); a2 = a2.add(at(y, ya + 2 * L)); a3 = a3.add(at(y, ya + 3 * L));
+            b0 = b0.add(at(y, yb)); b1 = b1.add(at(y, yb + L)); b2 = b2.add(at(y, yb + 2 * L)); b3 = b3.add(at(y, yb + 3 * L));
+        }
+        a0.intoArray(y, ya); a1.intoArray(y, ya + L); a2.intoArray(y, ya + 2 * L); a3.intoArray(y, ya + 3 * L);
+        b0.intoArray(y, yb); b1.intoArray(y, yb + L); b2.intoArray(y, yb + 2 * L); b3.intoArray(y, yb + 3 * L);
     }
 
     private void block4x1(float[] x, float[] y, int r, int o, boolean accumulate) {
@@ -100,7 +110,10 @@ public final class DecodeLinear {
             a2 = FloatVector.fromArray(S, weight, w + 2 * L).fma(xv, a2);
             a3 = FloatVector.fromArray(S, weight, w + 3 * L).fma(xv, a3);
         }
-        store4(a0, a1, a2, a3, y, r, o, accumulate);
+        int ya = r * out + o;
+        if (bias != null) { a0 = a0.add(bias(o)); a1 = a1.add(bias(o + L)); a2 = a2.add(bias(o + 2 * L)); a3 = a3.add(bias(o + 3 * L)); }
+        if (accumulate) { a0 = a0.add(at(y, ya)); a1 = a1.add(at(y, ya + L)); a2 = a2.add(at(y, ya + 2 * L)); a3 = a3.add(at(y, ya + 3 * L)); }
+        a0.intoArray(y, ya); a1.intoArray(y, ya + L); a2.intoArray(y, ya + 2 * L); a3.intoArray(y, ya + 3 * L);
     }
 
     /** Four rows × one vector of outputs (the runs left after whole blocks of four vectors). */
@@ -128,12 +141,11 @@ public final class DecodeLinear {
         storeRun(a, y, r, o, accumulate);
     }
 
-    private void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] y, int r, int o, boolean accumulate) {
-        store(a0, y, r, o, accumulate);
-        store(a1, y, r, o + L, accumulate);
-        store(a2, y, r, o + 2 * L, accumulate);
-        store(a3, y, r, o + 3 * L, accumulate);
-    }
+    private FloatVector bias(int o) { return FloatVector.fromArray(S, bias, o); }
+
+    private static FloatVector at(float[] a, int i) { return FloatVector.fromArray(S, a, i); }
+
+    // the blocks of four runs store inline: a call taking vectors, should the JIT not inline it, boxes them
 
     /** Outputs o.. of row r (whole vectors). */
     private void store(FloatVector a, float[] y, int r, int o, boolean accumulate) {
