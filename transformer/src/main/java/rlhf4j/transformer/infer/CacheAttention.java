@@ -175,13 +175,7 @@ public final class CacheAttention {
         for (; t + L <= len; t += L) m = m.max(FloatVector.fromArray(S, s, from + t));
         float max = m.reduceLanes(VectorOperators.MAX);                 // exact in any order
         for (; t < len; t++) max = Math.max(max, s[from + t]);
-        int whole = (len + L - 1) / L * L;
-        if (whole == len) return DecodeMath.expShifted(s, from, whole, max);
-        DecodeMath.expShifted(s, from, whole, max);
-        for (t = len; t < whole; t++) s[from + t] = 0f;
-        FloatVector acc = FloatVector.zero(S);                           // the sum again, without the padding
-        for (t = 0; t < whole; t += L) acc = acc.add(FloatVector.fromArray(S, s, from + t));
-        return DecodeMath.sum(acc);
+        return DecodeMath.expShifted(s, from, len, max);
     }
 
     /** Both heads of a pair: out[o ..] (2·hs) = inv · Σ_t w_t v_t, eight features at a time. */

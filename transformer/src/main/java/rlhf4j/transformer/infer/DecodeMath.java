@@ -23,18 +23,11 @@ public final class DecodeMath {
 
     private static FloatVector c(float v) { return FloatVector.broadcast(S, v); }
 
+    /** e^x lane by lane (for tests and cold paths: hot loops call {@link #expShifted}, which holds the same steps). */
     public static FloatVector exp(FloatVector x) {
-        x = x.max(c(LO)).min(c(HI));
-        FloatVector shifted = x.fma(c(LOG2E), c(ROUNDER));
-        FloatVector n = shifted.sub(c(ROUNDER));
-        FloatVector r = n.fma(c(-LN2_HI), x);
-        r = n.fma(c(-LN2_LO), r);
-        FloatVector p = r.fma(c(E7), c(E6)).fma(r, c(E5)).fma(r, c(E4)).fma(r, c(E3)).fma(r, c(E2)).fma(r, c(1f)).fma(r, c(1f));
-        // reinterpretShape to a constant species: reinterpretAs*() derives its target species at run time, which the
-        // JIT cannot intrinsify (the multiply would then run lane by lane)
-        IntVector bits = (IntVector) shifted.reinterpretShape(I, 0);
-        IntVector pow2 = bits.sub(IntVector.broadcast(I, BIAS)).mul(IntVector.broadcast(I, 1 << 23));   // << 23
-        return p.mul((FloatVector) pow2.reinterpretShape(S, 0));
+        float[] a = x.toArray();
+        expShifted(a, 0, a.length, 0f);
+        return FloatVector.fromArray(S, a, 0);
     }
 
     public static float exp(float x) {
@@ -54,18 +47,32 @@ public final class DecodeMath {
     }
 
     /**
-     * a[from .. from+n) ← exp(a − shift) for n a whole number of vectors; returns their sum (lanes
-     * added by {@link #sum}'s tree). One loop with the exponential inlined, so every vector op compiles to
-     * instructions (a call per vector would box).
+     * a[from .. from+len) ← exp(a − shift), lanes past len up to a whole vector set to 0 (the array must reach that
+     * far); returns their sum, lanes added by {@link #sum}'s tree. The exponential's steps are written out in this
+     * one loop, never behind a call taking a vector: a callee the JIT declines to inline boxes its vectors and runs
+     * the lanes one by one.
      */
-    public static float expShifted(float[] a, int from, int n, float shift) {
+    public static float expShifted(float[] a, int from, int len, float shift) {
+        FloatVector lo = c(LO), hi = c(HI), log2e = c(LOG2E), rounder = c(ROUNDER), ln2hi = c(-LN2_HI), ln2lo = c(-LN2_LO);
+        FloatVector e7 = c(E7), e6 = c(E6), e5 = c(E5), e4 = c(E4), e3 = c(E3), e2 = c(E2), one = c(1f);
+        IntVector bias = IntVector.broadcast(I, BIAS), shift23 = IntVector.broadcast(I, 1 << 23);
         FloatVector acc = FloatVector.zero(S);
-        for (int i = from, end = from + n; i < end; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, a, i).sub(shift));
-            e.intoArray(a, i);
+        for (int t = 0; t < len; t += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, from + t).sub(shift).max(lo).min(hi);
+            FloatVector shifted = x.fma(log2e, rounder);
+            FloatVector n = shifted.sub(rounder);
+            FloatVector r = n.fma(ln2hi, x);
+            r = n.fma(ln2lo, r);
+            FloatVector p = r.fma(e7, e6).fma(r, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, one).fma(r, one);
+            // reinterpretShape to a constant species: reinterpretAs*() derives its target at run time, which the JIT
+            // cannot intrinsify (the multiply would run lane by lane); × 2²³ is << 23
+            IntVector pow2 = ((IntVector) shifted.reinterpretShape(I, 0)).sub(bias).mul(shift23);
+            FloatVector e = p.mul((FloatVector) pow2.reinterpretShape(S, 0));
+            if (t + S.length() > len) e = e.blend(0f, S.indexInRange(t, len).not());
+            e.intoArray(a, from + t);
             acc = acc.add(e);
         }
-        return sum(acc);
+        return LaneSums.sumInline(acc);
     }
 
     /**

@@ -49,7 +49,10 @@ final class LaneSums {
      * The lanes of v summed by a fixed tree (lane i plus lane i + L/2, then i + L/4, ...): the same bits in the
      * interpreter and in compiled code.
      */
-    static float sum(FloatVector v) {
+    static float sum(FloatVector v) { return sumInline(v); }
+
+    /** {@link #sum}, for kernels to call at their end (small enough to be inlined into them). */
+    static float sumInline(FloatVector v) {
         if (L > 16) {
             float s = 0;
             for (float f : v.toArray()) s += f;
