@@ -1,7 +1,6 @@
 package rlhf4j.transformer.infer;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -173,8 +172,8 @@ public final class CacheAttention {
         int t = 0;
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; t + L <= len; t += L) m = m.max(FloatVector.fromArray(S, s, from + t));
-        float max = m.reduceLanes(VectorOperators.MAX);                 // exact in any order
-        for (; t < len; t++) max = Math.max(max, s[from + t]);
+        if (t < len) m = m.max(FloatVector.fromArray(S, s, from + t).blend(Float.NEGATIVE_INFINITY, S.indexInRange(t, len).not()));
+        float max = LaneSums.maxInline(m);
         return DecodeMath.expShifted(s, from, len, max);
     }
 

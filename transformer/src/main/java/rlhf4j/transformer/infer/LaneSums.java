@@ -65,6 +65,16 @@ final class LaneSums {
         return v.lane(0);
     }
 
+    /** The largest lane of v (any order gives the same: the tree only keeps the JIT's code small). */
+    static float maxInline(FloatVector v) {
+        if (L > 16) return v.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        if (L == 16) v = v.max(v.rearrange(DOWN8));
+        if (L >= 8) v = v.max(v.rearrange(DOWN4));
+        if (L >= 4) v = v.max(v.rearrange(DOWN2));
+        if (L >= 2) v = v.max(v.rearrange(DOWN1));
+        return v.lane(0);
+    }
+
     /** Floats of accumulator scratch {@link #weighted8x2} needs. */
     static final int SCRATCH = 16 * L;
 
@@ -119,6 +129,10 @@ final class LaneSums {
         for (int k = 0; k < n / 2; k++) fold4(at(acc, o + 2 * k * L), at(acc, o + (2 * k + 1) * L)).intoArray(acc, o + k * L);
     }
 
+    private static void level8(float[] acc, int o, int n) {
+        for (int k = 0; k < n / 2; k++) fold8(at(acc, o + 2 * k * L), at(acc, o + (2 * k + 1) * L)).intoArray(acc, o + k * L);
+    }
+
     /** Vectors at acc[o ..] (8 per group): lane i (mod 8) of vector g ← lanes i (mod 8) of accumulator 8g + i summed. */
     private static void sum8s(float[] acc, int o, int n) {
         level1(acc, o, n);
@@ -133,7 +147,8 @@ final class LaneSums {
             at(acc, o + L).mul(invb).intoArray(out, ob);
             return;
         }
-        FloatVector both = fold8(at(acc, o), at(acc, o + L));                 // a's eight sums, then b's
+        level8(acc, o, 2);
+        FloatVector both = at(acc, o);                                        // a's eight sums, then b's
         both = both.mul(FloatVector.broadcast(S, inva).blend(invb, LOW8.not()));
         if (ob == oa + 8) both.intoArray(out, oa);
         else {
@@ -146,9 +161,12 @@ final class LaneSums {
     static void weighted8(float[] v, int at, int runStep, int len, float[] w, float[] acc, int accOff, float[] out, int o, float inv) {
         dot8(v, at, runStep, len, w, acc, accOff);
         sum8s(acc, accOff, 8);
-        FloatVector s = at(acc, accOff);
-        if (L == 8) s.mul(inv).intoArray(out, o);
-        else fold8(s, s).mul(inv).intoArray(out, o, LOW8);
+        if (L == 8) {
+            at(acc, accOff).mul(inv).intoArray(out, o);
+            return;
+        }
+        level8(acc, accOff, 2);                                               // lanes 0..7 sum vector 0's halves
+        at(acc, accOff).mul(inv).intoArray(out, o, LOW8);
     }
 
     private static void dot8(float[] v, int at, int runStep, int len, float[] w, float[] acc, int o) {

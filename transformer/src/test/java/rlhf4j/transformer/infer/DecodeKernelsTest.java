@@ -101,6 +101,17 @@ class DecodeKernelsTest {
         assertEquals(0f, DecodeMath.exp(-1000f), 1e-37f);
     }
 
+    @Test void expShiftedGivesTheScalarBitsZerosPastTheEndAndTheirSum() {
+        int lanes = DecodeMath.S.length(), len = 3 * lanes + 5;
+        float[] a = random(new SplittableRandom(7), 4 * lanes, 20), want = new float[a.length];
+        for (int i = 0; i < len; i++) want[i] = DecodeMath.exp(a[i] - 1.5f);
+        float sum = DecodeMath.expShifted(a, 0, len, 1.5f);
+        for (int i = 0; i < a.length; i++) assertEquals(want[i], a[i], 0f, "lane " + i);   // same bits; zeros past len
+        double expected = 0;
+        for (float w : want) expected += w;
+        assertEquals(expected, sum, 1e-6 * expected);
+    }
+
     @ParameterizedTest @ValueSource(strings = {"INTERLEAVED", "HALF_SPLIT"})
     void ropeTableEqualsRotary(String layoutName) {
         RopeLayout layout = RopeLayout.valueOf(layoutName);
