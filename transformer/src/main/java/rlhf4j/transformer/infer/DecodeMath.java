@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * same bits): x clamped to [−87, 88], x = n·ln2 + r (Cody–Waite, two fma steps), e^r by its degree-7 Taylor
  * polynomial (Horner, fma), times 2ⁿ built in the exponent bits. The integer n is read straight from the bits of
  * x·log₂e + 1.5·2²³ (a float in [2²³, 2²⁴) holds its integer in the low mantissa bits), which avoids a
- * float-to-int conversion. Relative error below 1e-7 over the range.
+ * float-to-int conversion. Relative error below 1e-7 over the range. The vector form is an array kernel
+ * ({@link #expShifted}), the one place its steps are written, so each step compiles to vector instructions.
  */
 public final class DecodeMath {
     private DecodeMath() {}
