@@ -3,6 +3,7 @@ package rlhf4j.transformer.generate;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import rlhf4j.transformer.infer.DecodeMath;
 
 /**
@@ -20,6 +21,7 @@ import rlhf4j.transformer.infer.DecodeMath;
  * V − 1 tokens from it on would hold less than 1 − p, yet they hold more).
  */
 public final class Sampler {
+    private static final VectorSpecies<Float> S = DecodeMath.S;
     private final SamplingConfig config;
     private final float[] logp;        // (V) the processed log-distribution of the current row
     private final float[] prob;        // (V) its probabilities, exp(logp)
@@ -47,7 +49,8 @@ public final class Sampler {
     private void process(float[] logits, int offset) {
         int v = logp.length;
         double t = config.isGreedy() ? 1.0 : config.temperature();
-        for (int i = 0; i < v; i++) logp[i] = (float) (logits[offset + i] / t);
+        if (t == 1.0) System.arraycopy(logits, offset, logp, 0, v);
+        else for (int i = 0; i < v; i++) logp[i] = (float) (logits[offset + i] / t);
         if (!config.isGreedy() && config.topK() > 0 && config.topK() < v) {
             System.arraycopy(logp, 0, scratch, 0, v);
             float kth = kthLargest(scratch, config.topK());
@@ -81,29 +84,30 @@ public final class Sampler {
 
     /**
      * logp −= logsumexp(logp) over the finite entries; prob = exp(logp). The exponentials are
-     * {@link DecodeMath#exp}'s (vector lanes and scalar tail give the same bits), summed in double.
+     * {@link DecodeMath#expShifted}'s (vector lanes and scalar tail give the same bits).
      */
     private void normalize() {
-        int v = logp.length, i = 0, lanes = DecodeMath.S.length();
-        FloatVector m = FloatVector.broadcast(DecodeMath.S, Float.NEGATIVE_INFINITY);
-        for (; i + lanes <= v; i += lanes) m = m.max(FloatVector.fromArray(DecodeMath.S, logp, i));
+        int v = logp.length, i = 0, lanes = S.length();
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i + lanes <= v; i += lanes) m = m.max(FloatVector.fromArray(S, logp, i));
         float max = m.reduceLanes(VectorOperators.MAX);
         for (; i < v; i++) max = Math.max(max, logp[i]);
-        double sum = 0;
-        for (i = 0; i + lanes <= v; i += lanes) {
-            FloatVector x = FloatVector.fromArray(DecodeMath.S, logp, i);
-            FloatVector e = DecodeMath.exp(x.sub(max)).blend(0f, x.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
-            e.intoArray(prob, i);
-            sum += DecodeMath.sum(e);
-        }
-        for (; i < v; i++) {
+        int whole = v - v % lanes;
+        System.arraycopy(logp, 0, prob, 0, whole);
+        double sum = DecodeMath.expShifted(prob, 0, whole, max);    // −∞ entries give ~1e-38 here, zeroed below
+        for (i = whole; i < v; i++) {
             prob[i] = logp[i] == Float.NEGATIVE_INFINITY ? 0f : DecodeMath.exp(logp[i] - max);
             sum += prob[i];
         }
-        float lse = (float) (max + Math.log(sum));
-        for (i = 0; i < v; i++) {
-            if (logp[i] != Float.NEGATIVE_INFINITY) logp[i] -= lse;
-            prob[i] = (float) (prob[i] / sum);
+        float lse = (float) (max + Math.log(sum)), inv = (float) (1 / sum);
+        for (i = 0; i + lanes <= v; i += lanes) {                    // −∞ − lse stays −∞
+            FloatVector l = FloatVector.fromArray(S, logp, i);
+            l.sub(lse).intoArray(logp, i);
+            FloatVector.fromArray(S, prob, i).mul(inv).blend(0f, l.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY)).intoArray(prob, i);
+        }
+        for (; i < v; i++) {
+            logp[i] -= lse;
+            prob[i] *= inv;
         }
     }
 

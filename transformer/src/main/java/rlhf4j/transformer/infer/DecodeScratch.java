@@ -11,7 +11,7 @@ public final class DecodeScratch {
     public final StreamCache[] caches;          // (rows)
     final float[] x, normed, qkv, attended;     // (rows, C), (rows, C), (rows, qkv width), (rows, C)
     final float[] hidden, activation;           // (rows, MLP widths)
-    private final float[][] scores;             // (rows) × (2 × longest stream)
+    private final float[][] scores;             // (rows) × (two heads × longest stream, padded)
     public final float[] logits;                // (rows, V)
 
     DecodeScratch(Decoder d, int rows, int longest) {
@@ -25,7 +25,7 @@ public final class DecodeScratch {
         attended = new float[rows * d.width];
         hidden = new float[rows * d.mlpHiddenWidth()];
         activation = new float[rows * d.mlpActivationWidth()];
-        scores = new float[rows][2 * longest];        // two heads at a time
+        scores = new float[rows][CacheAttention.scratchLength(longest)];   // two heads at a time
         logits = new float[rows * d.vocab];
     }
 

@@ -28,15 +28,17 @@ public final class SwiGluMlp implements DecodeMlp {
 
     @Override public void apply(float[] x, float[] hidden, float[] act, float[] residual, int r0, int r1, boolean vector) {
         gateUp.apply(x, hidden, r0, r1, false, vector);
+        int whole = vector ? h - h % S.length() : 0;                   // vector lanes, then a scalar tail
         for (int r = r0; r < r1; r++) {
-            int g = r * 2 * h, a = r * h, i = 0;
-            if (vector)
-                for (; i + S.length() <= h; i += S.length()) {
-                    FloatVector gv = FloatVector.fromArray(S, hidden, g + i);
-                    FloatVector silu = gv.div(DecodeMath.exp(gv.neg()).add(1f));
-                    silu.mul(FloatVector.fromArray(S, hidden, g + h + i)).intoArray(act, a + i);
-                }
-            for (; i < h; i++) {
+            int g = r * 2 * h, a = r * h;
+            for (int i = 0; i < whole; i++) act[a + i] = -hidden[g + i];
+            if (whole > 0) DecodeMath.expShifted(act, a, whole, 0f);     // e^(−g), the same bits as the scalar exp
+            for (int i = 0; i < whole; i += S.length()) {
+                FloatVector gv = FloatVector.fromArray(S, hidden, g + i);
+                FloatVector silu = gv.div(FloatVector.fromArray(S, act, a + i).add(1f));
+                silu.mul(FloatVector.fromArray(S, hidden, g + h + i)).intoArray(act, a + i);
+            }
+            for (int i = whole; i < h; i++) {
                 float gv = hidden[g + i];
                 act[a + i] = gv / (DecodeMath.exp(-gv) + 1f) * hidden[g + h + i];
             }

@@ -101,6 +101,17 @@ class DecodeKernelsTest {
         assertEquals(0f, DecodeMath.exp(-1000f), 1e-37f);
     }
 
+    @Test void expShiftedGivesTheScalarBitsZerosPastTheEndAndTheirSum() {
+        int lanes = DecodeMath.S.length(), len = 3 * lanes + 5;
+        float[] a = random(new SplittableRandom(7), 4 * lanes, 20), want = new float[a.length];
+        for (int i = 0; i < len; i++) want[i] = DecodeMath.exp(a[i] - 1.5f);
+        float sum = DecodeMath.expShifted(a, 0, len, 1.5f);
+        for (int i = 0; i < a.length; i++) assertEquals(want[i], a[i], 0f, "lane " + i);   // same bits; zeros past len
+        double expected = 0;
+        for (float w : want) expected += w;
+        assertEquals(expected, sum, 1e-6 * expected);
+    }
+
     @ParameterizedTest @ValueSource(strings = {"INTERLEAVED", "HALF_SPLIT"})
     void ropeTableEqualsRotary(String layoutName) {
         RopeLayout layout = RopeLayout.valueOf(layoutName);
@@ -118,7 +129,7 @@ class DecodeKernelsTest {
 
     @ParameterizedTest @ValueSource(booleans = {true, false})
     void cacheAttentionEqualsCausalSelfAttentionForTheLastPosition(boolean vector) {
-        for (int[] shape : new int[][]{{8, 4, 8, 37}, {4, 4, 16, 5}, {6, 2, 4, 19}}) {   // heads, kv heads, head size, positions
+        for (int[] shape : new int[][]{{8, 4, 8, 37}, {4, 4, 16, 5}, {6, 2, 4, 19}, {8, 4, 8, 64}, {3, 1, 16, 33}, {4, 4, 8, 1}}) {   // heads, kv heads, head size, positions
             int nh = shape[0], nkv = shape[1], hs = shape[2], len = shape[3];
             SplittableRandom rng = new SplittableRandom(len);
             float[] q = random(rng, nh * hs, 1), k = random(rng, len * nkv * hs, 1), val = random(rng, len * nkv * hs, 1);
@@ -130,7 +141,7 @@ class DecodeKernelsTest {
                 cache.write(1, t, kv, 0, nkv * hs);
             }
             float[] got = new float[nh * hs];
-            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[2 * len], got, 0, vector);
+            new CacheAttention(nh, nkv, hs).attend(cache, 1, len, q, 0, new float[CacheAttention.scratchLength(len)], got, 0, vector);
             try (var ng = Grad.off(); var s = MemoryScope.open()) {
                 Variable qv = v(q, 1, 1, nh, hs).transpose(1, 2);                       // (1, nh, 1, hs)
                 Variable kv = v(k, 1, len, nkv, hs).transpose(1, 2), vv = v(val, 1, len, nkv, hs).transpose(1, 2);
