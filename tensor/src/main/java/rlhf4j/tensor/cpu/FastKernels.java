@@ -803,12 +803,19 @@ public final class FastKernels {
      */
     public static void binaryRow(BinaryOp op, MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb,
                                  MemorySegment out, long oi, int n) {
-        FloatVector a0 = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : null;
-        FloatVector b0 = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : null;
-        int j = 0;
-        for (int bound = op == BinaryOp.POW ? 0 : S.loopBound(n); j < bound; j += L) {   // pow: scalar, as in unaryRow
-            FloatVector va = a0 != null ? a0 : load(a, ai + j), vb = b0 != null ? b0 : load(b, bi + j);
-            store(binary(op, va, vb), out, oi + j);
+        // one loop per stride pattern: a vector that may be null (or either of two) would be boxed by C2
+        int j = 0, bound = op == BinaryOp.POW ? 0 : S.loopBound(n);   // pow: scalar, as in unaryRow
+        if (sa != 0 && sb != 0) {
+            for (; j < bound; j += L) store(binary(op, load(a, ai + j), load(b, bi + j)), out, oi + j);
+        } else if (sb == 0 && sa != 0) {
+            FloatVector vb = FloatVector.broadcast(S, get(b, bi));
+            for (; j < bound; j += L) store(binary(op, load(a, ai + j), vb), out, oi + j);
+        } else if (sa == 0 && sb != 0) {
+            FloatVector va = FloatVector.broadcast(S, get(a, ai));
+            for (; j < bound; j += L) store(binary(op, va, load(b, bi + j)), out, oi + j);
+        } else if (bound > 0) {
+            FloatVector v = binary(op, FloatVector.broadcast(S, get(a, ai)), FloatVector.broadcast(S, get(b, bi)));
+            for (; j < bound; j += L) store(v, out, oi + j);
         }
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
     }
