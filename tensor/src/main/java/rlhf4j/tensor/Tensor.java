@@ -459,7 +459,7 @@ public final class Tensor {
     }
 
     public Tensor unary(UnaryOp op, double p) {
-        requireF32(op.name().toLowerCase());
+        if (dtype != DType.F32) requireF32(op.name().toLowerCase());   // the name is built only for the error
         Tensor out = empty(DType.F32, device(), shape);
         backend().unary(op, this, p, out);
         return out;
@@ -468,9 +468,11 @@ public final class Tensor {
     public Tensor unary(UnaryOp op) { return unary(op, 0); }
 
     public Tensor binary(BinaryOp op, Tensor o) {
-        sameDevice(op.name().toLowerCase(), o);
-        requireF32(op.name().toLowerCase());
-        o.requireF32(op.name().toLowerCase());
+        if (o.storage.device() != storage.device() || dtype != DType.F32 || o.dtype != DType.F32) {   // names only for errors
+            sameDevice(op.name().toLowerCase(), o);
+            requireF32(op.name().toLowerCase());
+            o.requireF32(op.name().toLowerCase());
+        }
         int[] s;
         try {
             s = Shapes.broadcast(shape, o.shape);
@@ -586,6 +588,11 @@ public final class Tensor {
         if (k != k2)
             throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
                     + " do not match (" + k + " != " + k2 + ")");
+        if (dim() == 2 && b.dim() == 2) {   // no batch dims: nothing to broadcast or expand
+            Tensor out = empty(DType.F32, device(), m, n);
+            backend().matmul(this, b, out, false);
+            return out;
+        }
         int[] batch = Shapes.broadcast(Arrays.copyOf(shape, dim() - 2), Arrays.copyOf(b.shape, b.dim() - 2));
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
