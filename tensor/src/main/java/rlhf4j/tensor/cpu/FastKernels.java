@@ -61,9 +61,11 @@ public final class FastKernels {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) acc = acc.max(load(x, o + j));
-        float m = acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
-        for (; j < n; j++) m = Math.max(m, get(x, o + j));
-        return m;
+        if (j < n) {   // the tail as one masked vector: lanes past n keep −∞
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            acc = acc.lanewise(MAX, FloatVector.fromMemorySegment(S, x, (o + j) << 2, ORDER, tail), tail);
+        }
+        return acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
     }
 
     /**
@@ -117,10 +119,11 @@ public final class FastKernels {
             }
             total += sumLanes(acc);
         }
-        for (; j < n; j++) {
-            float e = VectorMath.exp(get(x, o + j) - shift);
-            if (out != null) set(out, oo + j, e);
-            total += e;
+        if (j < n) {   // the tail's exps as one masked vector (lane for lane the scalar exp), summed in order as before
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, (o + j) << 2, ORDER, tail).sub(shift));
+            if (out != null) e.intoMemorySegment(out, (oo + j) << 2, ORDER, tail);
+            for (int k = 0; j < n; j++, k++) total += e.lane(k);
         }
         return total;
     }
@@ -129,7 +132,11 @@ public final class FastKernels {
     static void expRow(MemorySegment x, long xo, float shift, float g, MemorySegment out, long oo, int n) {
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) store(VectorMath.exp(load(x, xo + j).sub(shift)).mul(g), out, oo + j);
-        for (; j < n; j++) set(out, oo + j, VectorMath.exp(get(x, xo + j) - shift) * g);
+        if (j < n) {   // the tail as one masked vector: the same bits as the scalar exp, far cheaper for short rows
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            VectorMath.exp(FloatVector.fromMemorySegment(S, x, (xo + j) << 2, ORDER, tail).sub(shift)).mul(g)
+                    .intoMemorySegment(out, (oo + j) << 2, ORDER, tail);
+        }
     }
 
     /** out[oo + j] = x[xo + j] · s over j < n (out may be x). */
