@@ -569,6 +569,14 @@ public final class Tensor {
     }
 
     public Tensor sum(int... dims) { return reduce(ReduceOp.SUM, false, dims); }
+
+    /** Σ x² over every element, a () tensor: {@code square().sum()} in one pass where the backend fuses it. */
+    public Tensor sumOfSquares() {
+        requireF32("sumOfSquares");
+        Tensor out = empty(DType.F32, device());
+        backend().sumOfSquares(this, out);
+        return out;
+    }
     public Tensor mean(int... dims) { return reduce(ReduceOp.MEAN, false, dims); }
     public Tensor max(int... dims) { return reduce(ReduceOp.MAX, false, dims); }
     public Tensor min(int... dims) { return reduce(ReduceOp.MIN, false, dims); }

@@ -61,7 +61,7 @@ public final class CpuBackend implements Backend {
         checkSameShape("copy", src, dst);
         MemorySegment s = seg(src), d = seg(dst);
         boolean fromF = src.dtype() == DType.F32, toF = dst.dtype() == DType.F32;
-        if (fromF == toF && src.isContiguous() && dst.isContiguous()) {   // one bulk copy (both dtypes are 4 bytes)
+        if (fromF == toF && dst.numel() <= Parallel.GRAIN && src.isContiguous() && dst.isContiguous()) {   // one bulk copy
             MemorySegment.copy(s, src.offset() * 4, d, dst.offset() * 4, dst.numel() * 4);
             return;
         }
@@ -279,6 +279,10 @@ public final class CpuBackend implements Backend {
             FastKernels.reduceColumns(op, seg(x), x.offset(), r, Math.toIntExact(rows), seg(out), out.offset());
             return;
         }
+        if (op != ReduceOp.ARGMAX && rows == 1 && x.isContiguous()) {   // everything into one value: no permuted copy
+            seg(out).setAtIndex(F, out.offset(), FastKernels.reduceLongRow(op, seg(x), x.offset(), r));
+            return;
+        }
         try (MemoryScope tmp = MemoryScope.open()) {
             Tensor xp = x.permute(order).contiguous();
             MemorySegment xs = seg(xp), os = seg(out);
@@ -291,6 +295,16 @@ public final class CpuBackend implements Backend {
                 FastKernels.reduceRows(op, xs, xo, rows, Math.toIntExact(r), os, oo);
             }
         }
+    }
+
+    @Override public void sumOfSquares(Tensor x, Tensor out) {
+        checkNumel("sumOfSquares out", out, 1);
+        requireOutput("sumOfSquares", out);
+        if (!x.isContiguous() || x.dtype() != DType.F32) {   // strided: square, then sum
+            Backend.super.sumOfSquares(x, out);
+            return;
+        }
+        seg(out).setAtIndex(F, out.offset(), FastKernels.sumOfSquaresLongRow(seg(x), x.offset(), x.numel()));
     }
 
     /** Index of the first maximum of each row (a NaN counts as the maximum). */

@@ -92,6 +92,22 @@ public final class FastKernels {
         return total;
     }
 
+    /** Σ x[o + j]² over j < n: {@link #rowSum} of the squared floats, block for block, so the same bits. */
+    static double rowSumSquares(MemorySegment x, long o, int n) {
+        double total = 0;
+        int j = 0, bound = S.loopBound(n);
+        while (j < bound) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = Math.min(bound, j + BLOCK); j < end; j += L) acc = acc.add(square(load(x, o + j)));
+            total += sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            float v = get(x, o + j);
+            total += v * v;
+        }
+        return total;
+    }
+
     /** Σ a[ao + j] · b[bo + j] over j < n. */
     static double rowDot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         double total = 0;
@@ -973,6 +989,18 @@ public final class FastKernels {
      * One long row reduced by several threads: each chunk reduces its part, then the chunk results are combined in
      * chunk order (sums in double), so the bits do not depend on timing.
      */
+    /**
+     * Σ x² over a long row, split into the chunks {@link #reduceLongRow} uses and added in chunk order: the bits of
+     * squaring into a tensor and summing that.
+     */
+    public static float sumOfSquaresLongRow(MemorySegment x, long xo, long n) {
+        double[] partial = new double[Parallel.chunks(n, 1)];
+        Parallel.forChunks(n, 1, (c, s, e) -> partial[c] = rowSumSquares(x, xo + s, (int) (e - s)));
+        double acc = 0;
+        for (double p : partial) acc += p;
+        return (float) acc;
+    }
+
     public static float reduceLongRow(rlhf4j.tensor.ReduceOp op, MemorySegment x, long xo, long n) {
         int chunks = Parallel.chunks(n, 1);
         double[] partial = new double[chunks];
