@@ -20,6 +20,8 @@ public final class Tensor {
     private final long[] strides;   // in elements
     private final long offset;      // in elements
     private final DType dtype;
+    private final long numel;           // cached: asked for by nearly every op
+    private final boolean contiguous;   // cached likewise (shape and strides never change)
 
     public Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset) {
         if (shape.length != strides.length)
@@ -30,6 +32,8 @@ public final class Tensor {
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        this.numel = Shapes.numel(shape);
+        this.contiguous = rowMajor(shape, strides, numel);
     }
 
     // ================================================================================================ factories
@@ -119,7 +123,7 @@ public final class Tensor {
     /** Size of a dim; negative dims count from the end. */
     public int size(int dim) { return shape[Shapes.dim(dim, shape.length)]; }
 
-    public long numel() { return Shapes.numel(shape); }
+    public long numel() { return numel; }
 
     public long[] strides() { return strides.clone(); }
 
@@ -136,8 +140,10 @@ public final class Tensor {
     public Backend backend() { return storage.backend(); }
 
     /** Row-major with no gaps (size-1 dims may have any stride; a tensor with no elements always is). */
-    public boolean isContiguous() {
-        if (numel() == 0) return true;   // nothing to lay out: its strides can never be observed
+    public boolean isContiguous() { return contiguous; }
+
+    private static boolean rowMajor(int[] shape, long[] strides, long numel) {
+        if (numel == 0) return true;   // nothing to lay out: its strides can never be observed
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) return false;
