@@ -81,6 +81,12 @@ public interface Backend {
      */
     void reduce(ReduceOp op, Tensor x, int[] dims, Tensor out);
 
+    /**
+     * out () = Σ x² over every element of x (a gradient norm's square), as {@code x.square().sum()} computes it;
+     * backends may fuse the two (the default runs them, with a temporary in the current scope).
+     */
+    default void sumOfSquares(Tensor x, Tensor out) { out.copyFrom(x.square().sum()); }
+
     // ---- linear algebra --------------------------------------------------------------------------------------
 
     /**

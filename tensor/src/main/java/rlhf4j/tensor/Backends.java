@@ -42,6 +42,7 @@ public final class Backends {
 
     /** The backend for a device; a clear error when none is found or it cannot run here. */
     public static Backend forDevice(Device device) {
+        if (device == Device.CPU) return cpu();   // the common case: no availability check needed
         Backend b = all().get(device.type());
         if (b == null)
             throw new IllegalArgumentException("no backend for device '" + device + "' on the class path (found: "

@@ -1,6 +1,5 @@
 package rlhf4j.tensor;
 
-import java.util.ArrayList;
 import java.util.function.Supplier;
 
 /**
@@ -21,12 +20,26 @@ import java.util.function.Supplier;
 public final class MemoryScope implements AutoCloseable {
     private static final ThreadLocal<MemoryScope> CURRENT = new ThreadLocal<>();
 
+    /** One spare owned-array per thread, so a step's scope does not regrow its list from empty every time. */
+    private static final ThreadLocal<Storage[][]> SPARE = ThreadLocal.withInitial(() -> new Storage[1][]);
+
     private final MemoryScope parent;
-    private final ArrayList<Storage> owned = new ArrayList<>();
+    private Storage[] owned;
+    private int count;
     private final Thread thread = Thread.currentThread();
     private boolean closed;
 
-    private MemoryScope(MemoryScope parent) { this.parent = parent; }
+    private MemoryScope(MemoryScope parent) {
+        this.parent = parent;
+        Storage[][] slot = SPARE.get();
+        owned = slot[0] != null ? slot[0] : new Storage[16];
+        slot[0] = null;
+    }
+
+    private void add(Storage s) {
+        if (count == owned.length) owned = java.util.Arrays.copyOf(owned, count * 2);
+        owned[count++] = s;
+    }
 
     /** Opens a scope nested in the current one; close it with try-with-resources. */
     public static MemoryScope open() {
@@ -51,16 +64,17 @@ public final class MemoryScope implements AutoCloseable {
 
     static void adopt(Storage s) {
         MemoryScope scope = CURRENT.get();
-        if (scope == null) s.makeLongLived(); else scope.owned.add(s);
+        if (scope == null) s.makeLongLived(); else scope.add(s);
     }
 
     /** Moves the tensor's storage to the enclosing scope (or makes it long-lived) so it survives this scope. */
     public <T extends Tensor> T keep(T t) {
         Storage s = t.storage();
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            if (owned.get(i) == s) {
-                owned.remove(i);
-                if (parent == null) s.makeLongLived(); else parent.owned.add(s);
+        for (int i = count - 1; i >= 0; i--) {
+            if (owned[i] == s) {
+                System.arraycopy(owned, i + 1, owned, i, count - i - 1);
+                owned[--count] = null;
+                if (parent == null) s.makeLongLived(); else parent.add(s);
                 break;
             }
         }
@@ -68,15 +82,20 @@ public final class MemoryScope implements AutoCloseable {
     }
 
     /** Number of storages this scope will free (for tests and diagnostics). */
-    public int ownedCount() { return owned.size(); }
+    public int ownedCount() { return count; }
 
     @Override public void close() {
         if (closed) return;
         if (Thread.currentThread() != thread) throw new IllegalStateException("MemoryScope closed on another thread");
         if (CURRENT.get() != this) throw new IllegalStateException("MemoryScope closed out of order: close inner scopes first");
         closed = true;
-        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
-        owned.clear();
+        for (int i = count - 1; i >= 0; i--) {
+            Storage s = owned[i];
+            owned[i] = null;
+            s.close();
+        }
+        count = 0;
+        if (owned.length <= 4096) SPARE.get()[0] = owned;   // hand the (now empty) array to the thread's next scope
         if (parent == null) CURRENT.remove(); else CURRENT.set(parent);
     }
 }

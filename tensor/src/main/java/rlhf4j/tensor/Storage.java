@@ -1,7 +1,7 @@
 package rlhf4j.tensor;
 
 import java.lang.ref.Cleaner;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A block of device memory owned by one backend. Tensors are views over a storage (shape, strides, offset).
@@ -31,11 +31,11 @@ public abstract class Storage implements AutoCloseable {
 
     public final long byteSize() { return byteSize; }
 
-    public final boolean isFreed() { return free.done.get(); }
+    public final boolean isFreed() { return free.isDone(); }
 
     /** Throws if the memory was already returned (a use after its scope closed). */
     public final void checkLive() {
-        if (free.done.get())
+        if (free.isDone())
             throw new IllegalStateException("tensor storage on " + device + " was already freed: its MemoryScope closed"
                     + " or it was closed explicitly; keep() results that must outlive a scope");
     }
@@ -47,15 +47,19 @@ public abstract class Storage implements AutoCloseable {
 
     /** Called by MemoryScope when the storage leaves every scope and becomes long-lived. */
     final void makeLongLived() {
-        if (cleanable == null && !free.done.get()) cleanable = CLEANER.register(this, free);
+        if (cleanable == null && !free.isDone()) cleanable = CLEANER.register(this, free);
     }
 
     private static final class FreeOnce implements Runnable {
-        final AtomicBoolean done = new AtomicBoolean();
+        private static final AtomicIntegerFieldUpdater<FreeOnce> DONE =
+                AtomicIntegerFieldUpdater.newUpdater(FreeOnce.class, "done");
+        volatile int done;   // 1 once freed; a field, not an AtomicBoolean, so a storage costs one object less
         final Runnable action;
 
         FreeOnce(Runnable action) { this.action = action; }
 
-        @Override public void run() { if (done.compareAndSet(false, true)) action.run(); }
+        boolean isDone() { return done != 0; }
+
+        @Override public void run() { if (DONE.compareAndSet(this, 0, 1)) action.run(); }
     }
 }

@@ -20,6 +20,8 @@ public final class Tensor {
     private final long[] strides;   // in elements
     private final long offset;      // in elements
     private final DType dtype;
+    private final long numel;           // cached: asked for by nearly every op
+    private final boolean contiguous;   // cached likewise (shape and strides never change)
 
     public Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset) {
         if (shape.length != strides.length)
@@ -30,6 +32,8 @@ public final class Tensor {
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        this.numel = Shapes.numel(shape);
+        this.contiguous = rowMajor(shape, strides, numel);
     }
 
     // ================================================================================================ factories
@@ -119,7 +123,7 @@ public final class Tensor {
     /** Size of a dim; negative dims count from the end. */
     public int size(int dim) { return shape[Shapes.dim(dim, shape.length)]; }
 
-    public long numel() { return Shapes.numel(shape); }
+    public long numel() { return numel; }
 
     public long[] strides() { return strides.clone(); }
 
@@ -136,8 +140,10 @@ public final class Tensor {
     public Backend backend() { return storage.backend(); }
 
     /** Row-major with no gaps (size-1 dims may have any stride; a tensor with no elements always is). */
-    public boolean isContiguous() {
-        if (numel() == 0) return true;   // nothing to lay out: its strides can never be observed
+    public boolean isContiguous() { return contiguous; }
+
+    private static boolean rowMajor(int[] shape, long[] strides, long numel) {
+        if (numel == 0) return true;   // nothing to lay out: its strides can never be observed
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) return false;
@@ -459,7 +465,7 @@ public final class Tensor {
     }
 
     public Tensor unary(UnaryOp op, double p) {
-        requireF32(op.name().toLowerCase());
+        if (dtype != DType.F32) requireF32(op.name().toLowerCase());   // the name is built only for the error
         Tensor out = empty(DType.F32, device(), shape);
         backend().unary(op, this, p, out);
         return out;
@@ -468,9 +474,11 @@ public final class Tensor {
     public Tensor unary(UnaryOp op) { return unary(op, 0); }
 
     public Tensor binary(BinaryOp op, Tensor o) {
-        sameDevice(op.name().toLowerCase(), o);
-        requireF32(op.name().toLowerCase());
-        o.requireF32(op.name().toLowerCase());
+        if (o.storage.device() != storage.device() || dtype != DType.F32 || o.dtype != DType.F32) {   // names only for errors
+            sameDevice(op.name().toLowerCase(), o);
+            requireF32(op.name().toLowerCase());
+            o.requireF32(op.name().toLowerCase());
+        }
         int[] s;
         try {
             s = Shapes.broadcast(shape, o.shape);
@@ -567,6 +575,14 @@ public final class Tensor {
     }
 
     public Tensor sum(int... dims) { return reduce(ReduceOp.SUM, false, dims); }
+
+    /** Σ x² over every element, a () tensor: {@code square().sum()} in one pass where the backend fuses it. */
+    public Tensor sumOfSquares() {
+        requireF32("sumOfSquares");
+        Tensor out = empty(DType.F32, device());
+        backend().sumOfSquares(this, out);
+        return out;
+    }
     public Tensor mean(int... dims) { return reduce(ReduceOp.MEAN, false, dims); }
     public Tensor max(int... dims) { return reduce(ReduceOp.MAX, false, dims); }
     public Tensor min(int... dims) { return reduce(ReduceOp.MIN, false, dims); }
@@ -586,6 +602,11 @@ public final class Tensor {
         if (k != k2)
             throw new IllegalArgumentException("matmul: shapes " + Shapes.str(shape) + " and " + Shapes.str(b.shape)
                     + " do not match (" + k + " != " + k2 + ")");
+        if (dim() == 2 && b.dim() == 2) {   // no batch dims: nothing to broadcast or expand
+            Tensor out = empty(DType.F32, device(), m, n);
+            backend().matmul(this, b, out, false);
+            return out;
+        }
         int[] batch = Shapes.broadcast(Arrays.copyOf(shape, dim() - 2), Arrays.copyOf(b.shape, b.dim() - 2));
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;

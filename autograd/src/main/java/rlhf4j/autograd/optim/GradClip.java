@@ -19,7 +19,7 @@ public final class GradClip {
             Tensor sumSq = null;                                          // () accumulated on the device
             for (Parameter p : params) {
                 if (p.grad() == null) continue;
-                Tensor s = p.grad().square().sum();
+                Tensor s = p.grad().sumOfSquares();
                 sumSq = sumSq == null ? s : sumSq.add(s);
             }
             if (sumSq == null) return 0;

@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * OpenBLAS's {@code cblas_sgemm}, called through the FFM linker directly on the tensors' native memory: no copy,
@@ -39,8 +40,9 @@ public final class OpenBlas implements Blas {
         Linker linker = Linker.nativeLinker();
         // void cblas_sgemm(order, transA, transB, M, N, K, alpha, *A, lda, *B, ldb, beta, *C, ldc)
         sgemm = linker.downcallHandle(lib.find("cblas_sgemm").orElseThrow(),
+                // pointers passed as 64-bit integers (the same in the x86-64 and AArch64 C ABIs): no segment per call
                 FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
-                        ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT));
+                        JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_FLOAT, JAVA_LONG, JAVA_INT));
         MethodHandle setThreads = linker.downcallHandle(lib.find("openblas_set_num_threads").orElseThrow(),
                 FunctionDescriptor.ofVoid(JAVA_INT));
         MethodHandle getConfig = linker.downcallHandle(lib.find("openblas_get_config").orElseThrow(),
@@ -76,10 +78,11 @@ public final class OpenBlas implements Blas {
         }
     }
 
-    /** The address of float {@code offset} of a native segment (a slice shares memory, it copies nothing). */
-    private static MemorySegment at(MemorySegment s, long offset) {
+    /** The address of float {@code offset} of a live native segment (checkArguments has checked the bounds). */
+    private static long at(MemorySegment s, long offset) {
         if (!s.isNative())
             throw new IllegalArgumentException("OpenBLAS needs native memory segments, got a heap segment " + s);
-        return s.asSlice(offset * Float.BYTES);
+        if (!s.scope().isAlive()) throw new IllegalStateException("OpenBLAS operand's memory was already freed");
+        return s.address() + offset * Float.BYTES;
     }
 }

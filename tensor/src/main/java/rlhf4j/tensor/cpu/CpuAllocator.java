@@ -5,7 +5,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 
 /**
@@ -28,7 +27,10 @@ public final class CpuAllocator {
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     }
 
-    private static final HashMap<Long, ArrayDeque<Long>> cache = new HashMap<>();
+    /** Small blocks (up to {@link #SMALL_LIMIT}, 64-byte classes) in array-indexed stacks: no boxing, no hashing. */
+    private static final long SMALL_LIMIT = 64 << 10;
+    private static final LongStack[] small = new LongStack[(int) (SMALL_LIMIT / ALIGNMENT) + 1];
+    private static final HashMap<Long, LongStack> cache = new HashMap<>();
     private static long cachedBytes, liveBytes, mallocCalls;
 
     private CpuAllocator() {}
@@ -43,7 +45,7 @@ public final class CpuAllocator {
     /** Returns the address of a block of at least {@code bytes}; pair with {@link #free(long, long)}. */
     static synchronized long allocate(long bytes) {
         long size = roundUp(bytes);
-        ArrayDeque<Long> q = cache.get(size);
+        LongStack q = stackFor(size, false);
         liveBytes += size;
         if (q != null && !q.isEmpty()) {
             cachedBytes -= size;
@@ -67,7 +69,7 @@ public final class CpuAllocator {
         long size = roundUp(bytes);
         liveBytes -= size;
         if (cachedBytes + size <= CACHE_LIMIT) {
-            cache.computeIfAbsent(size, k -> new ArrayDeque<>()).push(address);
+            stackFor(size, true).push(address);
             cachedBytes += size;
         } else {
             release(address);
@@ -76,7 +78,8 @@ public final class CpuAllocator {
 
     /** Returns every cached block to the system. */
     public static synchronized void trim() {
-        for (ArrayDeque<Long> q : cache.values()) for (long a : q) release(a);
+        for (LongStack q : small) if (q != null) while (!q.isEmpty()) release(q.pop());
+        for (LongStack q : cache.values()) while (!q.isEmpty()) release(q.pop());
         cache.clear();
         cachedBytes = 0;
     }
@@ -89,6 +92,31 @@ public final class CpuAllocator {
 
     /** Number of times the system allocator was called (flat in a steady-state loop). */
     public static synchronized long mallocCalls() { return mallocCalls; }
+
+    /** The stack of cached blocks of one rounded size; null when none was ever made and {@code create} is false. */
+    private static LongStack stackFor(long size, boolean create) {
+        if (size <= SMALL_LIMIT) {
+            int i = (int) (size / ALIGNMENT);
+            if (small[i] == null && create) small[i] = new LongStack();
+            return small[i];
+        }
+        return create ? cache.computeIfAbsent(size, k -> new LongStack()) : cache.get(size);
+    }
+
+    /** A growable stack of addresses. */
+    private static final class LongStack {
+        private long[] items = new long[4];
+        private int size;
+
+        boolean isEmpty() { return size == 0; }
+
+        void push(long v) {
+            if (size == items.length) items = java.util.Arrays.copyOf(items, size * 2);
+            items[size++] = v;
+        }
+
+        long pop() { return items[--size]; }
+    }
 
     private static long malloc(long size) {
         try {

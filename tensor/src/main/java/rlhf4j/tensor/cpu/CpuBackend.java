@@ -61,6 +61,10 @@ public final class CpuBackend implements Backend {
         checkSameShape("copy", src, dst);
         MemorySegment s = seg(src), d = seg(dst);
         boolean fromF = src.dtype() == DType.F32, toF = dst.dtype() == DType.F32;
+        if (fromF == toF && dst.numel() <= Parallel.GRAIN && src.isContiguous() && dst.isContiguous()) {   // one bulk copy
+            MemorySegment.copy(s, src.offset() * 4, d, dst.offset() * 4, dst.numel() * 4);
+            return;
+        }
         Strided.Layout l = Strided.layout(src, dst);
         eachRow(l, new long[]{src.offset(), dst.offset()}, (off, n, st) -> {
             long si = off[0], di = off[1];
@@ -82,6 +86,11 @@ public final class CpuBackend implements Backend {
         boolean f = dst.dtype() == DType.F32;
         float fv = (float) value;
         int iv = (int) value;
+        long numel = dst.numel();
+        if (f && numel <= Parallel.GRAIN && dst.isContiguous()) {   // small and dense: one row, this thread
+            FastKernels.fillRow(d, dst.offset(), fv, (int) numel);
+            return;
+        }
         Strided.Layout l = Strided.layout(dst);
         eachRow(l, new long[]{dst.offset()}, (off, n, st) -> {
             long di = off[0];
@@ -139,6 +148,11 @@ public final class CpuBackend implements Backend {
         checkSameShape(op.name(), x, out);
         MemorySegment xs = seg(x), os = seg(out);
         float pf = (float) p;
+        long numel = out.numel();
+        if (numel <= Parallel.GRAIN && x.isContiguous() && out.isContiguous()) {   // small and dense: one row
+            FastKernels.unaryRow(op, xs, x.offset(), pf, os, out.offset(), (int) numel);
+            return;
+        }
         Strided.Layout l = Strided.layout(x, out);
         eachRow(l, new long[]{x.offset(), out.offset()}, (off, n, st) -> {
             long xi = off[0], oi = off[1];
@@ -155,6 +169,11 @@ public final class CpuBackend implements Backend {
         checkSameShape(op.name() + " backward", x, dx);
         MemorySegment xs = seg(x), ys = seg(y), dys = seg(dy), dxs = seg(dx);
         float pf = (float) p;
+        long numel = dx.numel();
+        if (numel <= Parallel.GRAIN && x.isContiguous() && y.isContiguous() && dy.isContiguous() && dx.isContiguous()) {
+            FastKernels.unaryBackwardRow(op, xs, x.offset(), ys, y.offset(), pf, dys, dy.offset(), dxs, dx.offset(), (int) numel);
+            return;
+        }
         Strided.Layout l = Strided.layout(x, y, dy, dx);
         eachRow(l, new long[]{x.offset(), y.offset(), dy.offset(), dx.offset()}, (off, n, st) -> {
             long xi = off[0], yi = off[1], gi = off[2], oi = off[3];
@@ -172,6 +191,7 @@ public final class CpuBackend implements Backend {
         checkSameShape(op.name(), a, out);
         checkSameShape(op.name(), b, out);
         MemorySegment as = seg(a), bs = seg(b), os = seg(out);
+        if (out.numel() <= Parallel.GRAIN && binarySmall(op, a, as, b, bs, out, os)) return;
         Strided.Layout l = Strided.layout(a, b, out);
         eachRow(l, new long[]{a.offset(), b.offset(), out.offset()}, (off, n, st) -> {
             long ai = off[0], bi = off[1], oi = off[2];
@@ -182,6 +202,43 @@ public final class CpuBackend implements Backend {
             for (int j = 0; j < n; j++, ai += st[0], bi += st[1], oi += st[2])
                 os.setAtIndex(F, oi, ScalarMath.binary(op, as.getAtIndex(F, ai), bs.getAtIndex(F, bi)));
         });
+    }
+
+    /** How an operand expanded to a dense output is laid out: dense, one last-dim row repeated, one value repeated. */
+    private enum Flat { DENSE, ROW, VALUE, OTHER }
+
+    private static Flat flat(Tensor t) {
+        if (t.isContiguous()) return Flat.DENSE;
+        int rank = t.dim();
+        boolean lastDense = t.stride(rank - 1) == 1;
+        for (int d = 0; d < rank - 1; d++) if (t.size(d) != 1 && t.stride(d) != 0) return Flat.OTHER;
+        return lastDense ? Flat.ROW : t.stride(rank - 1) == 0 || t.size(rank - 1) == 1 ? Flat.VALUE : Flat.OTHER;
+    }
+
+    /**
+     * A small binary op whose operands are each dense, a repeated last-dim row (a bias) or a repeated value, into a
+     * dense out: rows straight to {@link FastKernels#binaryRow} on this thread, with no layout or task. False when
+     * the operands are laid out otherwise (the general walk then runs).
+     */
+    private static boolean binarySmall(BinaryOp op, Tensor a, MemorySegment as, Tensor b, MemorySegment bs,
+                                       Tensor out, MemorySegment os) {
+        if (!out.isContiguous()) return false;
+        Flat fa = flat(a), fb = flat(b);
+        if (fa == Flat.OTHER || fb == Flat.OTHER) return false;
+        int n = (int) out.numel();
+        if (n == 0) return true;
+        if (fa != Flat.ROW && fb != Flat.ROW) {   // dense or one value each: one row
+            FastKernels.binaryRow(op, as, a.offset(), fa == Flat.DENSE ? 1 : 0, bs, b.offset(), fb == Flat.DENSE ? 1 : 0,
+                    os, out.offset(), n);
+            return true;
+        }
+        int c = out.size(-1);   // (rows, c)
+        for (int r = 0; r < n / c; r++) {
+            long row = (long) r * c;
+            FastKernels.binaryRow(op, as, a.offset() + (fa == Flat.DENSE ? row : 0), fa == Flat.VALUE ? 0 : 1,
+                    bs, b.offset() + (fb == Flat.DENSE ? row : 0), fb == Flat.VALUE ? 0 : 1, os, out.offset() + row, c);
+        }
+        return true;
     }
 
     @Override public void where(Tensor cond, Tensor a, Tensor b, Tensor out) {
@@ -222,6 +279,10 @@ public final class CpuBackend implements Backend {
             FastKernels.reduceColumns(op, seg(x), x.offset(), r, Math.toIntExact(rows), seg(out), out.offset());
             return;
         }
+        if (op != ReduceOp.ARGMAX && rows == 1 && x.isContiguous()) {   // everything into one value: no permuted copy
+            seg(out).setAtIndex(F, out.offset(), FastKernels.reduceLongRow(op, seg(x), x.offset(), r));
+            return;
+        }
         try (MemoryScope tmp = MemoryScope.open()) {
             Tensor xp = x.permute(order).contiguous();
             MemorySegment xs = seg(xp), os = seg(out);
@@ -234,6 +295,16 @@ public final class CpuBackend implements Backend {
                 FastKernels.reduceRows(op, xs, xo, rows, Math.toIntExact(r), os, oo);
             }
         }
+    }
+
+    @Override public void sumOfSquares(Tensor x, Tensor out) {
+        checkNumel("sumOfSquares out", out, 1);
+        requireOutput("sumOfSquares", out);
+        if (!x.isContiguous() || x.dtype() != DType.F32) {   // strided: square, then sum
+            Backend.super.sumOfSquares(x, out);
+            return;
+        }
+        seg(out).setAtIndex(F, out.offset(), FastKernels.sumOfSquaresLongRow(seg(x), x.offset(), x.numel()));
     }
 
     /** Index of the first maximum of each row (a NaN counts as the maximum). */

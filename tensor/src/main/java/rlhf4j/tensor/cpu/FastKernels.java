@@ -61,9 +61,11 @@ public final class FastKernels {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) acc = acc.max(load(x, o + j));
-        float m = acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
-        for (; j < n; j++) m = Math.max(m, get(x, o + j));
-        return m;
+        if (j < n) {   // the tail as one masked vector: lanes past n keep −∞
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            acc = acc.lanewise(MAX, FloatVector.fromMemorySegment(S, x, (o + j) << 2, ORDER, tail), tail);
+        }
+        return acc.reduceLanes(MAX);   // max is order-free (Math.max: NaN wins, +0 beats −0), so any order is fine
     }
 
     /**
@@ -87,6 +89,22 @@ public final class FastKernels {
             total += sumLanes(acc);
         }
         for (; j < n; j++) total += get(x, o + j);
+        return total;
+    }
+
+    /** Σ x[o + j]² over j < n: {@link #rowSum} of the squared floats, block for block, so the same bits. */
+    static double rowSumSquares(MemorySegment x, long o, int n) {
+        double total = 0;
+        int j = 0, bound = S.loopBound(n);
+        while (j < bound) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = Math.min(bound, j + BLOCK); j < end; j += L) acc = acc.add(square(load(x, o + j)));
+            total += sumLanes(acc);
+        }
+        for (; j < n; j++) {
+            float v = get(x, o + j);
+            total += v * v;
+        }
         return total;
     }
 
@@ -117,10 +135,11 @@ public final class FastKernels {
             }
             total += sumLanes(acc);
         }
-        for (; j < n; j++) {
-            float e = VectorMath.exp(get(x, o + j) - shift);
-            if (out != null) set(out, oo + j, e);
-            total += e;
+        if (j < n) {   // the tail's exps as one masked vector (lane for lane the scalar exp), summed in order as before
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, (o + j) << 2, ORDER, tail).sub(shift));
+            if (out != null) e.intoMemorySegment(out, (oo + j) << 2, ORDER, tail);
+            for (int k = 0; j < n; j++, k++) total += e.lane(k);
         }
         return total;
     }
@@ -129,7 +148,11 @@ public final class FastKernels {
     static void expRow(MemorySegment x, long xo, float shift, float g, MemorySegment out, long oo, int n) {
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) store(VectorMath.exp(load(x, xo + j).sub(shift)).mul(g), out, oo + j);
-        for (; j < n; j++) set(out, oo + j, VectorMath.exp(get(x, xo + j) - shift) * g);
+        if (j < n) {   // the tail as one masked vector: the same bits as the scalar exp, far cheaper for short rows
+            VectorMask<Float> tail = S.indexInRange(j, n);
+            VectorMath.exp(FloatVector.fromMemorySegment(S, x, (xo + j) << 2, ORDER, tail).sub(shift)).mul(g)
+                    .intoMemorySegment(out, (oo + j) << 2, ORDER, tail);
+        }
     }
 
     /** out[oo + j] = x[xo + j] · s over j < n (out may be x). */
@@ -803,12 +826,19 @@ public final class FastKernels {
      */
     public static void binaryRow(BinaryOp op, MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb,
                                  MemorySegment out, long oi, int n) {
-        FloatVector a0 = sa == 0 ? FloatVector.broadcast(S, get(a, ai)) : null;
-        FloatVector b0 = sb == 0 ? FloatVector.broadcast(S, get(b, bi)) : null;
-        int j = 0;
-        for (int bound = op == BinaryOp.POW ? 0 : S.loopBound(n); j < bound; j += L) {   // pow: scalar, as in unaryRow
-            FloatVector va = a0 != null ? a0 : load(a, ai + j), vb = b0 != null ? b0 : load(b, bi + j);
-            store(binary(op, va, vb), out, oi + j);
+        // one loop per stride pattern: a vector that may be null (or either of two) would be boxed by C2
+        int j = 0, bound = op == BinaryOp.POW ? 0 : S.loopBound(n);   // pow: scalar, as in unaryRow
+        if (sa != 0 && sb != 0) {
+            for (; j < bound; j += L) store(binary(op, load(a, ai + j), load(b, bi + j)), out, oi + j);
+        } else if (sb == 0 && sa != 0) {
+            FloatVector vb = FloatVector.broadcast(S, get(b, bi));
+            for (; j < bound; j += L) store(binary(op, load(a, ai + j), vb), out, oi + j);
+        } else if (sa == 0 && sb != 0) {
+            FloatVector va = FloatVector.broadcast(S, get(a, ai));
+            for (; j < bound; j += L) store(binary(op, va, load(b, bi + j)), out, oi + j);
+        } else if (bound > 0) {
+            FloatVector v = binary(op, FloatVector.broadcast(S, get(a, ai)), FloatVector.broadcast(S, get(b, bi)));
+            for (; j < bound; j += L) store(v, out, oi + j);
         }
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
     }
@@ -959,6 +989,18 @@ public final class FastKernels {
      * One long row reduced by several threads: each chunk reduces its part, then the chunk results are combined in
      * chunk order (sums in double), so the bits do not depend on timing.
      */
+    /**
+     * Σ x² over a long row, split into the chunks {@link #reduceLongRow} uses and added in chunk order: the bits of
+     * squaring into a tensor and summing that.
+     */
+    public static float sumOfSquaresLongRow(MemorySegment x, long xo, long n) {
+        double[] partial = new double[Parallel.chunks(n, 1)];
+        Parallel.forChunks(n, 1, (c, s, e) -> partial[c] = rowSumSquares(x, xo + s, (int) (e - s)));
+        double acc = 0;
+        for (double p : partial) acc += p;
+        return (float) acc;
+    }
+
     public static float reduceLongRow(rlhf4j.tensor.ReduceOp op, MemorySegment x, long xo, long n) {
         int chunks = Parallel.chunks(n, 1);
         double[] partial = new double[chunks];
