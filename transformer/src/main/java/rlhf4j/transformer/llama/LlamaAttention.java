@@ -27,10 +27,10 @@ public final class LlamaAttention extends Module {
     }
 
     /** x (B, T, C) → (B, T, C); rope holds the rotary tables of these tokens' positions. */
-    Variable forward(Variable x, Rotary rotary, Variable[] rope, Tensor keyBias, KvCache cache, int layer) {
+    Variable forward(Variable x, Rotary rotary, Rotary.Tables rope, Tensor keyBias, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
-        Variable q = rotary.apply(q_proj.forward(x).view(b, t, nHeads, headSize), rope);     // (B, T, nh, hs)
-        Variable k = rotary.apply(k_proj.forward(x).view(b, t, nKvHeads, headSize), rope);   // (B, T, nkv, hs)
+        Variable q = rotary.apply(q_proj.forward(x).view(b, t, nHeads, headSize), rope.queries());     // (B, T, nh, hs)
+        Variable k = rotary.apply(k_proj.forward(x).view(b, t, nKvHeads, headSize), rope.keys());   // (B, T, nkv, hs)
         Variable v = v_proj.forward(x).view(b, t, nKvHeads, headSize);                       // (B, T, nkv, hs)
         q = q.transpose(1, 2);                                                               // (B, nh, T, hs)
         k = k.transpose(1, 2);                                                               // (B, nkv, T, hs)
