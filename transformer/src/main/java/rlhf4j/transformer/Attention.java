@@ -35,9 +35,9 @@ public final class Attention {
             k = padKeys(k, w - s);                                                  // (B, nKv, W, hs)
             v = padKeys(v, w - s);                                                  // (B, nKv, W, hs)
         }
-        // the G query heads that share a key head become G·T rows of one product; 1/√hs scales the queries (hs values
-        // each) rather than the scores (W each), in the copy that lays them out as those rows
-        Variable qg = q.mul(1.0 / Math.sqrt(hs)).reshape(b, nKv, g * t, hs);       // (B, nKv, G·T, hs)
+        // the G query heads that share a key head become G·T rows of one product (a view when T = 1, decoding);
+        // 1/√hs scales the queries once they are dense (hs values each) rather than the scores (W each)
+        Variable qg = q.reshape(b, nKv, g * t, hs).mul(1.0 / Math.sqrt(hs));       // (B, nKv, G·T, hs)
         Variable scores = qg.matmul(k.mT()).view(b, nKv, g, t, w);                 // (B, nKv, G, T, W)
         Tensor bias = scoreBias(keyBias, b, t, s, w, q.value().device());        // (B | 1, 1, 1, T | 1, W)
         if (bias != null) scores = scores.add(bias);                               // padding and the future are never attended
