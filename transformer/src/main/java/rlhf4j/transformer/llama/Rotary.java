@@ -58,21 +58,23 @@ public final class Rotary {
     }
 
     /**
-     * The (cos, sin) rows of the given positions I32 (B, T) repeated over {@code heads}, each (B, T, heads, hs) and
-     * dense: the same values as {@link #tables(Tensor)}, but x · cos is then one flat product instead of a row of
-     * hs per head (which costs far more than its arithmetic when hs is small).
+     * The (cos, sin) rows of the given positions I32 (B, T) for x laid out head by head, (B, heads, T, hs), each
+     * table (B, heads, T, hs) and dense: the same values as {@link #tables(Tensor)}, but x · cos is then one flat
+     * product instead of a row of hs per head (which costs far more than its arithmetic when hs is small).
      */
     public Variable[] tables(Tensor positions, int heads) {
         int[] pos = positions.toIntArray();
         int b = positions.size(0), t = positions.size(1);
         float[] c = new float[pos.length * heads * headSize], s = new float[c.length];
-        for (int i = 0; i < pos.length; i++)
-            for (int h = 0; h < heads; h++) {
-                System.arraycopy(cosRows, pos[i] * headSize, c, (i * heads + h) * headSize, headSize);
-                System.arraycopy(sinRows, pos[i] * headSize, s, (i * heads + h) * headSize, headSize);
-            }
-        return new Variable[]{Variable.constant(Tensor.of(c, b, t, heads, headSize).to(device)),
-                Variable.constant(Tensor.of(s, b, t, heads, headSize).to(device))};
+        for (int r = 0; r < b; r++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < t; i++) {
+                    int from = pos[r * t + i] * headSize, to = ((r * heads + h) * t + i) * headSize;
+                    System.arraycopy(cosRows, from, c, to, headSize);
+                    System.arraycopy(sinRows, from, s, to, headSize);
+                }
+        return new Variable[]{Variable.constant(Tensor.of(c, b, heads, t, headSize).to(device)),
+                Variable.constant(Tensor.of(s, b, heads, t, headSize).to(device))};
     }
 
     /** The dense tables of one pass, for the query heads and for the key heads (shared when as many). */
@@ -84,7 +86,10 @@ public final class Rotary {
         return new Tables(q, keyHeads == queryHeads ? q : tables(positions, keyHeads));
     }
 
-    /** x (B, T, nHeads, hs) rotated by the given tables (either form): x · cos + rot(x) · sin. */
+    /**
+     * x rotated by the given tables: x · cos + rot(x) · sin; x (B, T, nHeads, hs) for {@link #tables(Tensor)}, or
+     * (B, nHeads, T, hs) for {@link #tables(Tensor, int)}.
+     */
     public Variable apply(Variable x, Variable[] cosSin) {
         return x.mul(cosSin[0]).add(rotate(x).mul(cosSin[1]));
     }

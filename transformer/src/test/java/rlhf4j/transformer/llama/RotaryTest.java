@@ -42,10 +42,12 @@ class RotaryTest {
                 Variable x = Variable.constant(Tensor.randn(5, 2, 5, 3, 8));                 // (B, T, nh, hs)
                 Tensor pos = Tensor.ofInts(new int[]{0, 0, 1, 2, 3, 9, 10, 11, 12, 15}, 2, 5);
                 Rotary.Tables dense = rope.tables(pos, 3, 1);
-                assertArrayEquals(new int[]{2, 5, 3, 8}, dense.queries()[0].shape());
-                assertArrayEquals(new int[]{2, 5, 1, 8}, dense.keys()[1].shape());
-                // the same products and sums, element by element: bit-equal
-                assertArrayEquals(rope.apply(x, rope.tables(pos)).value().toFloatArray(), rope.apply(x, dense.queries()).value().toFloatArray(), 0f);
+                assertArrayEquals(new int[]{2, 3, 5, 8}, dense.queries()[0].shape());     // (B, nh, T, hs)
+                assertArrayEquals(new int[]{2, 1, 5, 8}, dense.keys()[1].shape());
+                // the same products and sums, element by element, in the head-major layout: bit-equal
+                float[] broadcast = rope.apply(x, rope.tables(pos)).value().transpose(1, 2).contiguous().toFloatArray();
+                float[] headMajor = rope.apply(x.transpose(1, 2).contiguous(), dense.queries()).value().toFloatArray();
+                assertArrayEquals(broadcast, headMajor, 0f);
             }
     }
 }
