@@ -42,8 +42,13 @@ public final class CompletionLogProbs {
 
     /** log π(y_t) (b, N) of a minibatch's completion tokens under a model without heads, at temperature τ. */
     public static Variable of(TransformerModel model, Minibatch x, double temperature) {
+        return gather(logSoftmax(model, x, temperature), x.completionIds());                                           // (b, N)
+    }
+
+    /** log softmax(z/τ) (b, N, V) of a model without heads at the columns that predict the completion. */
+    public static Variable logSoftmax(TransformerModel model, Minibatch x, double temperature) {
         Variable hidden = model.hidden(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, C)
         Variable logits = model.logits(hidden.narrow(1, firstColumn(x), x.n()));                                       // (b, N, V)
-        return gather(atTemperature(logits, temperature).logSoftmax(), x.completionIds());                             // (b, N)
+        return atTemperature(logits, temperature).logSoftmax();                                                        // (b, N, V)
     }
 }
