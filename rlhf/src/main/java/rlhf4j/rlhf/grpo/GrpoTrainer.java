@@ -342,8 +342,7 @@ public final class GrpoTrainer {
 
     /** log softmax(z/τ) (b, N, V) of the policy at the columns that predict the completion. */
     private Variable logSoftmax(Minibatch x) {
-        Variable logits = policy.trunk.forward(onDevice(x.ids()), onDevice(x.mask()));                                 // (b, T, V)
-        return CompletionLogProbs.completionLogits(logits, x.promptLength(), x.n(), cfg.sampling().temperature()).logSoftmax();
+        return CompletionLogProbs.logSoftmax(policy.trunk, x, cfg.sampling().temperature());                           // (b, N, V)
     }
 
     private static void zeroPadding(float[] x, float[] mask) {

@@ -9,17 +9,24 @@ import rlhf4j.transformer.TransformerModel;
  * prompt + completion batch. Token i of the completion (column P + i) is predicted by the logits at column
  * P − 1 + i, so the completion's N predictions are columns P − 1 .. P + N − 2. The distribution is
  * softmax(logits / temperature): the one the tokens were sampled from, so that ratio = 1 before any update.
- * These are {@link rlhf4j.transformer.generate.TokenLogProbs} restricted to the completion's columns (the prompt's
- * log-softmax over V is never computed), with the entropy from the same log-softmax.
+ * These are {@link rlhf4j.transformer.generate.TokenLogProbs} restricted to the completion's columns (the LM head
+ * runs on those N columns only: the prompt's logits are never computed), with the entropy from the same log-softmax.
  */
 public final class CompletionLogProbs {
     private CompletionLogProbs() {}
 
     /** The logits (B, T, V) that predict the completion → (B, N, V), divided by the temperature. */
     public static Variable completionLogits(Variable logits, int promptLength, int n, double temperature) {
-        Variable cols = logits.narrow(1, promptLength - 1, n);                            // (B, N, V)
-        return temperature == 1.0 ? cols : cols.div(temperature);
+        return atTemperature(logits.narrow(1, promptLength - 1, n), temperature);         // (B, N, V)
     }
+
+    /** Logits already cut to the completion's columns (B, N, V), divided by the temperature. */
+    public static Variable atTemperature(Variable logits, double temperature) {
+        return temperature == 1.0 ? logits : logits.div(temperature);
+    }
+
+    /** The first of the N columns whose logits predict the completion: P − 1. */
+    public static int firstColumn(Minibatch x) { return x.promptLength() - 1; }
 
     /** log π(token) for each completion token: logp (B, N, V) gathered at ids (B, N) → (B, N). */
     public static Variable gather(Variable logp, Tensor completionIds) {
@@ -35,8 +42,13 @@ public final class CompletionLogProbs {
 
     /** log π(y_t) (b, N) of a minibatch's completion tokens under a model without heads, at temperature τ. */
     public static Variable of(TransformerModel model, Minibatch x, double temperature) {
-        Variable logits = model.forward(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, V)
-        Variable logp = completionLogits(logits, x.promptLength(), x.n(), temperature).logSoftmax();                    // (b, N, V)
-        return gather(logp, x.completionIds());                                                                        // (b, N)
+        return gather(logSoftmax(model, x, temperature), x.completionIds());                                           // (b, N)
+    }
+
+    /** log softmax(z/τ) (b, N, V) of a model without heads at the columns that predict the completion. */
+    public static Variable logSoftmax(TransformerModel model, Minibatch x, double temperature) {
+        Variable hidden = model.hidden(x.ids().to(model.device()), x.mask().to(model.device()));                       // (b, T, C)
+        Variable logits = model.logits(hidden.narrow(1, firstColumn(x), x.n()));                                       // (b, N, V)
+        return atTemperature(logits, temperature).logSoftmax();                                                        // (b, N, V)
     }
 }

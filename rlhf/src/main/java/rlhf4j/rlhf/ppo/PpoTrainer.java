@@ -522,13 +522,13 @@ public final class PpoTrainer {
 
     /**
      * The policy's (and critic's) pass over a minibatch: log π(y_t) = log softmax(z_t/τ)[y_t] with z_t the logits at
-     * the column predicting y_t, H_t = −Σ_v p·log p there, and V_t read at the same column. Entropy keeps its graph
-     * only when withEntropyGrad.
+     * the column predicting y_t (the LM head runs on those N columns only), H_t = −Σ_v p·log p there, and V_t read at
+     * the same column. Entropy keeps its graph only when withEntropyGrad.
      */
     private Forward forward(Minibatch x, boolean withEntropyGrad) {
-        HeadedModel.Outputs o = models.policy().forward(onDevice(x.ids()), onDevice(x.mask()));
-        Variable logp = CompletionLogProbs.completionLogits(o.logits(), x.promptLength(), x.n(), cfg.sampling().temperature())
-                .logSoftmax();                                                                                           // (b, N, V)
+        HeadedModel.Outputs o = models.policy().forward(onDevice(x.ids()), onDevice(x.mask()),
+                CompletionLogProbs.firstColumn(x), x.n());                                                      // logits (b, N, V)
+        Variable logp = CompletionLogProbs.atTemperature(o.logits(), cfg.sampling().temperature()).logSoftmax();     // (b, N, V)
         Variable logProbs = CompletionLogProbs.gather(logp, x.completionIds());                                         // (b, N)
         Variable entropy = CompletionLogProbs.entropy(withEntropyGrad ? logp : logp.detach());                         // (b, N)
         Variable allValues = models.valueModel() == null ? o.values()

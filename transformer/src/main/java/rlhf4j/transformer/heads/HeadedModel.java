@@ -33,8 +33,17 @@ public final class HeadedModel extends Module {
 
     /** ids (B, T), mask (B, T) or null. */
     public Outputs forward(Tensor ids, Tensor mask) {
+        return forward(ids, mask, 0, ids.size(1));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor)}, with the LM head applied only to columns [from, from + n): logits
+     * (B, n, V), the other heads as there. The LM head is the widest layer; columns nobody reads cost it for nothing.
+     */
+    public Outputs forward(Tensor ids, Tensor mask, int from, int n) {
         Variable h = trunk.hidden(ids, mask);                                     // (B, T, C)
-        return new Outputs(h, lmHead ? trunk.logits(h) : null, valueHead == null ? null : valueHead.forward(h),
+        Variable logits = !lmHead ? null : trunk.logits(n == h.size(1) ? h : h.narrow(1, from, n));   // (B, n, V)
+        return new Outputs(h, logits, valueHead == null ? null : valueHead.forward(h),
                 sequenceHead == null ? null : sequenceHead.forward(h, mask));
     }
 }

@@ -92,7 +92,7 @@ public final class Llama extends TransformerModel {
     @Override public Variable forward(Tensor ids, Tensor positions, Tensor keyBias, KvCache cache) {
         checkIds(ids);
         Variable x = model.embed_tokens.forward(ids);                           // (B, T, C)
-        Variable[] rope = rotary.tables(positions);                             // 2 × (B, T, 1, hs)
+        Rotary.Tables rope = rotary.tables(positions, config.nHeads(), config.nKvHeads());    // 2 × (B, T, nh | nkv, hs)
         for (LlamaBlock layer : model.layers) x = layer.forward(x, rotary, rope, keyBias, cache);   // (B, T, C)
         if (cache != null) cache.advance(ids.size(1));
         return model.norm.forward(x);                                           // (B, T, C)

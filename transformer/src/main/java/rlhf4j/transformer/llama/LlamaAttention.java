@@ -27,19 +27,26 @@ public final class LlamaAttention extends Module {
     }
 
     /** x (B, T, C) → (B, T, C); rope holds the rotary tables of these tokens' positions. */
-    Variable forward(Variable x, Rotary rotary, Variable[] rope, Tensor keyBias, KvCache cache, int layer) {
+    Variable forward(Variable x, Rotary rotary, Rotary.Tables rope, Tensor keyBias, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
-        Variable q = rotary.apply(q_proj.forward(x).view(b, t, nHeads, headSize), rope);     // (B, T, nh, hs)
-        Variable k = rotary.apply(k_proj.forward(x).view(b, t, nKvHeads, headSize), rope);   // (B, T, nkv, hs)
-        Variable v = v_proj.forward(x).view(b, t, nKvHeads, headSize);                       // (B, T, nkv, hs)
-        q = q.transpose(1, 2);                                                               // (B, nh, T, hs)
-        k = k.transpose(1, 2);                                                               // (B, nkv, T, hs)
-        v = v.transpose(1, 2);                                                               // (B, nkv, T, hs)
+        Variable q = rotary.apply(headMajor(q_proj.forward(x), nHeads), rope.queries());     // (B, nh, T, hs)
+        Variable k = rotary.apply(headMajor(k_proj.forward(x), nKvHeads), rope.keys());     // (B, nkv, T, hs)
+        Variable v = v_proj.forward(x).view(b, t, nKvHeads, headSize).transpose(1, 2);      // (B, nkv, T, hs)
         if (cache != null) {
             Variable[] kv = cache.append(layer, k, v);                                       // 2 × (B, nkv, S, hs)
             k = kv[0];
             v = kv[1];
         }
         return o_proj.forward(Attention.causalSelfAttention(q, k, v, keyBias, null));        // (B, T, C)
+    }
+
+    /**
+     * A projection (B, T, heads·hs) laid out head by head, (B, heads, T, hs) and dense, before the rotation: the
+     * rotation's products and their gradients then run over dense rows (the gradient arrives in this layout), and
+     * attention reads the queries as they are.
+     */
+    private Variable headMajor(Variable projected, int heads) {
+        int b = projected.size(0), t = projected.size(1);
+        return projected.view(b, t, heads, headSize).transpose(1, 2).contiguous();          // (B, heads, T, hs)
     }
 }

@@ -25,7 +25,7 @@ public final class LlamaBlock extends Module {
     }
 
     /** x (B, T, C) → (B, T, C). */
-    Variable forward(Variable x, Rotary rotary, Variable[] rope, Tensor keyBias, KvCache cache) {
+    Variable forward(Variable x, Rotary rotary, Rotary.Tables rope, Tensor keyBias, KvCache cache) {
         x = x.add(self_attn.forward(input_layernorm.forward(x), rotary, rope, keyBias, cache, layer));   // (B, T, C)
         return x.add(mlp.forward(post_attention_layernorm.forward(x)));                                  // (B, T, C)
     }

@@ -21,6 +21,8 @@ public final class Rotary {
     private final int headSize;
     private final Variable cos, sin;   // (maxPositions, hs) constants, each pair's value on both features
     private final Variable rot;        // (hs, hs) constant: x R maps each pair (a, b) to (−b, a)
+    private final float[] cosRows, sinRows;   // the same tables on the host, (maxPositions, hs)
+    private final Device device;
 
     public Rotary(int headSize, int maxPositions, double theta, RopeLayout layout, Device device) {
         this.layout = layout;
@@ -42,6 +44,9 @@ public final class Rotary {
             r[b * headSize + a] = -1;                                           // out[a] = −x[b]
             r[a * headSize + b] = 1;                                            // out[b] = x[a]
         }
+        this.cosRows = c;
+        this.sinRows = s;
+        this.device = device;
         rot = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(r, headSize, headSize).to(device)));
         cos = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(c, maxPositions, headSize).to(device)));
         sin = Variable.constant(MemoryScope.unscoped(() -> Tensor.of(s, maxPositions, headSize).to(device)));
@@ -52,7 +57,39 @@ public final class Rotary {
         return new Variable[]{Functional.embedding(cos, positions).unsqueeze(2), Functional.embedding(sin, positions).unsqueeze(2)};
     }
 
-    /** x (B, T, nHeads, hs) rotated by the given tables: x · cos + rot(x) · sin. */
+    /**
+     * The (cos, sin) rows of the given positions I32 (B, T) for x laid out head by head, (B, heads, T, hs), each
+     * table (B, heads, T, hs) and dense: the same values as {@link #tables(Tensor)}, but x · cos is then one flat
+     * product instead of a row of hs per head (which costs far more than its arithmetic when hs is small).
+     */
+    public Variable[] tables(Tensor positions, int heads) {
+        int[] pos = positions.toIntArray();
+        int b = positions.size(0), t = positions.size(1);
+        float[] c = new float[pos.length * heads * headSize], s = new float[c.length];
+        for (int r = 0; r < b; r++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < t; i++) {
+                    int from = pos[r * t + i] * headSize, to = ((r * heads + h) * t + i) * headSize;
+                    System.arraycopy(cosRows, from, c, to, headSize);
+                    System.arraycopy(sinRows, from, s, to, headSize);
+                }
+        return new Variable[]{Variable.constant(Tensor.of(c, b, heads, t, headSize).to(device)),
+                Variable.constant(Tensor.of(s, b, heads, t, headSize).to(device))};
+    }
+
+    /** The dense tables of one pass, for the query heads and for the key heads (shared when as many). */
+    public record Tables(Variable[] queries, Variable[] keys) {}
+
+    /** {@link #tables(Tensor, int)} for queries and keys of grouped-query attention. */
+    public Tables tables(Tensor positions, int queryHeads, int keyHeads) {
+        Variable[] q = tables(positions, queryHeads);
+        return new Tables(q, keyHeads == queryHeads ? q : tables(positions, keyHeads));
+    }
+
+    /**
+     * x rotated by the given tables: x · cos + rot(x) · sin; x (B, T, nHeads, hs) for {@link #tables(Tensor)}, or
+     * (B, nHeads, T, hs) for {@link #tables(Tensor, int)}.
+     */
     public Variable apply(Variable x, Variable[] cosSin) {
         return x.mul(cosSin[0]).add(rotate(x).mul(cosSin[1]));
     }

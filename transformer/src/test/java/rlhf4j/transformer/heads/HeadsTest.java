@@ -36,6 +36,16 @@ class HeadsTest {
         }
     }
 
+    @Test void logitsOfSomeColumnsAreThoseColumnsOfTheFullLogits() {
+        try (var s = MemoryScope.open()) {
+            Tensor i = Tensor.ofInts(ids, 2, 4), m = Tensor.ofInts(mask, 2, 4);
+            HeadedModel.Outputs all = model.forward(i, m), some = model.forward(i, m, 1, 2);
+            assertArrayEquals(new int[]{2, 2, 30}, some.logits().shape());
+            assertArrayEquals(all.logits().narrow(1, 1, 2).contiguous().value().toFloatArray(), some.logits().value().toFloatArray(), 1e-5f);
+            assertArrayEquals(all.values().value().toFloatArray(), some.values().value().toFloatArray(), 0f);
+        }
+    }
+
     @Test void rewardGradientReachesOnlyTheLastRealToken() {
         try (var s = MemoryScope.open()) {
             SequenceHead reward = new SequenceHead(16, 1, 9, Device.CPU);

@@ -34,4 +34,20 @@ class RotaryTest {
             }
         }
     }
+
+    @Test void denseTablesRotateAsTheBroadcastOnes() {
+        for (RopeLayout layout : RopeLayout.values())
+            try (var s = MemoryScope.open()) {
+                Rotary rope = new Rotary(8, 16, 10000, layout, Device.CPU);
+                Variable x = Variable.constant(Tensor.randn(5, 2, 5, 3, 8));                 // (B, T, nh, hs)
+                Tensor pos = Tensor.ofInts(new int[]{0, 0, 1, 2, 3, 9, 10, 11, 12, 15}, 2, 5);
+                Rotary.Tables dense = rope.tables(pos, 3, 1);
+                assertArrayEquals(new int[]{2, 3, 5, 8}, dense.queries()[0].shape());     // (B, nh, T, hs)
+                assertArrayEquals(new int[]{2, 1, 5, 8}, dense.keys()[1].shape());
+                // the same products and sums, element by element, in the head-major layout: bit-equal
+                float[] broadcast = rope.apply(x, rope.tables(pos)).value().transpose(1, 2).contiguous().toFloatArray();
+                float[] headMajor = rope.apply(x.transpose(1, 2).contiguous(), dense.queries()).value().toFloatArray();
+                assertArrayEquals(broadcast, headMajor, 0f);
+            }
+    }
 }
