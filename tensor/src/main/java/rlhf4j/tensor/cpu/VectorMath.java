@@ -55,7 +55,7 @@ public final class VectorMath {
         FloatVector p = r.fma(E7, E6).fma(r, c(E5)).fma(r, c(E4)).fma(r, c(E3)).fma(r, c(E2)).fma(r, c(1f)).fma(r, c(1f));
         // the integer n read from shifted's low mantissa bits (shifted is in [2²³, 2²⁴)): the same k as (int) n, without
         // a float-to-int conversion, which C2 on AVX2 recompiles into a slow path (30× slower) after warm-up
-        IntVector k = ((IntVector) shifted.reinterpretAsInts()).sub(ROUNDER_BITS);
+        IntVector k = ints(shifted).sub(ROUNDER_BITS);
         IntVector k1 = k.lanewise(VectorOperators.ASHR, 1), k2 = k.sub(k1);
         return p.mul(pow2(k1)).mul(pow2(k2));
     }
@@ -79,8 +79,16 @@ public final class VectorMath {
 
     /** 2ᵏ for −126 ≤ k ≤ 127, written straight into the exponent bits. */
     static FloatVector pow2(IntVector k) {
-        return k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return floats(k.add(127).lanewise(VectorOperators.LSHL, 23));
     }
+
+    /**
+     * The bits of x as ints, and back. reinterpretShape to a constant species, not reinterpretAs*(), which derives its
+     * target species at run time: C2 cannot intrinsify that, and every op on the result then runs lane by lane.
+     */
+    static IntVector ints(FloatVector x) { return (IntVector) x.reinterpretShape(IS, 0); }
+
+    static FloatVector floats(IntVector x) { return (FloatVector) x.reinterpretShape(S, 0); }
 
     static float pow2(int k) { return Float.intBitsToFloat((k + 127) << 23); }
 
@@ -99,10 +107,10 @@ public final class VectorMath {
     public static FloatVector log(FloatVector x) {
         VectorMask<Float> tiny = x.compare(VectorOperators.LT, 0x1p-126f);
         FloatVector xs = x.blend(x.mul(0x1p25f), tiny);
-        IntVector ix = xs.reinterpretAsInts().add(0x3f800000 - SQRT_HALF_BITS);
+        IntVector ix = ints(xs).add(0x3f800000 - SQRT_HALF_BITS);
         FloatVector e = (FloatVector) ix.lanewise(VectorOperators.ASHR, 23).sub(127).convert(VectorOperators.I2F, 0);
         e = e.blend(e.sub(25f), tiny);
-        FloatVector m = ix.and(0x007fffff).add(SQRT_HALF_BITS).reinterpretAsFloats();
+        FloatVector m = floats(ix.and(0x007fffff).add(SQRT_HALF_BITS));
         FloatVector f = m.sub(1f);
         FloatVector s = f.div(f.add(2f));
         FloatVector z = s.mul(s);
