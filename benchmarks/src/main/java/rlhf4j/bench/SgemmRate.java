@@ -3,20 +3,24 @@ package rlhf4j.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import rlhf4j.tensor.blas.Blas;
 import rlhf4j.tensor.blas.OpenBlas;
 
 /**
  * The practical FP32 limit of this machine, measured in the same run as what is compared with it: raw OpenBLAS
  * SGEMM C = A·B of n × n matrices on all cores, 2n³ FLOP per call, the best of a few timed calls after a warm-up.
+ *
+ * @param gflops  the best rate, GFLOP/s
+ * @param library OpenBLAS's description (version, the kernel it chose for this CPU, threads)
  */
-final class SgemmRate {
-    private SgemmRate() {}
+record SgemmRate(double gflops, String library) {
 
-    /** GFLOP/s of the best of {@code calls} SGEMMs of size n (after two untimed ones). */
-    static double measure(int n, int calls) {
-        Blas blas = new OpenBlas(Runtime.getRuntime().availableProcessors());
-        try (Arena arena = Arena.ofConfined()) {
+    /** The best of {@code calls} SGEMMs of size n (after two untimed ones). */
+    static SgemmRate measure(int n, int calls) {
+        OpenBlas blas = new OpenBlas(Runtime.getRuntime().availableProcessors());
+        String library = blas.describe();
+        // shared, not confined: segments of a second scope kind beside the tensors' make the JIT's profile of the
+        // kernels' memory accesses polymorphic, which measured AdamW's fused kernel 50× slower for the whole run
+        try (Arena arena = Arena.ofShared()) {
             long bytes = (long) n * n * Float.BYTES;
             MemorySegment a = arena.allocate(bytes, 64), b = arena.allocate(bytes, 64), c = arena.allocate(bytes, 64);
             for (long i = 0; i < (long) n * n; i++) {
@@ -29,7 +33,9 @@ final class SgemmRate {
                 blas.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
                 if (k >= 2) best = Math.min(best, System.nanoTime() - t0);
             }
-            return 2.0 * n * n * n / best;                     // FLOP per ns = GFLOP/s
+            return new SgemmRate(2.0 * n * n * n / best, library);          // FLOP per ns = GFLOP/s
+        } finally {
+            new OpenBlas();   // the thread count is the library's global: back to the backend's setting
         }
     }
 }
