@@ -10,14 +10,16 @@ import rlhf4j.tensor.blas.OpenBlas;
  * SGEMM C = A·B of n × n matrices on all cores, 2n³ FLOP per call, the best of a few timed calls after a warm-up.
  *
  * @param gflops  the best rate, GFLOP/s
- * @param library OpenBLAS's description (version, the kernel it chose for this CPU, threads)
+ * @param library OpenBLAS's description (version, the kernel it chose for this CPU, threads), and the
+ *                environment's OPENBLAS_CORETYPE when that forced the kernel (an AVX2 one halves SGEMM on AVX-512)
  */
 record SgemmRate(double gflops, String library) {
 
     /** The best of {@code calls} SGEMMs of size n (after two untimed ones). */
     static SgemmRate measure(int n, int calls) {
         OpenBlas blas = new OpenBlas(Runtime.getRuntime().availableProcessors());
-        String library = blas.describe();
+        String forced = System.getenv("OPENBLAS_CORETYPE");              // overrides OpenBLAS's own CPU detection
+        String library = blas.describe() + (forced != null ? ", kernel forced by OPENBLAS_CORETYPE=" + forced : "");
         // shared, not confined: segments of a second scope kind beside the tensors' make the JIT's profile of the
         // kernels' memory accesses polymorphic, which measured AdamW's fused kernel 50× slower for the whole run
         try (Arena arena = Arena.ofShared()) {
