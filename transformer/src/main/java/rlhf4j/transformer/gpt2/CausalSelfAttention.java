@@ -30,7 +30,7 @@ public final class CausalSelfAttention extends Module {
     /** x (B, T, C) → (B, T, C); see {@link Gpt2#forward} for keyBias and cache. */
     Variable forward(Variable x, Tensor keyBias, KvCache cache, int layer) {
         int b = x.size(0), t = x.size(1);
-        if (cache == null && attnDropout.p == 0)                                  // training: one fused op
+        if (cache == null && attnDropout.p == 0)                                  // a whole sequence: one fused op
             return residDropout.forward(c_proj.forward(QkvAttention.apply(c_attn.forward(x), nHead, keyBias)));
         Variable[] qkv = c_attn.forward(x).chunk(3, 2);                          // 3 × (B, T, C), views
         Variable q = qkv[0].view(b, t, nHead, headSize).transpose(1, 2);         // (B, nh, T, hs)
