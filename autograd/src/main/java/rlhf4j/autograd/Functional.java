@@ -96,9 +96,7 @@ public final class Functional {
         Tensor losses = Tensor.empty(DType.F32, l2.device(), n);                             // (N)
         Tensor logsumexp = Tensor.empty(DType.F32, l2.device(), n);                          // (N)
         l2.backend().crossEntropy(l2, t1, ignoreIndex, losses, logsumexp);
-        // rows kept = |target − ignoreIndex| > ½, counted on the device (no host sync); at least 1 to avoid 0/0
-        Tensor kept = t1.to(DType.F32).add(-ignoreIndex).abs().unary(UnaryOp.GT_SCALAR, 0.5);
-        Tensor count = kept.sum().unary(UnaryOp.CLAMP_MIN, 1);                              // ()
+        Tensor count = countedRows(t1, ignoreIndex);                                          // ()
         Tensor loss = losses.sum().div(count);                                               // ()
         return Variable.fromOp("crossEntropy", loss, dy -> logits.accumulateGrad(() -> {
             Tensor dlosses = dy.div(count).expand(n).contiguous();                           // (N)
@@ -106,6 +104,13 @@ public final class Functional {
             dl.backend().crossEntropyBackward(l2, t1, ignoreIndex, logsumexp, dlosses, dl);
             return dl.view(logits.shape());
         }), logits);
+    }
+
+    /** () the number of targets (N) that are not ignoreIndex, at least 1 (so a mean over none is 0, not 0/0). */
+    static Tensor countedRows(Tensor targets, int ignoreIndex) {
+        // kept = |target − ignoreIndex| > ½, counted on the device (no host sync)
+        Tensor kept = targets.to(DType.F32).add(-ignoreIndex).abs().unary(UnaryOp.GT_SCALAR, 0.5);
+        return kept.sum().unary(UnaryOp.CLAMP_MIN, 1);
     }
 
     /**

@@ -535,8 +535,19 @@ public sealed class Variable permits Parameter {
             // each gradient is produced in its operand's own layout (row- or column-major), so a transposed
             // weight view (Linear's Wᵀ) gets a gradient that lands in W's buffer with a contiguous add
             a.accumulateGrad(() -> isTransposed(a.value) ? b.value.matmul(dy.mT()).mT() : dy.matmul(b.value.mT()));
-            b.accumulateGrad(() -> isTransposed(b.value) ? dy.mT().matmul(a.value).mT() : a.value.mT().matmul(dy));
+            if (b.leaf && b.requiresGrad && a.dim() == 2 && b.dim() == 2) accumulateProduct(b, a.value.mT(), dy);
+            else b.accumulateGrad(() -> isTransposed(b.value) ? dy.mT().matmul(a.value).mT() : a.value.mT().matmul(dy));
         }, a, b);
+    }
+
+    /**
+     * leaf.grad += x @ y with the GEMM's accumulate flag (beta = 1): a weight's gradient lands in its long-lived
+     * buffer without a temporary product and a second pass to add it.
+     */
+    static void accumulateProduct(Variable leaf, Tensor x, Tensor y) {
+        Tensor sink = leaf.gradSink();                                               // (M, N), +=
+        sink.backend().matmul(x, y, sink, true);
+        leaf.commitGradSink(sink);
     }
 
     /** Column-major in its last two dims (a transposed view of a contiguous matrix). */

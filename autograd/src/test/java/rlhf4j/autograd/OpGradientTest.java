@@ -83,6 +83,14 @@ class OpGradientTest {
         check.check("matmul narrowed", v -> v[0].matmul(v[1]), randn(37, 3, 9).narrow(1, 3, 4), randn(38, 4, 2));
     }
 
+    /** A weight in two products: the second GEMM accumulates into the gradient buffer the first one wrote. */
+    @Test void matmulWeightUsedTwiceAccumulates() {
+        check.check("shared weight", v -> v[0].matmul(v[1]).add(v[2].matmul(v[1]).mul(2)),
+                randn(51, 3, 4), randn(52, 4, 2), randn(53, 3, 4));
+        check.check("folded 3d @ shared weight", v -> v[0].matmul(v[1]).add(v[0].matmul(v[1])),
+                randn(54, 2, 3, 4), randn(55, 4, 5));
+    }
+
     @Test void batchedMatmulBroadcastsBatchDims() {
         check.check("bmm", v -> v[0].matmul(v[1]), randn(41, 2, 3, 4), randn(42, 2, 4, 2));
         check.check("bmm bcast", v -> v[0].matmul(v[1]), randn(43, 2, 1, 3, 4), randn(44, 3, 4, 2));

@@ -1,5 +1,6 @@
 package rlhf4j.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,7 +15,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import rlhf4j.autograd.Functional;
 import rlhf4j.autograd.Variable;
 import rlhf4j.autograd.optim.AdamW;
 import rlhf4j.tensor.MemoryScope;
@@ -30,7 +30,12 @@ import rlhf4j.transformer.gpt2.GptConfig;
  * the position table (the tied embedding counts once, as the LM head's matmul), so 256 × (742.0M + 7.1M) = 191.8
  * GFLOP. MFU divides the achieved rate by this run's own FP32 limit: raw OpenBLAS SGEMM of 2048² on all cores
  * ({@link SgemmRate}), measured once at setup. The step time (s/op) is JMH's result; after each iteration the
- * forward/backward/optimizer split, GFLOP/s and the fraction of the SGEMM rate are printed.
+ * forward/backward/optimizer split, the process's CPU time (steadier than wall time on a shared machine), GFLOP/s
+ * and the fraction of the SGEMM rate are printed. The loss is the model's fused head and cross-entropy
+ * ({@link Gpt2#lmLoss}), as the trainer computes it.
+ *
+ * <p>Setup runs {@value #WARM_STEPS} untimed steps first: a single-shot iteration is one step, so with JMH's one
+ * warm-up iteration the timed steps would still include the JIT compiling the kernels.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,13 +45,15 @@ import rlhf4j.transformer.gpt2.GptConfig;
 @State(Scope.Benchmark)
 public class Gpt2TrainStepBench {
     static final int BATCH = 4, TOKENS = 64;
-    static final int SGEMM_N = 2048;
+    static final int SGEMM_N = 2048, WARM_STEPS = 3;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private double sgemmGflops;                  // this run's largest raw OpenBLAS SGEMM rate
 
     private Gpt2 model;
     private AdamW optimizer;
     private Tensor inputs, targets;             // (BATCH, TOKENS) I32
-    private long forwardNanos, backwardNanos, optimizerNanos;
+    private long forwardNanos, backwardNanos, optimizerNanos, cpuNanos;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -60,9 +67,12 @@ public class Gpt2TrainStepBench {
         }
         inputs = Tensor.ofInts(x, BATCH, TOKENS);
         targets = Tensor.ofInts(y, BATCH, TOKENS);
-        sgemmGflops = SgemmRate.measure(SGEMM_N, 5);
-        System.out.printf(Locale.ROOT, "%n  raw OpenBLAS SGEMM %d²: %.1f GFLOP/s, a step's FLOPs in %.3f s at that rate%n",
-                SGEMM_N, sgemmGflops, flopsPerStep(GptConfig.gpt2Small()) / 1e9 / sgemmGflops);
+        SgemmRate rate = SgemmRate.measure(SGEMM_N, 5);
+        sgemmGflops = rate.gflops();
+        System.out.printf(Locale.ROOT, "%n  raw OpenBLAS SGEMM %d²: %.1f GFLOP/s (%s), a step's FLOPs in %.3f s at that rate%n",
+                SGEMM_N, sgemmGflops, rate.library(), flopsPerStep(GptConfig.gpt2Small()) / 1e9 / sgemmGflops);
+        for (int i = 0; i < WARM_STEPS; i++) trainStep();
+        forwardNanos = backwardNanos = optimizerNanos = cpuNanos = 0;
     }
 
     /** Model FLOPs of one step (see the class notes). */
@@ -75,12 +85,12 @@ public class Gpt2TrainStepBench {
 
     @Benchmark
     public float trainStep() {
-        long t0 = System.nanoTime();
+        long c0 = OS.getProcessCpuTime(), t0 = System.nanoTime();
         optimizer.zeroGrad();
         float loss;
         try (MemoryScope step = MemoryScope.open()) {
-            Variable logits = model.forward(inputs, null);                       // (B, T, V)
-            Variable l = Functional.crossEntropy(logits, targets, -100);          // ()
+            Variable hidden = model.hidden(inputs, null);                         // (B, T, C)
+            Variable l = model.lmLoss(hidden, targets, -100);                     // ()
             loss = l.item();
             long t1 = System.nanoTime();
             l.backward();
@@ -91,6 +101,7 @@ public class Gpt2TrainStepBench {
             backwardNanos += t2 - t1;
             optimizerNanos += t3 - t2;
         }
+        cpuNanos += OS.getProcessCpuTime() - c0;
         return loss;
     }
 
@@ -98,8 +109,9 @@ public class Gpt2TrainStepBench {
     public void report() {
         double total = (forwardNanos + backwardNanos + optimizerNanos) / 1e9;
         double gflops = flopsPerStep(GptConfig.gpt2Small()) / 1e9 / total;
-        System.out.printf(Locale.ROOT, "%n  step %.3f s = forward %.3f + backward %.3f + AdamW %.3f; %.1f GFLOP/s, %.1f%% of the SGEMM rate %.1f%n",
-                total, forwardNanos / 1e9, backwardNanos / 1e9, optimizerNanos / 1e9, gflops, 100 * gflops / sgemmGflops, sgemmGflops);
-        forwardNanos = backwardNanos = optimizerNanos = 0;
+        System.out.printf(Locale.ROOT, "%n  step %.3f s = forward %.3f + backward %.3f + AdamW %.3f (process CPU %.3f s); %.1f GFLOP/s, %.1f%% of the SGEMM rate %.1f%n",
+                total, forwardNanos / 1e9, backwardNanos / 1e9, optimizerNanos / 1e9, cpuNanos / 1e9, gflops,
+                100 * gflops / sgemmGflops, sgemmGflops);
+        forwardNanos = backwardNanos = optimizerNanos = cpuNanos = 0;
     }
 }

@@ -3,6 +3,7 @@ package rlhf4j.transformer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import rlhf4j.autograd.Functional;
 import rlhf4j.autograd.Variable;
 import rlhf4j.autograd.nn.Module;
 import rlhf4j.tensor.DType;
@@ -54,6 +55,14 @@ public abstract class TransformerModel extends Module {
 
     /** The language-model head: (B, T, C) → (B, T, V) logits. */
     public abstract Variable logits(Variable hidden);
+
+    /**
+     * The mean cross-entropy () of the head's logits for hidden (B, T, C) against I32 targets (B, T), rows equal
+     * to ignoreIndex left out: {@code crossEntropy(logits(hidden), targets)}. A family may fuse head and loss.
+     */
+    public Variable lmLoss(Variable hidden, Tensor targets, int ignoreIndex) {
+        return Functional.crossEntropy(logits(hidden), targets, ignoreIndex);
+    }
 
     /**
      * A copy of the current weights laid out for token-by-token decoding on the CPU outside autograd

@@ -1,5 +1,6 @@
 package rlhf4j.transformer.gpt2;
 
+import rlhf4j.autograd.QkvAttention;
 import rlhf4j.autograd.Variable;
 import rlhf4j.autograd.nn.Dropout;
 import rlhf4j.autograd.nn.Module;
@@ -28,7 +29,9 @@ public final class CausalSelfAttention extends Module {
 
     /** x (B, T, C) → (B, T, C); see {@link Gpt2#forward} for keyBias and cache. */
     Variable forward(Variable x, Tensor keyBias, KvCache cache, int layer) {
-        int b = x.size(0), t = x.size(1), c = x.size(2);
+        int b = x.size(0), t = x.size(1);
+        if (cache == null && attnDropout.p == 0)                                  // a whole sequence: one fused op
+            return residDropout.forward(c_proj.forward(QkvAttention.apply(c_attn.forward(x), nHead, keyBias)));
         Variable[] qkv = c_attn.forward(x).chunk(3, 2);                          // 3 × (B, T, C), views
         Variable q = qkv[0].view(b, t, nHead, headSize).transpose(1, 2);         // (B, nh, T, hs)
         Variable k = qkv[1].view(b, t, nHead, headSize).transpose(1, 2);         // (B, nh, T, hs)

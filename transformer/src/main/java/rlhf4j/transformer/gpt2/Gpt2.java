@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import rlhf4j.autograd.LinearCrossEntropy;
 import rlhf4j.autograd.Variable;
 import rlhf4j.autograd.nn.Dropout;
 import rlhf4j.autograd.nn.Embedding;
@@ -94,6 +95,11 @@ public final class Gpt2 extends TransformerModel {
 
     @Override public Variable logits(Variable hidden) {
         return hidden.matmul(wte.weight.mT());                                   // (B, T, C) @ (C, V) → (B, T, V)
+    }
+
+    /** The tied head fused with the loss: the (B·T, V) logits and their gradient are never temporaries in full. */
+    @Override public Variable lmLoss(Variable hidden, Tensor targets, int ignoreIndex) {
+        return LinearCrossEntropy.loss(hidden, wte.weight, targets, ignoreIndex);          // ()
     }
 
     // ================================================================================================ checkpoints

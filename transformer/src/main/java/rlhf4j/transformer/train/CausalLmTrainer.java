@@ -2,7 +2,6 @@ package rlhf4j.transformer.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import rlhf4j.autograd.Functional;
 import rlhf4j.autograd.Grad;
 import rlhf4j.autograd.Parameter;
 import rlhf4j.autograd.Variable;
@@ -156,8 +155,7 @@ public final class CausalLmTrainer {
     public Variable loss(Batch batch) {
         Tensor ids = batch.inputTensor(model.device());                     // (B, T)
         Tensor targets = batch.targetTensor(model.device());                // (B, T)
-        Variable logits = model.forward(ids, null);                         // (B, T, V)
-        return Functional.crossEntropy(logits, targets, Batch.IGNORE);      // ()
+        return model.lmLoss(model.hidden(ids, null), targets, Batch.IGNORE); // ()
     }
 
     /**

@@ -124,6 +124,25 @@ class Gpt2Test {
         assertTrue(last < first - 1.0, "loss " + first + " → " + last);
     }
 
+    /** The fused head and loss give crossEntropy(logits)'s loss and parameter gradients (the tied wte's too). */
+    @Test void lmLossEqualsCrossEntropyOfTheLogits() {
+        Gpt2 m = new Gpt2(new GptConfig(2, 4, 32, 16, 50, 0.0), 7);
+        Tensor in = Tensor.ofInts(new int[]{3, 14, 15, 9, 2, 6, 5, 35, 1, 2, 3, 4, 5, 6, 7, 8}, 2, 8);
+        Tensor target = Tensor.ofInts(new int[]{14, 15, 9, 2, 6, 5, 35, 8, 2, 3, -1, -1, 6, 7, 8, 9}, 2, 8);
+        Map<String, float[]> unfused = new java.util.HashMap<>();
+        try (var s = MemoryScope.open()) {
+            m.zeroGrad();
+            Variable reference = Functional.crossEntropy(m.forward(in, null), target, -1);
+            reference.backward();
+            m.namedParameters().forEach((name, p) -> unfused.put(name, p.grad().toFloatArray()));
+            m.zeroGrad();
+            Variable fused = m.lmLoss(m.hidden(in, null), target, -1);
+            fused.backward();
+            assertEquals(reference.item(), fused.item(), 1e-6f);
+            m.namedParameters().forEach((name, p) -> assertArrayEquals(unfused.get(name), p.grad().toFloatArray(), 1e-6f, name));
+        }
+    }
+
     static void assertLogitsEqual(Gpt2 a, Gpt2 b) {
         try (var ng = Grad.off(); var s = MemoryScope.open()) {
             Tensor ids = Tensor.ofInts(SEQ, 1, SEQ.length);
