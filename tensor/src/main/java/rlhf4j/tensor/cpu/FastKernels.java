@@ -826,21 +826,101 @@ public final class FastKernels {
      */
     public static void binaryRow(BinaryOp op, MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb,
                                  MemorySegment out, long oi, int n) {
-        // one loop per stride pattern: a vector that may be null (or either of two) would be boxed by C2
-        int j = 0, bound = op == BinaryOp.POW ? 0 : S.loopBound(n);   // pow: scalar, as in unaryRow
-        if (sa != 0 && sb != 0) {
-            for (; j < bound; j += L) store(binary(op, load(a, ai + j), load(b, bi + j)), out, oi + j);
-        } else if (sb == 0 && sa != 0) {
-            FloatVector vb = FloatVector.broadcast(S, get(b, bi));
-            for (; j < bound; j += L) store(binary(op, load(a, ai + j), vb), out, oi + j);
-        } else if (sa == 0 && sb != 0) {
-            FloatVector va = FloatVector.broadcast(S, get(a, ai));
-            for (; j < bound; j += L) store(binary(op, va, load(b, bi + j)), out, oi + j);
-        } else if (bound > 0) {
-            FloatVector v = binary(op, FloatVector.broadcast(S, get(a, ai)), FloatVector.broadcast(S, get(b, bi)));
-            for (; j < bound; j += L) store(v, out, oi + j);
+        if (sa == 0 && sb == 0) {   // one value: computed once by the scalar twin, the same bits as every lane
+            if (n > 0) fillRow(out, oi, ScalarMath.binary(op, get(a, ai), get(b, bi)), n);
+            return;
         }
+        // one small loop method per op, switched once per row: a vector-taking switch helper is too big for C2 to
+        // inline, and every vector then goes through the lane-by-lane fallback
+        int bound = S.loopBound(n), j = switch (op) {
+            case ADD -> addLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case SUB -> subLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MUL -> mulLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case DIV -> divLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MAX -> maxLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MIN -> minLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case POW -> 0;   // Math.pow per element below, as in unaryRow
+            case EQ -> eqLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case GT -> gtLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case LT -> ltLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+        };
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
+    }
+
+    // The per-op loops of binaryRow: a stride of 0 broadcasts that operand, else both are dense (not both 0).
+    // Each returns the index where the scalar tail starts.
+
+    static int addLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).add(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.add(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).add(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int subLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).sub(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.sub(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).sub(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int mulLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).mul(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.mul(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).mul(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int divLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).div(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.div(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).div(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int maxLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).max(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.max(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).max(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int minLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).min(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.min(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).min(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    // the comparisons give 1 or 0; a method each, so the operator is a constant wherever C2 compiles the loop
+    static int eqLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.EQ, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.EQ, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.EQ, load(b, bi + j))), out, oi + j);
+        return j;
+    }
+
+    static int gtLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.GT, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.GT, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.GT, load(b, bi + j))), out, oi + j);
+        return j;
+    }
+
+    static int ltLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.LT, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.LT, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.LT, load(b, bi + j))), out, oi + j);
+        return j;
     }
 
     static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;   // as many int lanes as float lanes
@@ -874,22 +954,6 @@ public final class FastKernels {
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) store(v, out, oo + j);
         for (; j < n; j++) set(out, oo + j, value);
-    }
-
-    /** One vector of {@link ScalarMath#binary}. */
-    static FloatVector binary(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case POW -> throw new IllegalArgumentException("pow is computed per element with Math.pow");
-            case EQ -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.EQ, b));
-            case GT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.GT, b));
-            case LT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.LT, b));
-        };
     }
 
     // ============================================================================================== reductions
