@@ -194,22 +194,32 @@ public final class FastKernels {
         Parallel.forRange(N, 2L * C, (r0, r1) -> {
             for (long i = r0; i < r1; i++) {
                 long yi = yo + i * C, gi = go + i * C, di = dxo + i * C;
-                int j = 0;
-                if (log) {
-                    float sumDy = (float) rowSum(gs, gi, C);
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector p = VectorMath.exp(load(ys, yi + j));
-                        store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
-                    }
-                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
-                } else {
-                    float dot = (float) rowDot(gs, gi, ys, yi, C);
-                    for (int b = S.loopBound(C); j < b; j += L)
-                        store(load(ys, yi + j).mul(load(gs, gi + j).sub(dot)), ds, di + j);
-                    for (; j < C; j++) set(ds, di + j, get(ys, yi + j) * (get(gs, gi + j) - dot));
-                }
+                if (log) logSoftmaxBackwardRow(ys, yi, gs, gi, ds, di, C);
+                else softmaxBackwardRow(ys, yi, gs, gi, ds, di, C);
             }
         });
+    }
+
+    // The rows of softmaxBackward, each a method of its own: in the lambda together (with exp) they passed C2's node
+    // budget, and the loads and stores left out of line then ran lane by lane.
+
+    /** dx = dy − e^y · Σ dy over one row of a log-softmax. */
+    static void logSoftmaxBackwardRow(MemorySegment ys, long yi, MemorySegment gs, long gi, MemorySegment ds, long di, int C) {
+        float sumDy = (float) rowSum(gs, gi, C);
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) {
+            FloatVector p = VectorMath.exp(load(ys, yi + j));
+            store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
+        }
+        for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
+    }
+
+    /** dx = y · (dy − Σ dy·y) over one row of a softmax. */
+    static void softmaxBackwardRow(MemorySegment ys, long yi, MemorySegment gs, long gi, MemorySegment ds, long di, int C) {
+        float dot = (float) rowDot(gs, gi, ys, yi, C);
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) store(load(ys, yi + j).mul(load(gs, gi + j).sub(dot)), ds, di + j);
+        for (; j < C; j++) set(ds, di + j, get(ys, yi + j) * (get(gs, gi + j) - dot));
     }
 
     // ============================================================================================== layernorm
@@ -360,21 +370,30 @@ public final class FastKernels {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float s = rstd.get(i);
                     float meanDnN = (float) (rowDotNorm(gs, gi, ws, wo, xs, xi, 0f, s, C) / C);   // mean(dn·n)
-                    int j = 0;
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector g = load(gs, gi + j);
-                        FloatVector n = load(xs, xi + j).mul(s);
-                        store(load(ps, pw + j).add(g.mul(n)), ps, pw + j);
-                        store(g.mul(load(ws, wo + j)).sub(n.mul(meanDnN)).mul(s), ds, di + j);
-                    }
-                    for (; j < C; j++) {
-                        float g = get(gs, gi + j), n = get(xs, xi + j) * s;
-                        set(ps, pw + j, get(ps, pw + j) + g * n);
-                        set(ds, di + j, s * (g * get(ws, wo + j) - n * meanDnN));
-                    }
+                    rmsNormBackwardRow(gs, gi, xs, xi, ws, wo, s, meanDnN, ps, pw, ds, di, C);
                 }
             });
             for (int c = 0; c < chunks; c++) addRow(ps, (long) c * C, dweight, C);
+        }
+    }
+
+    /**
+     * One row of {@link #rmsNormBackward}: dweight row += dy·n and dx = s·(dy·w − n·mean(dn·n)), n = x·s. A method
+     * of its own, so C2 compiles the vector loop alone instead of past its node budget inside the lambda.
+     */
+    static void rmsNormBackwardRow(MemorySegment gs, long gi, MemorySegment xs, long xi, MemorySegment ws, long wo,
+                                   float s, float meanDnN, MemorySegment ps, long pw, MemorySegment ds, long di, int C) {
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) {
+            FloatVector g = load(gs, gi + j);
+            FloatVector n = load(xs, xi + j).mul(s);
+            store(load(ps, pw + j).add(g.mul(n)), ps, pw + j);
+            store(g.mul(load(ws, wo + j)).sub(n.mul(meanDnN)).mul(s), ds, di + j);
+        }
+        for (; j < C; j++) {
+            float g = get(gs, gi + j), n = get(xs, xi + j) * s;
+            set(ps, pw + j, get(ps, pw + j) + g * n);
+            set(ds, di + j, s * (g * get(ws, wo + j) - n * meanDnN));
         }
     }
 
@@ -662,9 +681,23 @@ public final class FastKernels {
             store(load(dy, go + j).mul(geluDerivative(load(x, xo + j), load(dx, dxo + j))), dx, dxo + j);
     }
 
+    /**
+     * Two passes like {@link #geluBackwardLoop}, s = σ(x) into dx and then dx = dy · s·(1 + x·(1 − s)): in one loop
+     * body the derivative pushed C2 past its node budget (exp's helpers were left out of line and ran lane by lane).
+     * Storing s and loading it back is exact, so the bits are those of {@link #siluDerivative(FloatVector)}.
+     */
     static int siluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
-        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j);
+        sigmoidLoop(x, xo, dx, dxo, b);
+        siluChainLoop(x, xo, dy, go, dx, dxo, b);
         return b;
+    }
+
+    /** dx = dy · silu'(x) with s = σ(x) read from dx, the second pass of {@link #siluBackwardLoop}. */
+    static void siluChainLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) {
+            FloatVector s = load(dx, dxo + j);
+            store(load(dy, go + j).mul(s.mul(load(x, xo + j).mul(ONE.sub(s)).add(1f))), dx, dxo + j);
+        }
     }
 
     static int softplusBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
