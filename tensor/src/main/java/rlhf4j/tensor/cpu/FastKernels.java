@@ -194,22 +194,32 @@ public final class FastKernels {
         Parallel.forRange(N, 2L * C, (r0, r1) -> {
             for (long i = r0; i < r1; i++) {
                 long yi = yo + i * C, gi = go + i * C, di = dxo + i * C;
-                int j = 0;
-                if (log) {
-                    float sumDy = (float) rowSum(gs, gi, C);
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector p = VectorMath.exp(load(ys, yi + j));
-                        store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
-                    }
-                    for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
-                } else {
-                    float dot = (float) rowDot(gs, gi, ys, yi, C);
-                    for (int b = S.loopBound(C); j < b; j += L)
-                        store(load(ys, yi + j).mul(load(gs, gi + j).sub(dot)), ds, di + j);
-                    for (; j < C; j++) set(ds, di + j, get(ys, yi + j) * (get(gs, gi + j) - dot));
-                }
+                if (log) logSoftmaxBackwardRow(ys, yi, gs, gi, ds, di, C);
+                else softmaxBackwardRow(ys, yi, gs, gi, ds, di, C);
             }
         });
+    }
+
+    // The rows of softmaxBackward, each a method of its own: in the lambda together (with exp) they passed C2's node
+    // budget, and the loads and stores left out of line then ran lane by lane.
+
+    /** dx = dy − e^y · Σ dy over one row of a log-softmax. */
+    static void logSoftmaxBackwardRow(MemorySegment ys, long yi, MemorySegment gs, long gi, MemorySegment ds, long di, int C) {
+        float sumDy = (float) rowSum(gs, gi, C);
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) {
+            FloatVector p = VectorMath.exp(load(ys, yi + j));
+            store(load(gs, gi + j).sub(p.mul(sumDy)), ds, di + j);
+        }
+        for (; j < C; j++) set(ds, di + j, get(gs, gi + j) - VectorMath.exp(get(ys, yi + j)) * sumDy);
+    }
+
+    /** dx = y · (dy − Σ dy·y) over one row of a softmax. */
+    static void softmaxBackwardRow(MemorySegment ys, long yi, MemorySegment gs, long gi, MemorySegment ds, long di, int C) {
+        float dot = (float) rowDot(gs, gi, ys, yi, C);
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) store(load(ys, yi + j).mul(load(gs, gi + j).sub(dot)), ds, di + j);
+        for (; j < C; j++) set(ds, di + j, get(ys, yi + j) * (get(gs, gi + j) - dot));
     }
 
     // ============================================================================================== layernorm
@@ -360,21 +370,30 @@ public final class FastKernels {
                     long xi = xo + i * C, gi = go + i * C, di = dxo + i * C;
                     float s = rstd.get(i);
                     float meanDnN = (float) (rowDotNorm(gs, gi, ws, wo, xs, xi, 0f, s, C) / C);   // mean(dn·n)
-                    int j = 0;
-                    for (int b = S.loopBound(C); j < b; j += L) {
-                        FloatVector g = load(gs, gi + j);
-                        FloatVector n = load(xs, xi + j).mul(s);
-                        store(load(ps, pw + j).add(g.mul(n)), ps, pw + j);
-                        store(g.mul(load(ws, wo + j)).sub(n.mul(meanDnN)).mul(s), ds, di + j);
-                    }
-                    for (; j < C; j++) {
-                        float g = get(gs, gi + j), n = get(xs, xi + j) * s;
-                        set(ps, pw + j, get(ps, pw + j) + g * n);
-                        set(ds, di + j, s * (g * get(ws, wo + j) - n * meanDnN));
-                    }
+                    rmsNormBackwardRow(gs, gi, xs, xi, ws, wo, s, meanDnN, ps, pw, ds, di, C);
                 }
             });
             for (int c = 0; c < chunks; c++) addRow(ps, (long) c * C, dweight, C);
+        }
+    }
+
+    /**
+     * One row of {@link #rmsNormBackward}: dweight row += dy·n and dx = s·(dy·w − n·mean(dn·n)), n = x·s. A method
+     * of its own, so C2 compiles the vector loop alone instead of past its node budget inside the lambda.
+     */
+    static void rmsNormBackwardRow(MemorySegment gs, long gi, MemorySegment xs, long xi, MemorySegment ws, long wo,
+                                   float s, float meanDnN, MemorySegment ps, long pw, MemorySegment ds, long di, int C) {
+        int j = 0;
+        for (int b = S.loopBound(C); j < b; j += L) {
+            FloatVector g = load(gs, gi + j);
+            FloatVector n = load(xs, xi + j).mul(s);
+            store(load(ps, pw + j).add(g.mul(n)), ps, pw + j);
+            store(g.mul(load(ws, wo + j)).sub(n.mul(meanDnN)).mul(s), ds, di + j);
+        }
+        for (; j < C; j++) {
+            float g = get(gs, gi + j), n = get(xs, xi + j) * s;
+            set(ps, pw + j, get(ps, pw + j) + g * n);
+            set(ds, di + j, s * (g * get(ws, wo + j) - n * meanDnN));
         }
     }
 
@@ -662,9 +681,23 @@ public final class FastKernels {
             store(load(dy, go + j).mul(geluDerivative(load(x, xo + j), load(dx, dxo + j))), dx, dxo + j);
     }
 
+    /**
+     * Two passes like {@link #geluBackwardLoop}, s = σ(x) into dx and then dx = dy · s·(1 + x·(1 − s)): in one loop
+     * body the derivative pushed C2 past its node budget (exp's helpers were left out of line and ran lane by lane).
+     * Storing s and loading it back is exact, so the bits are those of {@link #siluDerivative(FloatVector)}.
+     */
     static int siluBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
-        for (int j = 0; j < b; j += L) store(load(dy, go + j).mul(siluDerivative(load(x, xo + j))), dx, dxo + j);
+        sigmoidLoop(x, xo, dx, dxo, b);
+        siluChainLoop(x, xo, dy, go, dx, dxo, b);
         return b;
+    }
+
+    /** dx = dy · silu'(x) with s = σ(x) read from dx, the second pass of {@link #siluBackwardLoop}. */
+    static void siluChainLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
+        for (int j = 0; j < b; j += L) {
+            FloatVector s = load(dx, dxo + j);
+            store(load(dy, go + j).mul(s.mul(load(x, xo + j).mul(ONE.sub(s)).add(1f))), dx, dxo + j);
+        }
     }
 
     static int softplusBackwardLoop(MemorySegment x, long xo, MemorySegment dy, long go, MemorySegment dx, long dxo, int b) {
@@ -826,21 +859,101 @@ public final class FastKernels {
      */
     public static void binaryRow(BinaryOp op, MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb,
                                  MemorySegment out, long oi, int n) {
-        // one loop per stride pattern: a vector that may be null (or either of two) would be boxed by C2
-        int j = 0, bound = op == BinaryOp.POW ? 0 : S.loopBound(n);   // pow: scalar, as in unaryRow
-        if (sa != 0 && sb != 0) {
-            for (; j < bound; j += L) store(binary(op, load(a, ai + j), load(b, bi + j)), out, oi + j);
-        } else if (sb == 0 && sa != 0) {
-            FloatVector vb = FloatVector.broadcast(S, get(b, bi));
-            for (; j < bound; j += L) store(binary(op, load(a, ai + j), vb), out, oi + j);
-        } else if (sa == 0 && sb != 0) {
-            FloatVector va = FloatVector.broadcast(S, get(a, ai));
-            for (; j < bound; j += L) store(binary(op, va, load(b, bi + j)), out, oi + j);
-        } else if (bound > 0) {
-            FloatVector v = binary(op, FloatVector.broadcast(S, get(a, ai)), FloatVector.broadcast(S, get(b, bi)));
-            for (; j < bound; j += L) store(v, out, oi + j);
+        if (sa == 0 && sb == 0) {   // one value: computed once by the scalar twin, the same bits as every lane
+            if (n > 0) fillRow(out, oi, ScalarMath.binary(op, get(a, ai), get(b, bi)), n);
+            return;
         }
+        // one small loop method per op, switched once per row: a vector-taking switch helper is too big for C2 to
+        // inline, and every vector then goes through the lane-by-lane fallback
+        int bound = S.loopBound(n), j = switch (op) {
+            case ADD -> addLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case SUB -> subLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MUL -> mulLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case DIV -> divLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MAX -> maxLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case MIN -> minLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case POW -> 0;   // Math.pow per element below, as in unaryRow
+            case EQ -> eqLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case GT -> gtLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+            case LT -> ltLoop(a, ai, sa, b, bi, sb, out, oi, bound);
+        };
         for (; j < n; j++) set(out, oi + j, ScalarMath.binary(op, get(a, ai + j * sa), get(b, bi + j * sb)));
+    }
+
+    // The per-op loops of binaryRow: a stride of 0 broadcasts that operand, else both are dense (not both 0).
+    // Each returns the index where the scalar tail starts.
+
+    static int addLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).add(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.add(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).add(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int subLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).sub(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.sub(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).sub(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int mulLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).mul(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.mul(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).mul(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int divLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).div(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.div(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).div(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int maxLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).max(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.max(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).max(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    static int minLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(load(a, ai + j).min(vb), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(va.min(load(b, bi + j)), out, oi + j); }
+        else for (; j < bound; j += L) store(load(a, ai + j).min(load(b, bi + j)), out, oi + j);
+        return j;
+    }
+
+    // the comparisons give 1 or 0; a method each, so the operator is a constant wherever C2 compiles the loop
+    static int eqLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.EQ, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.EQ, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.EQ, load(b, bi + j))), out, oi + j);
+        return j;
+    }
+
+    static int gtLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.GT, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.GT, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.GT, load(b, bi + j))), out, oi + j);
+        return j;
+    }
+
+    static int ltLoop(MemorySegment a, long ai, long sa, MemorySegment b, long bi, long sb, MemorySegment out, long oi, int bound) {
+        int j = 0;
+        if (sb == 0) { FloatVector vb = FloatVector.broadcast(S, get(b, bi)); for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.LT, vb)), out, oi + j); }
+        else if (sa == 0) { FloatVector va = FloatVector.broadcast(S, get(a, ai)); for (; j < bound; j += L) store(ZERO.blend(1f, va.compare(VectorOperators.LT, load(b, bi + j))), out, oi + j); }
+        else for (; j < bound; j += L) store(ZERO.blend(1f, load(a, ai + j).compare(VectorOperators.LT, load(b, bi + j))), out, oi + j);
+        return j;
     }
 
     static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;   // as many int lanes as float lanes
@@ -874,22 +987,6 @@ public final class FastKernels {
         int j = 0;
         for (int b = S.loopBound(n); j < b; j += L) store(v, out, oo + j);
         for (; j < n; j++) set(out, oo + j, value);
-    }
-
-    /** One vector of {@link ScalarMath#binary}. */
-    static FloatVector binary(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case POW -> throw new IllegalArgumentException("pow is computed per element with Math.pow");
-            case EQ -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.EQ, b));
-            case GT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.GT, b));
-            case LT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.LT, b));
-        };
     }
 
     // ============================================================================================== reductions

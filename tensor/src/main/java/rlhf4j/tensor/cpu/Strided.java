@@ -9,7 +9,7 @@ import rlhf4j.tensor.Tensor;
 final class Strided {
     private Strided() {}
 
-    /** Called once per innermost row: offsets[k] is operand k's element offset, n the row length. */
+    /** Called once per innermost row: offsets[k] is operand k's element offset (read it, never write it), n the row length. */
     interface RowBody {
         void row(long[] offsets, int n, long[] innerStrides);
     }
@@ -88,17 +88,23 @@ final class Strided {
             idx[d] = (int) (r % l.shape()[d]);
             r /= l.shape()[d];
         }
+        int[] shape = l.shape();
+        long[][] strides = l.strides();
+        for (int i = 0; i < k; i++) {
+            long o = base[i];
+            for (int d = 0; d < outer; d++) o += idx[d] * strides[i][d];
+            off[i] = o;
+        }
+        // the offsets are stepped like an odometer, not recomputed: rows are often short (a head of 8 floats)
         for (long row = rowStart; row < rowEnd; row++) {
-            for (int i = 0; i < k; i++) {
-                long o = base[i];
-                long[] st = l.strides()[i];
-                for (int d = 0; d < outer; d++) o += idx[d] * st[d];
-                off[i] = o;
-            }
             body.row(off, n, inner);
             for (int d = outer - 1; d >= 0; d--) {
-                if (++idx[d] < l.shape()[d]) break;
+                if (++idx[d] < shape[d]) {
+                    for (int i = 0; i < k; i++) off[i] += strides[i][d];
+                    break;
+                }
                 idx[d] = 0;
+                for (int i = 0; i < k; i++) off[i] -= (shape[d] - 1L) * strides[i][d];
             }
         }
     }
