@@ -21,6 +21,13 @@ public final class Parallel {
     /** Elements of work per chunk: big enough to amortise a task (~microseconds), small enough to balance. */
     public static final long GRAIN = 1L << 15;
 
+    /**
+     * Work (elements) below which a call's chunks all run on the calling thread, in chunk order: the same chunks and
+     * so the same bits, without waking the pool. Each wake-up (futexes, the caller parked, caches moved; dear on a
+     * VM) ate the gain below about this size: the PPO demo's iteration ran faster on one thread than on two.
+     */
+    public static final long DISPATCH_WORK = Long.getLong("rlhf4j.cpu.dispatchWork", 1L << 20);
+
     /** At most this many chunks per call. */
     public static final int MAX_CHUNKS = 256;
 
@@ -67,7 +74,7 @@ public final class Parallel {
     /** Like {@link #forRange} but passes each chunk's index; chunk i always covers the same rows for given sizes. */
     public static void forChunks(long rows, long costPerRow, Chunk body) {
         int n = chunks(rows, costPerRow);
-        if (n == 1 || threads() == 1) {
+        if (n == 1 || threads() == 1 || rows * Math.max(costPerRow, 1) < DISPATCH_WORK) {
             for (int i = 0; i < n; i++) body.run(i, chunkStart(rows, n, i), chunkStart(rows, n, i + 1));
             return;
         }
