@@ -1086,18 +1086,6 @@ public final class FastKernels {
      * One long row reduced by several threads: each chunk reduces its part, then the chunk results are combined in
      * chunk order (sums in double), so the bits do not depend on timing.
      */
-    /**
-     * Σ x² over a long row, split into the chunks {@link #reduceLongRow} uses and added in chunk order: the bits of
-     * squaring into a tensor and summing that.
-     */
-    public static float sumOfSquaresLongRow(MemorySegment x, long xo, long n) {
-        double[] partial = new double[Parallel.chunks(n, 1)];
-        Parallel.forChunks(n, 1, (c, s, e) -> partial[c] = rowSumSquares(x, xo + s, (int) (e - s)));
-        double acc = 0;
-        for (double p : partial) acc += p;
-        return (float) acc;
-    }
-
     public static float reduceLongRow(rlhf4j.tensor.ReduceOp op, MemorySegment x, long xo, long n) {
         int chunks = Parallel.chunks(n, 1);
         double[] partial = new double[chunks];
@@ -1122,5 +1110,17 @@ public final class FastKernels {
                 default -> Math.min(acc, p);
             };
         return (float) (op == rlhf4j.tensor.ReduceOp.MEAN ? acc / n : acc);
+    }
+
+    /**
+     * Σ x² over a long row, split into the chunks {@link #reduceLongRow} uses and added in chunk order: the bits of
+     * squaring into a tensor and summing that.
+     */
+    public static float sumOfSquaresLongRow(MemorySegment x, long xo, long n) {
+        double[] partial = new double[Parallel.chunks(n, 1)];
+        Parallel.forChunks(n, 1, (c, s, e) -> partial[c] = rowSumSquares(x, xo + s, (int) (e - s)));
+        double acc = 0;
+        for (double p : partial) acc += p;
+        return (float) acc;
     }
 }
